@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/cvmstat: the ioctls of include/uapi/linux/cvmstat.h.  Every command
+ * validates its whole input (size, flags, padding, reserved words) before
+ * doing anything, and returns the errno the header documents.
+ */
+#include <linux/miscdevice.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/mm.h>
+#include "cvmstat.h"
+#include "compat/compat.h"
+
+/* Serialises ioctls: a reset never meets a read in progress. */
+static DEFINE_MUTEX(cvm_ioctl_mutex);
+
+/* Retries for one consistent vCPU copy before giving -EBUSY. */
+#define CVM_COPY_TRIES	100000
+
+static bool all_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+static long ioc_version(void __user *arg)
+{
+	struct cvmstat_version v;
+
+	if (copy_from_user(&v, arg, sizeof(v)))
+		return -EFAULT;
+	if (v.size != sizeof(v) || v.abi_major || v.abi_minor || v.features ||
+	    v.probes_known || v.probes_bound || v.max_vms || v.max_vcpus ||
+	    v.nr_vms || v.isa || v.untracked_vms || v.untracked_vcpus ||
+	    v.unattributed || !all_zero(v.reserved, sizeof(v.reserved)))
+		return -EINVAL;
+
+	v.abi_major = CVMSTAT_ABI_MAJOR;
+	v.abi_minor = CVMSTAT_ABI_MINOR;
+	v.features = CVMSTAT_FEAT_EXIT_REASON | CVMSTAT_FEAT_VM_TYPE_IF |
+		     CVMSTAT_FEAT_KVM_ENTRY_IF;
+	if (cvm_lifetime_ok())
+		v.features |= CVMSTAT_FEAT_VM_LIFETIME;
+	if (cvm_host_isa == CVMSTAT_ISA_SVM && !READ_ONCE(cvm_svm_fast_broken))
+		v.features |= CVMSTAT_FEAT_SVM_FAST_REASON;
+	v.probes_known = cvm_probes_known();
+	v.probes_bound = cvm_probes_bound();
+	v.max_vms = cvm_max_vms;
+	v.max_vcpus = cvm_max_vcpus;
+	v.isa = READ_ONCE(cvm_host_isa);
+	cvm_registry_stats(&v.nr_vms, &v.untracked_vms, &v.untracked_vcpus,
+			   &v.unattributed);
+	return copy_to_user(arg, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static long ioc_list_vms(void __user *arg)
+{
+	struct cvmstat_vm_list l;
+	struct cvmstat_vm_info *infos;
+	u32 cap;
+	long ret = 0;
+	int n;
+
+	if (copy_from_user(&l, arg, sizeof(l)))
+		return -EFAULT;
+	if (l.size != sizeof(l) || l.pad || l.total ||
+	    !all_zero(l.reserved, sizeof(l.reserved)))
+		return -EINVAL;
+
+	cap = min(l.nr, cvm_max_vms);
+	infos = kcalloc(max(cap, 1U), sizeof(*infos), GFP_KERNEL);
+	if (!infos)
+		return -ENOMEM;
+	n = cvm_list_vms(infos, cap, &l.total);
+	if (n && copy_to_user(u64_to_user_ptr(l.vms), infos,
+			      n * sizeof(*infos)))
+		ret = -EFAULT;
+	l.nr = n;
+	if (!ret && copy_to_user(arg, &l, sizeof(l)))
+		ret = -EFAULT;
+	kfree(infos);
+	return ret;
+}
+
+/* Snapshot every vCPU of @vm into the user's record array. */
+static long read_vm(struct cvm_vm *vm, struct cvmstat_read *r)
+{
+	struct cvmstat_record __user *dst = u64_to_user_ptr(r->records);
+	struct cvmstat_record *recs;
+	struct cvm_counts *counts;
+	struct cvm_vcpu **vcpus;
+	u32 total = 0, i, n;
+	int nr_vcpus;
+	long ret = 0;
+
+	vcpus = kcalloc(cvm_max_vcpus, sizeof(*vcpus), GFP_KERNEL);
+	counts = kvmalloc(sizeof(*counts), GFP_KERNEL);
+	recs = kvmalloc_array(cvm_max_records(), sizeof(*recs), GFP_KERNEL);
+	if (!vcpus || !counts || !recs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	r->snap_ns = ktime_get_ns();
+	nr_vcpus = cvm_vm_vcpus(vm, vcpus, cvm_max_vcpus);
+	for (i = 0; i < nr_vcpus; i++) {
+		if (!cvm_stats_copy(&vcpus[i]->stats, counts, CVM_COPY_TRIES)) {
+			ret = -EBUSY;
+			goto out;
+		}
+		n = cvm_emit(counts, vcpus[i]->vcpu_id, vcpus[i]->vcpu_idx, recs);
+		if (total + n <= r->nr &&
+		    copy_to_user(dst + total, recs, n * sizeof(*recs))) {
+			ret = -EFAULT;
+			goto out;
+		}
+		total += n;
+	}
+	r->nr_vcpus = nr_vcpus;
+	if (total > r->nr)
+		ret = -ENOSPC;
+	r->nr = total;
+out:
+	kvfree(recs);
+	kvfree(counts);
+	kfree(vcpus);
+	return ret;
+}
+
+static long ioc_read_vm(void __user *arg)
+{
+	struct cvmstat_read r;
+	struct cvm_vm *vm;
+	long ret;
+
+	if (copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.size != sizeof(r) || r.flags || r.nr_vcpus || r.snap_ns ||
+	    !all_zero(r.reserved, sizeof(r.reserved)))
+		return -EINVAL;
+
+	vm = cvm_vm_pin(r.vm_id);
+	if (!vm)
+		return -ENOENT;
+	ret = read_vm(vm, &r);
+	cvm_vm_unpin(vm);
+	if ((!ret || ret == -ENOSPC) && copy_to_user(arg, &r, sizeof(r)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static long ioc_reset(void __user *arg)
+{
+	struct cvmstat_reset r;
+	bool all;
+
+	if (copy_from_user(&r, arg, sizeof(r)))
+		return -EFAULT;
+	if (r.size != sizeof(r) || (r.flags & ~CVMSTAT_RESET_ALL) ||
+	    !all_zero(r.reserved, sizeof(r.reserved)))
+		return -EINVAL;
+	all = r.flags & CVMSTAT_RESET_ALL;
+	if (all && r.vm_id)
+		return -EINVAL;
+	return cvm_reset(r.vm_id, all);
+}
+
+static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	long ret;
+
+	BUILD_BUG_ON(sizeof(struct cvmstat_version) % 8);
+	BUILD_BUG_ON(sizeof(struct cvmstat_vm_info) % 8);
+	BUILD_BUG_ON(sizeof(struct cvmstat_vm_list) % 8);
+	BUILD_BUG_ON(sizeof(struct cvmstat_record) != 24);
+	BUILD_BUG_ON(sizeof(struct cvmstat_read) % 8);
+	BUILD_BUG_ON(sizeof(struct cvmstat_reset) % 8);
+
+	mutex_lock(&cvm_ioctl_mutex);
+	switch (cmd) {
+	case CVMSTAT_IOC_VERSION:
+		ret = ioc_version(uarg);
+		break;
+	case CVMSTAT_IOC_LIST_VMS:
+		ret = ioc_list_vms(uarg);
+		break;
+	case CVMSTAT_IOC_READ_VM:
+		ret = ioc_read_vm(uarg);
+		break;
+	case CVMSTAT_IOC_RESET:
+		ret = ioc_reset(uarg);
+		break;
+	default:
+		ret = -ENOTTY;
+	}
+	mutex_unlock(&cvm_ioctl_mutex);
+	return ret;
+}
+
+static const struct file_operations cvm_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = cvm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice cvm_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "cvmstat",
+	.fops = &cvm_fops,
+	.mode = 0600,
+};
+
+int cvm_chardev_init(void)
+{
+	return misc_register(&cvm_misc);
+}
+
+void cvm_chardev_exit(void)
+{
+	misc_deregister(&cvm_misc);
+}

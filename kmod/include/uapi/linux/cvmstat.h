@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * cvmstat: per-VM, per-vCPU KVM exit accounting.  The only ABI between
+ * cvmstat.ko and userspace.
+ *
+ * Device: /dev/cvmstat (misc, root-only by default).  Every command is an
+ * ioctl on an open file descriptor; read(2) and write(2) are not supported.
+ *
+ * Conventions
+ *   - Every struct has fixed-width fields, natural alignment, a size that is
+ *     a multiple of 8, and explicit padding that must be zero on input.
+ *   - Every input struct starts with __u32 size = sizeof(struct).  A size
+ *     the module does not know gives -EINVAL.
+ *   - User buffers are passed as __u64 addresses.
+ *   - Times are nanoseconds on CLOCK_MONOTONIC.
+ *   - An unknown ioctl gives -ENOTTY.  Released ioctl numbers and structs
+ *     are never changed; new behaviour gets new numbers or new flags, and
+ *     CVMSTAT_IOC_VERSION reports which are present (features).
+ *   - -EFAULT: a user address could not be read or written.
+ *   - -EPERM / -EACCES: the caller may not open the device (mode 0600).
+ *
+ * Identifiers
+ *   A VM is named by vm_id, a number the module hands out when it first sees
+ *   the VM (its first exit).  vm_ids are never reused while the module is
+ *   loaded, so a new VM never inherits an old one's counters, even when KVM
+ *   reuses the memory of a destroyed VM.  A vCPU is named by vcpu_id, the id
+ *   the VMM gave it (KVM_CREATE_VCPU, the x86 APIC ID).
+ *
+ * Lifetime
+ *   A VM's counters stay readable after the VM is destroyed (state EXITED)
+ *   until CVMSTAT_IOC_RESET, or until its slots are needed for a new VM and
+ *   it is the oldest exited VM (the retention limit is the module parameters
+ *   max_vms and max_vcpus).  A VM or vCPU that finds no free slot is not
+ *   counted; that is reported in struct cvmstat_version (untracked_*).
+ */
+#ifndef _UAPI_LINUX_CVMSTAT_H
+#define _UAPI_LINUX_CVMSTAT_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define CVMSTAT_ABI_MAJOR	1
+#define CVMSTAT_ABI_MINOR	0
+
+#define CVMSTAT_IOC_MAGIC	0xCE
+
+/* What this build of the module can do (struct cvmstat_version.features). */
+#define CVMSTAT_FEAT_EXIT_REASON	(1ULL << 0) /* exit reasons are read */
+#define CVMSTAT_FEAT_VM_LIFETIME	(1ULL << 1) /* VM/vCPU destruction seen */
+#define CVMSTAT_FEAT_SVM_FAST_REASON	(1ULL << 2) /* reason read from VMCB */
+#define CVMSTAT_FEAT_VM_TYPE		(1ULL << 3) /* kvm->arch.vm_type known */
+#define CVMSTAT_FEAT_KVM_ENTRY_2ARG	(1ULL << 4) /* kvm_entry(vcpu, bool) */
+
+/*
+ * Probes (struct cvmstat_version.probes_bound / probes_known): bit n is the
+ * tracepoint below.  "known" means its prototype was established for this
+ * kernel at build time; "bound" means it is attached right now (kvm.ko is
+ * loaded and registration succeeded).
+ */
+enum cvmstat_probe {
+	CVMSTAT_PROBE_KVM_EXIT = 0,
+	CVMSTAT_PROBE_KVM_MMIO = 1,
+	CVMSTAT_PROBE_KVM_FAST_MMIO = 2,
+	CVMSTAT_PROBE_KVM_MSR = 3,
+	CVMSTAT_PROBE_KVM_PIO = 4,
+	CVMSTAT_PROBE_KVM_VMGEXIT_ENTER = 5,
+	CVMSTAT_PROBE_KVM_VMGEXIT_MSR_PROTOCOL_ENTER = 6,
+	CVMSTAT_PROBE_KVM_USERSPACE_EXIT = 7,
+	CVMSTAT_PROBE_NR = 8,
+};
+
+/**
+ * struct cvmstat_version - CVMSTAT_IOC_VERSION
+ * @size: in: sizeof(struct cvmstat_version)
+ * @abi_major: out: CVMSTAT_ABI_MAJOR; userspace refuses another major
+ * @abi_minor: out: CVMSTAT_ABI_MINOR; new minors only add
+ * @features: out: CVMSTAT_FEAT_* of this build and kernel
+ * @probes_known: out: bit per enum cvmstat_probe whose prototype is known
+ * @probes_bound: out: bit per enum cvmstat_probe attached now
+ * @max_vms: out: VM slots (module parameter max_vms)
+ * @max_vcpus: out: vCPU slots (module parameter max_vcpus)
+ * @nr_vms: out: VMs held now (alive and exited)
+ * @isa: out: 0 unknown, 1 VMX (Intel), 2 SVM (AMD) of the loaded vendor
+ * @untracked_vms: out: VMs that found no free slot (their exits not counted)
+ * @untracked_vcpus: out: vCPUs that found no free slot
+ * @unattributed: out: events that fired on a thread the module could not
+ *	map to a vCPU (not counted anywhere else)
+ * @reserved: must be zero on input; zero on output
+ */
+struct cvmstat_version {
+	__u32 size;
+	__u16 abi_major;
+	__u16 abi_minor;
+	__u64 features;
+	__u32 probes_known;
+	__u32 probes_bound;
+	__u32 max_vms;
+	__u32 max_vcpus;
+	__u32 nr_vms;
+	__u32 isa;
+	__u64 untracked_vms;
+	__u64 untracked_vcpus;
+	__u64 unattributed;
+	__u64 reserved[4];
+};
+
+enum cvmstat_vm_type {
+	CVMSTAT_VM_PLAIN = 0,
+	CVMSTAT_VM_SEV = 1,
+	CVMSTAT_VM_SEV_ES = 2,
+	CVMSTAT_VM_SNP = 3,
+	CVMSTAT_VM_TDX = 4,
+	CVMSTAT_VM_SW_PROTECTED = 5,
+};
+
+#define CVMSTAT_VM_ALIVE	(1U << 0)	/* not yet destroyed */
+
+/**
+ * struct cvmstat_vm_info - one VM in CVMSTAT_IOC_LIST_VMS
+ * @vm_id: module-assigned id, never reused
+ * @pid: VMM process (thread group) id
+ * @nr_vcpus: vCPUs seen so far
+ * @type: enum cvmstat_vm_type
+ * @flags: CVMSTAT_VM_*
+ * @pad: zero
+ * @first_ns: first exit seen (CLOCK_MONOTONIC)
+ * @exit_ns: destruction (CLOCK_MONOTONIC), 0 while alive
+ * @comm: VMM command name, NUL-terminated
+ * @reserved: zero
+ */
+struct cvmstat_vm_info {
+	__u64 vm_id;
+	__s32 pid;
+	__u32 nr_vcpus;
+	__u32 type;
+	__u32 flags;
+	__u64 first_ns;
+	__u64 exit_ns;
+	char comm[16];
+	__u64 reserved[2];
+};
+
+/**
+ * struct cvmstat_vm_list - CVMSTAT_IOC_LIST_VMS
+ * @size: in: sizeof(struct cvmstat_vm_list)
+ * @nr: in: capacity of @vms (entries); out: entries written
+ * @total: out: VMs held by the module (may exceed @nr)
+ * @pad: zero
+ * @vms: in: address of struct cvmstat_vm_info[@nr], oldest first
+ * @reserved: zero
+ */
+struct cvmstat_vm_list {
+	__u32 size;
+	__u32 nr;
+	__u32 total;
+	__u32 pad;
+	__u64 vms;
+	__u64 reserved[2];
+};
+
+/* struct cvmstat_record.kind: what @key means. */
+enum cvmstat_kind {
+	/* key = isa << 32 | exit reason as kvm_exit reports it (full 32 bits) */
+	CVMSTAT_KIND_REASON = 1,
+	/* key = GHCB sw_exit_code of a VMGEXIT (SEV-ES/SNP) */
+	CVMSTAT_KIND_VMGEXIT = 2,
+	/* key = GHCB MSR-protocol request code (GHCBInfo, bits 11:0) */
+	CVMSTAT_KIND_GHCB_MSR = 3,
+	/* key = guest-physical address; dir = CVMSTAT_DIR_* */
+	CVMSTAT_KIND_MMIO = 4,
+	/* key = MSR index; dir = CVMSTAT_DIR_* */
+	CVMSTAT_KIND_MSR = 5,
+	/* key = I/O port; dir = CVMSTAT_DIR_* */
+	CVMSTAT_KIND_PIO = 6,
+	/* key = TDX GHCI TDVMCALL leaf seen leaving to userspace (TDX only) */
+	CVMSTAT_KIND_TDX_LEAF = 7,
+	/* key = the kind whose bounded table was full; count = events lost */
+	CVMSTAT_KIND_OVERFLOW = 8,
+	/* one per vCPU, key = vcpu_idx, count = total exits (the sum of REASON) */
+	CVMSTAT_KIND_VCPU = 9,
+};
+
+#define CVMSTAT_DIR_NONE	0
+#define CVMSTAT_DIR_READ	1	/* MMIO read, RDMSR, IN */
+#define CVMSTAT_DIR_WRITE	2	/* MMIO write, WRMSR, OUT */
+
+/* Exit reason key for CVMSTAT_KIND_REASON */
+#define CVMSTAT_ISA_VMX		1
+#define CVMSTAT_ISA_SVM		2
+#define CVMSTAT_REASON_KEY(isa, reason) \
+	(((__u64)(isa) << 32) | (__u32)(reason))
+
+/**
+ * struct cvmstat_record - one counter in CVMSTAT_IOC_READ_VM
+ * @vcpu_id: the vCPU it belongs to
+ * @kind: enum cvmstat_kind
+ * @dir: CVMSTAT_DIR_* (MMIO, MSR, PIO), else CVMSTAT_DIR_NONE
+ * @pad: zero
+ * @key: see enum cvmstat_kind
+ * @count: events since the VM was first seen or last reset
+ *
+ * Records come grouped by vCPU (ascending vcpu_id), each vCPU starting with
+ * its CVMSTAT_KIND_VCPU record.  A zero count is never reported.
+ */
+struct cvmstat_record {
+	__u32 vcpu_id;
+	__u16 kind;
+	__u8 dir;
+	__u8 pad;
+	__u64 key;
+	__u64 count;
+};
+
+/**
+ * struct cvmstat_read - CVMSTAT_IOC_READ_VM
+ * @size: in: sizeof(struct cvmstat_read)
+ * @flags: in: must be 0
+ * @vm_id: in: the VM
+ * @nr: in: capacity of @records; out: records written, or with -ENOSPC the
+ *	capacity needed at the time of the call
+ * @nr_vcpus: out: vCPUs in the snapshot
+ * @records: in: address of struct cvmstat_record[@nr]
+ * @snap_ns: out: when the snapshot was taken (CLOCK_MONOTONIC)
+ * @reserved: zero
+ *
+ * Every vCPU is copied at one instant (a vCPU's records are mutually
+ * consistent); different vCPUs are copied one after another.
+ *
+ * Errors: -EINVAL bad size, flags or reserved; -ENOENT no such vm_id;
+ * -ENOSPC @records too small (@nr tells how many are needed);
+ * -EFAULT bad address; -ENOMEM no memory for the snapshot.
+ */
+struct cvmstat_read {
+	__u32 size;
+	__u32 flags;
+	__u64 vm_id;
+	__u32 nr;
+	__u32 nr_vcpus;
+	__u64 records;
+	__u64 snap_ns;
+	__u64 reserved[2];
+};
+
+/* struct cvmstat_reset.flags */
+#define CVMSTAT_RESET_ALL	(1U << 0)	/* every VM; vm_id must be 0 */
+
+/**
+ * struct cvmstat_reset - CVMSTAT_IOC_RESET
+ * @size: in: sizeof(struct cvmstat_reset)
+ * @flags: in: 0 or CVMSTAT_RESET_ALL
+ * @vm_id: in: the VM (flags 0)
+ * @reserved: zero
+ *
+ * A live VM's counters restart from zero; an exited VM is forgotten and its
+ * slots freed.
+ *
+ * Errors: -EINVAL bad size, flags, reserved, or vm_id with RESET_ALL;
+ * -ENOENT no such vm_id.
+ */
+struct cvmstat_reset {
+	__u32 size;
+	__u32 flags;
+	__u64 vm_id;
+	__u64 reserved[2];
+};
+
+/*
+ * CVMSTAT_IOC_VERSION: never fails but for -EINVAL (size, reserved) and
+ *	-EFAULT.
+ * CVMSTAT_IOC_LIST_VMS: -EINVAL bad size, pad or reserved; -EFAULT.
+ *	@nr smaller than @total is not an error: the first @nr are written.
+ */
+#define CVMSTAT_IOC_VERSION	_IOWR(CVMSTAT_IOC_MAGIC, 0x00, struct cvmstat_version)
+#define CVMSTAT_IOC_LIST_VMS	_IOWR(CVMSTAT_IOC_MAGIC, 0x01, struct cvmstat_vm_list)
+#define CVMSTAT_IOC_READ_VM	_IOWR(CVMSTAT_IOC_MAGIC, 0x02, struct cvmstat_read)
+#define CVMSTAT_IOC_RESET	_IOW(CVMSTAT_IOC_MAGIC, 0x03, struct cvmstat_reset)
+
+#endif /* _UAPI_LINUX_CVMSTAT_H */

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Binding probes to kvm.ko's tracepoints by name.
+ *
+ * Most of the events are not exported, and linking to the exported ones
+ * would make cvmstat depend on kvm.ko (load order, no kvm.ko reload).  The
+ * tracepoint module notifier instead tells us when kvm.ko comes (also for a
+ * kvm.ko already loaded when we register) and goes; we then find the events
+ * in its tracepoint list by name.  kvm.ko going unbinds everything, so it
+ * can be unloaded and reloaded under us.
+ */
+#include <linux/module.h>
+#include <linux/tracepoint.h>
+#include "cvmstat.h"
+
+/*
+ * cvm_bind_mutex protects everything below.  Lock order: the tracepoint
+ * module-list mutex (held around the notifier) > cvm_bind_mutex >
+ * tracepoints_mutex (taken by tracepoint_probe_register).
+ */
+static DEFINE_MUTEX(cvm_bind_mutex);
+static struct module *kvm_mod;
+static struct tracepoint *bound[CVMSTAT_PROBE_NR];
+static bool lifetime_ok;
+
+static bool wanted(const struct cvm_probe *p)
+{
+	return p->known && (!p->wanted || p->wanted());
+}
+
+static void bind_tracepoint(struct tracepoint *tp)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < CVMSTAT_PROBE_NR; i++) {
+		const struct cvm_probe *p = &cvm_probe_table[i];
+
+		if (strcmp(tp->name, p->name) || !wanted(p) || bound[i])
+			continue;
+		ret = tracepoint_probe_register(tp, p->func, NULL);
+		if (WARN_ON_ONCE(ret))
+			continue;
+		bound[i] = tp;
+	}
+}
+
+static void unbind_all(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < CVMSTAT_PROBE_NR; i++) {
+		if (!bound[i])
+			continue;
+		WARN_ON_ONCE(tracepoint_probe_unregister(bound[i],
+				cvm_probe_table[i].func, NULL));
+		bound[i] = NULL;
+	}
+	/* No probe runs past here: slots and KVM pointers may go. */
+	tracepoint_synchronize_unregister();
+}
+
+static void kvm_coming(struct module *mod)
+{
+	unsigned int i;
+
+	if (cvm_exit_reason_bind())
+		return;
+	if (cvm_lifetime_bind()) {
+		cvm_exit_reason_unbind();
+		return;
+	}
+	lifetime_ok = true;
+	kvm_mod = mod;
+	for (i = 0; i < mod->num_tracepoints; i++)
+		bind_tracepoint(tracepoint_ptr_deref(&mod->tracepoints_ptrs[i]));
+	pr_info("bound to kvm: probes 0x%x\n", cvm_probes_bound());
+}
+
+static void kvm_going(void)
+{
+	unbind_all();
+	cvm_lifetime_unbind();
+	cvm_exit_reason_unbind();
+	lifetime_ok = false;
+	kvm_mod = NULL;
+	pr_info("unbound from kvm\n");
+}
+
+static int tp_module_notify(struct notifier_block *nb, unsigned long val,
+			    void *data)
+{
+	struct tp_module *tp_mod = data;
+	struct module *mod = tp_mod->mod;
+
+	if (strcmp(mod->name, "kvm"))
+		return NOTIFY_OK;
+	mutex_lock(&cvm_bind_mutex);
+	if (val == MODULE_STATE_COMING && !kvm_mod)
+		kvm_coming(mod);
+	else if (val == MODULE_STATE_GOING && kvm_mod == mod)
+		kvm_going();
+	mutex_unlock(&cvm_bind_mutex);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block tp_module_nb = {
+	.notifier_call = tp_module_notify,
+};
+
+u32 cvm_probes_known(void)
+{
+	u32 mask = 0;
+	unsigned int i;
+
+	for (i = 0; i < CVMSTAT_PROBE_NR; i++)
+		if (cvm_probe_table[i].known)
+			mask |= 1U << i;
+	return mask;
+}
+
+u32 cvm_probes_bound(void)
+{
+	u32 mask = 0;
+	unsigned int i;
+
+	for (i = 0; i < CVMSTAT_PROBE_NR; i++)
+		if (READ_ONCE(bound[i]))
+			mask |= 1U << i;
+	return mask;
+}
+
+bool cvm_lifetime_ok(void)
+{
+	return READ_ONCE(lifetime_ok);
+}
+
+int cvm_tpbind_init(void)
+{
+	return register_tracepoint_module_notifier(&tp_module_nb);
+}
+
+/* Unregistering sends GOING for kvm.ko if it is loaded: that unbinds. */
+void cvm_tpbind_exit(void)
+{
+	unregister_tracepoint_module_notifier(&tp_module_nb);
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Installs what the build and the QEMU tests need, with apt-get, and unpacks
+# the newest Debian 12 kernel of each target series into tests/.cache/.
+# Idempotent: a second run does nothing but print the kernels it resolved.
+#
+# Output (stdout): one line per kernel series, "KVER<TAB>IMAGE_DIR".
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${CVMSTAT_CACHE:-$here/.cache}
+series=${CVMSTAT_SERIES:-"6.1.0- 6.12."}
+
+log() { echo "setup: $*" >&2; }
+
+need_pkgs=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd
+	   libkmod-dev libcsv-dev pkg-config python3 gcc make libc6-dev
+	   dkms)
+missing=()
+for p in "${need_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+
+apt_updated=
+apt_update() {
+	[ -n "$apt_updated" ] && return
+	log "apt-get update"
+	apt-get update -qq >&2
+	apt_updated=1
+}
+
+if [ ${#missing[@]} -gt 0 ]; then
+	apt_update
+	log "installing ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		"${missing[@]}" >&2
+fi
+
+# Plain amd64 flavour only ("6.1.0-56", "6.12.117+deb12"), never -rt or -cloud.
+headers_of() {
+	local re="^${1//./\\.}[0-9]+(\+deb[0-9]+)?\$"
+	apt-cache search --names-only "^linux-headers-$1" |
+		sed -n 's/^linux-headers-\([^ ]*\)-amd64 .*/\1/p' |
+		grep -E "$re" | sort -V -r
+}
+
+# Newest ABI of a series that has both an image and a headers package.
+# Old ABIs leave the archive, so never pin one.
+resolve_kver() {
+	local prefix=$1 list v
+	list=$(headers_of "$prefix")
+	if [ -z "$list" ]; then
+		apt_update
+		list=$(headers_of "$prefix")
+	fi
+	for v in $list; do
+		if apt-cache show "linux-image-$v-amd64" >/dev/null 2>&1; then
+			echo "$v-amd64"
+			return 0
+		fi
+	done
+	return 1
+}
+
+mkdir -p "$cache/kernels"
+for s in $series; do
+	kver=""
+	# Reuse an already unpacked kernel of this series when present.
+	for d in $(ls -d "$cache/kernels/${s}"*-amd64 2>/dev/null |
+		   grep -v -e '-rt-amd64$' -e '-cloud-amd64$' | sort -V -r); do
+		if [ -f "$d/done" ] && [ -d "/lib/modules/$(basename "$d")/build" ]; then
+			kver=$(basename "$d")
+			break
+		fi
+	done
+	if [ -z "$kver" ]; then
+		kver=$(resolve_kver "$s") || { log "no kernel found for series $s"; exit 1; }
+	fi
+	dir="$cache/kernels/$kver"
+	if [ ! -d "/lib/modules/$kver/build" ]; then
+		apt_update
+		log "installing linux-headers-$kver"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			"linux-headers-$kver" >&2
+	fi
+	if [ ! -f "$dir/done" ]; then
+		log "unpacking linux-image-$kver into $dir"
+		rm -rf "$dir" && mkdir -p "$dir"
+		(cd "$dir" && apt-get download -qq "linux-image-$kver" >&2)
+		dpkg-deb -x "$dir"/linux-image-*.deb "$dir/root"
+		rm -f "$dir"/linux-image-*.deb
+		touch "$dir/done"
+	fi
+	printf '%s\t%s\n' "$kver" "$dir/root"
+done
