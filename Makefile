@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# User targets.  The module itself is built by Kbuild (./Kbuild, kmod/Kbuild),
+# here or by DKMS with `make -C /lib/modules/KVER/build M=$PWD`.
+#
+#   make                module (for KVER, default the running kernel) + tools
+#   make check          unit tests, QEMU tests on Debian 6.1 and 6.12, DKMS
+#   make dkms-install   copy the sources to /usr/src and `dkms add` them
+#   make install        the tools, man pages
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+VERSION := $(shell cat VERSION)
+# What DKMS (and the QEMU tests' DKMS-style build) needs of this tree.
+MODULE_SOURCES := Kbuild VERSION kmod
+
+all: module userspace
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+userspace:
+	$(MAKE) -C userspace
+
+install:
+	$(MAKE) -C userspace install
+
+# Copy the module sources to $(DEST), without build products.
+stage-module:
+	@test -n "$(DEST)" || { echo "stage-module: DEST= is required" >&2; exit 1; }
+	mkdir -p $(DEST)
+	tar -C $(CURDIR) --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
+		--exclude='*.mod*' --exclude='modules.order' -cf - $(MODULE_SOURCES) | \
+		tar -C $(DEST) -xf -
+
+dkms-install:
+	rm -rf /usr/src/cvmstat-$(VERSION)
+	$(MAKE) stage-module DEST=/usr/src/cvmstat-$(VERSION)
+	sed 's/@VERSION@/$(VERSION)/' dkms/dkms.conf.in > /usr/src/cvmstat-$(VERSION)/dkms.conf
+	dkms add -m cvmstat -v $(VERSION)
+
+dkms-remove:
+	-dkms remove -m cvmstat -v $(VERSION) --all
+	rm -rf /usr/src/cvmstat-$(VERSION)
+
+check:
+	bash tests/check.sh
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C userspace clean
+	rm -rf build
+
+.PHONY: all module userspace install stage-module dkms-install dkms-remove check clean

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * abi-test: every error path of the /dev/cvmstat ioctls returns the errno
+ * that include/uapi/linux/cvmstat.h documents.  Runs inside the test guest,
+ * as root, after at least one VM was counted (its vm_id is argv[1]).
+ * Prints TAP; exit status 1 if anything failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/cvmstat.h>
+
+static int fd;
+static int nr_tests, nr_failed;
+
+static void check(int ok, const char *what)
+{
+	nr_tests++;
+	if (!ok)
+		nr_failed++;
+	printf("%sok %d - %s\n", ok ? "" : "not ", nr_tests, what);
+}
+
+/* ioctl must fail with exactly @err */
+static void expect_err(unsigned long cmd, void *arg, int err, const char *what)
+{
+	int ret = ioctl(fd, cmd, arg);
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s -> %s (got %s)", what, strerror(err),
+		 ret ? strerror(errno) : "success");
+	check(ret == -1 && errno == err, buf);
+}
+
+static void expect_ok(unsigned long cmd, void *arg, const char *what)
+{
+	int ret = ioctl(fd, cmd, arg);
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s -> success (got %s)", what,
+		 ret ? strerror(errno) : "success");
+	check(ret == 0, buf);
+}
+
+/* An address that faults: a page mapped PROT_NONE. */
+static void *bad_ptr(void)
+{
+	void *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	return p;
+}
+
+static void test_device(void)
+{
+	struct stat st;
+
+	check(stat("/dev/cvmstat", &st) == 0 && S_ISCHR(st.st_mode) &&
+	      (st.st_mode & 0777) == 0600, "/dev/cvmstat is a char device, mode 0600");
+}
+
+static void test_unknown(void)
+{
+	uint64_t x = 0;
+
+	expect_err(_IO(CVMSTAT_IOC_MAGIC, 0x7f), NULL, ENOTTY, "unknown nr");
+	expect_err(_IOWR('k', 0x00, struct cvmstat_version), &x, ENOTTY,
+		   "other magic");
+	/* the right nr with another size is another command */
+	expect_err(_IOWR(CVMSTAT_IOC_MAGIC, 0x00, uint64_t), &x, ENOTTY,
+		   "VERSION nr with a wrong size");
+}
+
+static void test_version(void)
+{
+	struct cvmstat_version v;
+
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v) - 8;
+	expect_err(CVMSTAT_IOC_VERSION, &v, EINVAL, "VERSION size too small");
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.reserved[3] = 1;
+	expect_err(CVMSTAT_IOC_VERSION, &v, EINVAL, "VERSION reserved nonzero");
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	v.features = 1;
+	expect_err(CVMSTAT_IOC_VERSION, &v, EINVAL, "VERSION output field nonzero");
+	expect_err(CVMSTAT_IOC_VERSION, bad_ptr(), EFAULT, "VERSION bad address");
+	memset(&v, 0, sizeof(v));
+	v.size = sizeof(v);
+	expect_ok(CVMSTAT_IOC_VERSION, &v, "VERSION");
+	check(v.abi_major == CVMSTAT_ABI_MAJOR && v.abi_minor == CVMSTAT_ABI_MINOR,
+	      "VERSION reports the header's ABI");
+	check((v.probes_bound & (1U << CVMSTAT_PROBE_KVM_EXIT)) &&
+	      (v.features & CVMSTAT_FEAT_VM_LIFETIME),
+	      "VERSION: kvm_exit bound, lifetime hooks on");
+}
+
+static void test_list(void)
+{
+	struct cvmstat_vm_info infos[64];
+	struct cvmstat_vm_list l;
+
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l) + 8;
+	expect_err(CVMSTAT_IOC_LIST_VMS, &l, EINVAL, "LIST size too large");
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l);
+	l.pad = 1;
+	expect_err(CVMSTAT_IOC_LIST_VMS, &l, EINVAL, "LIST pad nonzero");
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l);
+	l.reserved[1] = 1;
+	expect_err(CVMSTAT_IOC_LIST_VMS, &l, EINVAL, "LIST reserved nonzero");
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l);
+	l.nr = 4;
+	l.vms = (uintptr_t)bad_ptr();
+	expect_err(CVMSTAT_IOC_LIST_VMS, &l, EFAULT, "LIST bad array address");
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l);
+	expect_ok(CVMSTAT_IOC_LIST_VMS, &l, "LIST with nr 0");
+	check(l.nr == 0 && l.total > 0, "LIST nr 0: nothing written, total > 0");
+	l.nr = 64;
+	l.total = 0;
+	l.vms = (uintptr_t)infos;
+	expect_ok(CVMSTAT_IOC_LIST_VMS, &l, "LIST");
+}
+
+static void test_read(uint64_t vm_id)
+{
+	struct cvmstat_record recs[4];
+	struct cvmstat_read r;
+	uint32_t needed;
+
+	memset(&r, 0, sizeof(r));
+	r.size = 8;
+	r.vm_id = vm_id;
+	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ bad size");
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.vm_id = vm_id;
+	r.flags = 1;
+	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ unknown flag");
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.vm_id = vm_id;
+	r.reserved[0] = 1;
+	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ reserved nonzero");
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.vm_id = ~0ULL;
+	expect_err(CVMSTAT_IOC_READ_VM, &r, ENOENT, "READ unknown vm_id");
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.vm_id = vm_id;
+	expect_err(CVMSTAT_IOC_READ_VM, &r, ENOSPC, "READ nr 0");
+	needed = r.nr;
+	check(needed > 0, "READ nr 0 reports the records needed");
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.vm_id = vm_id;
+	r.nr = 4;
+	r.records = (uintptr_t)bad_ptr();
+	expect_err(CVMSTAT_IOC_READ_VM, &r, EFAULT, "READ bad records address");
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.vm_id = vm_id;
+	r.nr = 4;
+	r.records = (uintptr_t)recs;
+	expect_err(CVMSTAT_IOC_READ_VM, &r, ENOSPC, "READ too small");
+	check(r.nr == needed, "READ too small reports the same need");
+}
+
+static void test_reset(void)
+{
+	struct cvmstat_reset r;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r) - 8;
+	expect_err(CVMSTAT_IOC_RESET, &r, EINVAL, "RESET bad size");
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.flags = 2;
+	expect_err(CVMSTAT_IOC_RESET, &r, EINVAL, "RESET unknown flag");
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.flags = CVMSTAT_RESET_ALL;
+	r.vm_id = 1;
+	expect_err(CVMSTAT_IOC_RESET, &r, EINVAL, "RESET ALL with a vm_id");
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.reserved[0] = 1;
+	expect_err(CVMSTAT_IOC_RESET, &r, EINVAL, "RESET reserved nonzero");
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.vm_id = ~0ULL;
+	expect_err(CVMSTAT_IOC_RESET, &r, ENOENT, "RESET unknown vm_id");
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long long vm_id;
+	char *end;
+
+	if (argc != 2 || (vm_id = strtoull(argv[1], &end, 0), *end)) {
+		fprintf(stderr, "usage: abi-test VM_ID\n");
+		return 2;
+	}
+	fd = open("/dev/cvmstat", O_RDONLY);
+	if (fd < 0) {
+		perror("/dev/cvmstat");
+		return 2;
+	}
+	test_device();
+	test_unknown();
+	test_version();
+	test_list();
+	test_read(vm_id);
+	test_reset();
+	printf("1..%d\n# abi-test: %d passed, %d failed\n", nr_tests,
+	       nr_tests - nr_failed, nr_failed);
+	return nr_failed ? 1 : 0;
+}

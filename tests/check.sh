@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: installs what it needs (tests/setup.sh, apt-get), then runs
+#   1. the unit tests of the counting core (host, ASan/UBSan),
+#   2. the module test in QEMU on the newest Debian 6.1 and 6.12 kernels,
+#   3. a DKMS add/build/install/remove for both kernels.
+# Every suite ends with "NAME: N passed, N failed"; this script adds them up
+# and ends with "N passed, N failed", exiting 1 if anything failed.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$top/build
+mkdir -p "$build"
+total_p=0
+total_f=0
+
+# Add a suite's closing line to the totals ("label: N passed, N failed").
+tally() {
+	local line p f
+	line=$(grep -E '^[^ ]+: [0-9]+ passed, [0-9]+ failed$' "$1" | tail -n1)
+	if [ -z "$line" ]; then
+		echo "FAIL: $2 printed no result line"
+		total_f=$((total_f + 1))
+		return
+	fi
+	p=$(echo "$line" | sed 's/.*: \([0-9]*\) passed.*/\1/')
+	f=$(echo "$line" | sed 's/.* \([0-9]*\) failed$/\1/')
+	total_p=$((total_p + p))
+	total_f=$((total_f + f))
+}
+
+suite() {
+	local name=$1 log=$build/$1.log
+	shift
+	echo "== $name"
+	"$@" >"$log" 2>&1
+	grep -E '^(FAIL|not ok)|: [0-9]+ passed, [0-9]+ failed$' "$log"
+	tally "$log" "$name"
+}
+
+echo "== setup (apt-get where something is missing)"
+if ! bash "$top/tests/setup.sh" >"$build/kernels.txt" 2>"$build/setup.log"; then
+	tail -20 "$build/setup.log"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+cat "$build/kernels.txt"
+
+unit() {
+	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -pthread -I"$top/kmod" \
+		-o "$build/test_counters" "$top/tests/unit/test_counters.c" \
+		"$top/kmod/core/counters.c" && "$build/test_counters"
+}
+suite unit unit
+
+while IFS=$'\t' read -r kver root; do
+	suite "qemu-$kver" "$top/tests/qemu/run.sh" "$kver" "$root" "$build/qemu-$kver"
+done <"$build/kernels.txt"
+
+suite dkms "$top/tests/dkms-test.sh" $(cut -f1 "$build/kernels.txt")
+
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Usage: dkms-test.sh KVER...
+#
+# `make dkms-install`, then `dkms build` and `dkms install` for each kernel
+# (its headers installed by tests/setup.sh), check the installed module, and
+# remove it all again.  Ends with "dkms: N passed, N failed".
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+version=$(cat "$top/VERSION")
+p=0
+f=0
+check() {
+	if "$@" >>"$log" 2>&1; then
+		p=$((p + 1))
+	else
+		f=$((f + 1))
+		echo "FAIL: $*"
+		tail -5 "$log"
+	fi
+}
+log=$(mktemp)
+trap 'make -s -C "$top" dkms-remove >/dev/null 2>&1; rm -f "$log"' EXIT
+
+make -s -C "$top" dkms-remove >/dev/null 2>&1
+check make -s -C "$top" dkms-install
+for kver in "$@"; do
+	check dkms build -m cvmstat -v "$version" -k "$kver"
+	check dkms install -m cvmstat -v "$version" -k "$kver" --force
+	mod=$(find "/lib/modules/$kver/updates/dkms" -name 'cvmstat.ko*' 2>/dev/null | head -n1)
+	check test -n "$mod"
+	check sh -c "modinfo '$mod' | grep -q '^vermagic: *$kver '"
+	check sh -c "modinfo '$mod' | grep -q '^version: *$version\$'"
+done
+check make -s -C "$top" dkms-remove
+echo "dkms: $p passed, $f failed"
+[ "$f" -eq 0 ]

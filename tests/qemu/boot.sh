@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Usage: boot.sh KVER IMAGE_ROOT INITRD OUTDIR
+#
+# Boots IMAGE_ROOT/boot/vmlinuz-KVER with INITRD under QEMU TCG with nested
+# SVM. ttyS0 (kernel console) goes to OUTDIR/console.log, ttyS1 (scenario
+# output) to OUTDIR/results.txt. Fails if the kernel complained or the
+# scenario did not end with rc=0.
+#
+# Environment: CVMSTAT_BOOT_TIMEOUT (seconds, default 900),
+#	       CVMSTAT_QEMU_EXTRA (extra QEMU arguments, word-split),
+#	       CVMSTAT_APPEND_EXTRA (extra kernel command line).
+set -euo pipefail
+
+fail() { echo "boot: FAIL: $*" >&2; exit 1; }
+
+[ $# -eq 4 ] || { echo "usage: $0 KVER IMAGE_ROOT INITRD OUTDIR" >&2; exit 2; }
+kver=$1
+image_root=$2
+initrd=$3
+outdir=$4
+timeout_s=${CVMSTAT_BOOT_TIMEOUT:-900}
+kernel="$image_root/boot/vmlinuz-$kver"
+
+[ -f "$kernel" ] || fail "no kernel $kernel"
+[ -f "$initrd" ] || fail "no initrd $initrd"
+[[ "$timeout_s" =~ ^[1-9][0-9]*$ ]] || fail "bad CVMSTAT_BOOT_TIMEOUT '$timeout_s'"
+command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 not installed"
+
+mkdir -p "$outdir"
+console="$outdir/console.log"
+results="$outdir/results.txt"
+rm -f "$console" "$results"
+
+append="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=0"
+append+=" ${CVMSTAT_APPEND_EXTRA:-}"
+# shellcheck disable=SC2206
+extra=(${CVMSTAT_QEMU_EXTRA:-})
+
+echo "boot: $kver, logs in $outdir (console.log, results.txt)" >&2
+start=$EPOCHREALTIME
+qrc=0
+timeout --foreground -k 10 "$timeout_s" \
+	qemu-system-x86_64 -M q35 -cpu qemu64,+svm,+npt -m 2048 -smp 2 \
+	-nographic -no-reboot -nodefaults \
+	-monitor none \
+	-serial "file:$console" -serial "file:$results" \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" \
+	"${extra[@]}" </dev/null >"$outdir/qemu.log" 2>&1 || qrc=$?
+awk -v s="$start" -v e="$EPOCHREALTIME" -v rc="$qrc" \
+	'BEGIN { printf "boot: wall time %.1f s (qemu rc %d)\n", e - s, rc }' >&2
+
+[ "$qrc" -ne 124 ] && [ "$qrc" -ne 137 ] || fail "timed out after ${timeout_s}s"
+[ "$qrc" -eq 0 ] || fail "qemu exited with $qrc (see $outdir/qemu.log)"
+[ -f "$console" ] || fail "no console log"
+if bad=$(grep -a -m1 -E 'Oops|WARNING:|BUG:|Kernel panic|Call Trace|general protection' \
+	 "$console"); then
+	fail "kernel complained: $(echo "$bad" | tr -d '\r')"
+fi
+[ -f "$results" ] || fail "no results file"
+end_line=$(grep -a '^CVMSTAT-SCENARIO-END rc=' "$results" | tail -n1 | tr -d '\r') ||
+	fail "results.txt has no CVMSTAT-SCENARIO-END line"
+[ "$end_line" = "CVMSTAT-SCENARIO-END rc=0" ] || fail "scenario failed: $end_line"
+echo "boot: PASS ($kver), logs: $console $results" >&2

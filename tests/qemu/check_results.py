@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Checks what tests/qemu/scenario.sh printed in the guest.
+
+Usage: check_results.py RESULTS_FILE LABEL
+
+Every assertion is exact: cvmstat's counts per vCPU, reason, port, GPA and
+MSR must equal what the workload (cvmload) observed itself.  The only reason
+allowed to vary is SVM INTR (0x60, host interrupts).  Prints one line per
+failure and ends with "LABEL: N passed, N failed"; exit status 1 on failure.
+"""
+import csv
+import io
+import re
+import sys
+
+SVM = 2
+SVM_INTR, SVM_CPUID, SVM_HLT, SVM_IOIO, SVM_MSR, SVM_NPF = (
+    0x60, 0x72, 0x78, 0x7B, 0x7C, 0x400)
+# cvmload's guest fetches its code from one RAM page and touches no other:
+# the first fetch faults that page in through one NPF per vCPU.  Every other
+# NPF is an MMIO access.
+RAM_FAULTS_PER_VCPU = 1
+# enum cvmstat_probe bits: kvm_exit, kvm_mmio, kvm_fast_mmio, kvm_msr,
+# kvm_pio, kvm_vmgexit_enter, kvm_vmgexit_msr_protocol_enter (not
+# kvm_userspace_exit: TDX hosts only)
+PROBES_AMD = 0x7F
+FEAT_VM_LIFETIME, FEAT_SVM_FAST_REASON = 1 << 1, 1 << 2
+
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL: {what}")
+
+
+def parse_sections(text):
+    sections = {}
+    cur = None
+    for line in text.splitlines():
+        m = re.match(r"^=== BEGIN (\S+)$", line)
+        if m:
+            cur = m.group(1)
+            sections[cur] = {"lines": [], "rc": None}
+            continue
+        m = re.match(r"^=== END (\S+) rc=(\d+)$", line)
+        if m and cur == m.group(1):
+            sections[cur]["rc"] = int(m.group(2))
+            cur = None
+            continue
+        if cur:
+            sections[cur]["lines"].append(line)
+    return sections
+
+
+def section(secs, name, rc=0):
+    s = secs.get(name)
+    check(s is not None, f"section {name} present")
+    if s is None:
+        return []
+    check(s["rc"] == rc, f"{name}: exit status {s['rc']}, want {rc}: "
+          + " | ".join(s["lines"][-3:]))
+    return s["lines"]
+
+
+def rows(lines):
+    return list(csv.DictReader(io.StringIO("\n".join(lines))))
+
+
+def kv(lines):
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+def check_version(secs, name, bound):
+    v = kv(section(secs, name))
+    probes = int(v.get("probes_bound", "-1"), 16)
+    check(probes == (PROBES_AMD if bound else 0),
+          f"{name}: probes_bound {probes:#x}, want {PROBES_AMD if bound else 0:#x}")
+    if bound:
+        feats = int(v.get("features", "0"), 16)
+        check(feats & FEAT_VM_LIFETIME, f"{name}: VM lifetime hooks on")
+        check(feats & FEAT_SVM_FAST_REASON, f"{name}: SVM VMCB reason read validated")
+        check(v.get("isa") == str(SVM), f"{name}: isa {v.get('isa')}, want {SVM}")
+    check(v.get("unattributed") == "0", f"{name}: unattributed {v.get('unattributed')}")
+    check(v.get("untracked_vms") == "0" and v.get("untracked_vcpus") == "0",
+          f"{name}: nothing untracked")
+
+
+def check_counts(secs, tag, nr_vcpus):
+    counts = rows(section(secs, f"counts-{tag}"))
+    expect = rows(section(secs, f"expect-{tag}"))
+    check(counts != [], f"counts-{tag}: has rows")
+    got = {}
+    for r in counts:
+        k = (int(r["vcpu_id"]), r["kind"], int(r["key"], 16), r["dir"])
+        check(k not in got, f"counts-{tag}: {k} listed once")
+        got[k] = int(r["count"])
+    vcpus = sorted({k[0] for k in got})
+    check(vcpus == list(range(nr_vcpus)), f"counts-{tag}: vCPUs {vcpus}")
+    exp = {}
+    for r in expect:
+        exp[(int(r["vcpu_id"]), r["kind"], int(r["key"], 16), r["dir"])] = int(r["count"])
+
+    for v in range(nr_vcpus):
+        def e(kind):
+            return sum(c for (vv, k, _, _), c in exp.items() if vv == v and k == kind)
+
+        iters, hlts = e("iter"), e("hlt")
+        check(iters > 0, f"{tag} vcpu {v}: workload ran ({iters} iterations)")
+        # port, MMIO and MSR keys: exactly the workload's, nothing else
+        for kind in ("pio", "mmio", "msr"):
+            want = {(k[2], k[3]): c for k, c in exp.items() if k[0] == v and k[1] == kind}
+            have = {(k[2], k[3]): c for k, c in got.items() if k[0] == v and k[1] == kind}
+            check(have == want, f"{tag} vcpu {v} {kind}: got {sorted(have.items())}, "
+                  f"want {sorted(want.items())}")
+        reasons = {k[2] & 0xFFFFFFFF: c for k, c in got.items()
+                   if k[0] == v and k[1] == "reason"}
+        check(all(k[2] >> 32 == SVM for k in got if k[0] == v and k[1] == "reason"),
+              f"{tag} vcpu {v}: all reasons are SVM")
+        want = {
+            SVM_CPUID: iters,
+            SVM_HLT: hlts,
+            SVM_IOIO: e("pio"),
+            SVM_MSR: e("msr"),
+            SVM_NPF: e("mmio") + RAM_FAULTS_PER_VCPU,
+        }
+        for code, n in want.items():
+            check(reasons.get(code, 0) == n,
+                  f"{tag} vcpu {v} reason {code:#x}: {reasons.get(code, 0)}, want {n}")
+        extra = {hex(c): n for c, n in reasons.items() if c not in want and c != SVM_INTR}
+        check(not extra, f"{tag} vcpu {v}: unexpected reasons {extra}")
+        total = got.get((v, "vcpu", v, "none"))
+        check(total == sum(reasons.values()),
+              f"{tag} vcpu {v}: vcpu total {total} = sum of reasons {sum(reasons.values())}")
+        check(not any(k[0] == v and k[1] in ("overflow", "vmgexit", "ghcb_msr", "tdx_leaf")
+                      for k in got), f"{tag} vcpu {v}: no overflow or CVM-only rows")
+
+
+def main():
+    path, label = sys.argv[1], sys.argv[2]
+    with open(path, errors="replace") as f:
+        secs = parse_sections(f.read())
+
+    section(secs, "insmod-before-kvm")
+    check_version(secs, "version-no-kvm", bound=False)
+    section(secs, "modprobe-kvm")
+    check_version(secs, "version-kvm", bound=True)
+
+    for tag in ("a", "b"):
+        out = section(secs, f"run-{tag}")
+        check(any(l.endswith(" ok") for l in out), f"run-{tag}: workload says ok")
+    pids = kv(" ".join(section(secs, "pids-ab")).split())
+    vms = rows(section(secs, "list-ab"))
+    by_pid = {r["pid"]: r for r in vms}
+    for tag, n in (("a", 2), ("b", 3)):
+        vm = by_pid.get(pids.get(tag))
+        check(vm is not None, f"list-ab: VM of workload {tag} listed")
+        if vm:
+            check(vm["nr_vcpus"] == str(n), f"list-ab: VM {tag} has {vm['nr_vcpus']} vCPUs, want {n}")
+            check(vm["type"] == "0", f"list-ab: VM {tag} type {vm['type']}, want 0 (plain)")
+            check(vm["alive"] == "0", f"list-ab: VM {tag} exited")
+            check(vm["comm"] == "cvmload", f"list-ab: VM {tag} comm {vm['comm']}")
+            check(int(vm["exit_ns"]) >= int(vm["first_ns"]) > 0, f"list-ab: VM {tag} times")
+    check_counts(secs, "a", 2)
+    check_counts(secs, "b", 3)
+
+    abi = section(secs, "abi")
+    check(any(re.search(r"abi-test: \d+ passed, 0 failed", l) for l in abi), "abi-test all passed")
+    for l in abi:
+        if l.startswith("not ok"):
+            check(False, f"abi: {l}")
+
+    section(secs, "reset-a")
+    section(secs, "read-after-reset", rc=3)
+    after = rows(section(secs, "list-after-reset"))
+    check([r["pid"] for r in after] == [pids.get("b")],
+          f"list-after-reset: only VM b remains, got {[r['pid'] for r in after]}")
+
+    section(secs, "run-c")
+    check_counts(secs, "c", 1)
+
+    section(secs, "rmmod-live")
+    live = section(secs, "run-live")
+    check(any(l.endswith(" ok") for l in live), "run-live: VM survived rmmod cvmstat")
+
+    section(secs, "insmod-after-kvm")
+    check_version(secs, "version-after-kvm", bound=True)
+    section(secs, "run-d")
+    check_counts(secs, "d", 2)
+
+    section(secs, "kvm-unload")
+    check_version(secs, "version-kvm-gone", bound=False)
+    section(secs, "kvm-reload")
+    check_version(secs, "version-kvm-back", bound=True)
+    section(secs, "run-e")
+    check_counts(secs, "e", 2)
+
+    final = rows(section(secs, "list-final"))
+    ids = [int(r["vm_id"]) for r in final]
+    check(ids == sorted(set(ids)) and len(ids) == 2,
+          f"list-final: the two VMs since the reload, unique ids: {ids}")
+    section(secs, "rmmod-final")
+    dmesg = section(secs, "dmesg")
+    check(any("cvmstat: bound to kvm" in l for l in dmesg), "dmesg: bound to kvm")
+
+    print(f"{label}: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The module test, run inside the QEMU guest (busybox sh) as /cvm/scenario.sh.
+# Each step's output goes into a named section, "=== BEGIN name" ...
+# "=== END name rc=N"; tests/qemu/check_results.py checks them on the host
+# against what the workload reports it did.  This script asserts nothing
+# itself, so every check lives in one place.
+PATH=/cvm:$PATH
+export PATH
+
+sec() {
+	name=$1
+	shift
+	echo "=== BEGIN $name"
+	"$@" 2>&1
+	rc=$?
+	echo "=== END $name rc=$rc"
+}
+
+# Output of a finished background job, with its exit status.
+job() {
+	echo "=== BEGIN $1"
+	cat "$2"
+	echo "=== END $1 rc=$3"
+}
+
+vm_of() {
+	cvmstat-read list | awk -F, -v p="$1" '$2 == p { id = $1 } END { print id }'
+}
+
+# Workload: run it, then read what cvmstat counted for its VM (after the VM
+# is gone: counters must survive it) next to what the workload saw.
+counted() {
+	tag=$1
+	shift
+	cvmload "$@" -e /tmp/expect-$tag.csv >/tmp/run-$tag.out 2>&1 &
+	pid=$!
+	wait $pid
+	job run-$tag /tmp/run-$tag.out $?
+	sec counts-$tag cvmstat-read vm --pid $pid
+	sec expect-$tag cat /tmp/expect-$tag.csv
+}
+
+# 1. cvmstat first, kvm.ko after it: the notifier binds when kvm comes.
+sec insmod-before-kvm insmod /cvm/cvmstat.ko
+sec version-no-kvm cvmstat-read version
+sec modprobe-kvm modprobe kvm-amd
+sec version-kvm cvmstat-read version
+
+# 2. Two VMs at once, with 2 and 3 vCPUs (one thread per vCPU).
+cvmload -v 2 -k 1000 -e /tmp/expect-a.csv >/tmp/run-a.out 2>&1 &
+pa=$!
+cvmload -v 3 -k 500 -p 0x600 -m 0x30000 -e /tmp/expect-b.csv >/tmp/run-b.out 2>&1 &
+pb=$!
+wait $pa
+ra=$?
+wait $pb
+rb=$?
+job run-a /tmp/run-a.out $ra
+job run-b /tmp/run-b.out $rb
+sec list-ab cvmstat-read list
+sec pids-ab echo "a=$pa b=$pb"
+sec counts-a cvmstat-read vm --pid $pa
+sec expect-a cat /tmp/expect-a.csv
+sec counts-b cvmstat-read vm --pid $pb
+sec expect-b cat /tmp/expect-b.csv
+
+# 3. The ioctl contract, every error path.
+vma=$(vm_of $pa)
+sec abi abi-test "$vma"
+
+# 4. Reset: an exited VM is forgotten, the other one stays.
+sec reset-a cvmstat-read reset "$vma"
+sec read-after-reset cvmstat-read vm "$vma"
+sec list-after-reset cvmstat-read list
+
+# 5. A new VM never inherits an old one's counters (same process name,
+#    KVM likely reusing the memory of the VMs just destroyed).
+counted c -v 1 -k 200
+
+# 6. rmmod cvmstat while a VM runs: the VM goes on unharmed.
+cvmload -v 2 -s 4 -e /tmp/expect-live.csv >/tmp/run-live.out 2>&1 &
+pl=$!
+sleep 2
+sec rmmod-live rmmod cvmstat
+wait $pl
+job run-live /tmp/run-live.out $?
+
+# 7. kvm.ko loaded first, cvmstat after it.
+sec insmod-after-kvm insmod /cvm/cvmstat.ko
+sec version-after-kvm cvmstat-read version
+counted d -v 2 -k 300
+
+# 8. kvm.ko unloaded and reloaded under a loaded cvmstat.
+sec kvm-unload rmmod kvm_amd kvm
+sec version-kvm-gone cvmstat-read version
+sec kvm-reload modprobe kvm-amd
+sec version-kvm-back cvmstat-read version
+counted e -v 2 -k 250 -p 0x700 -m 0x40000
+
+sec list-final cvmstat-read list
+sec rmmod-final rmmod cvmstat
+sec dmesg dmesg

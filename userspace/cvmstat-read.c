@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cvmstat-read: the minimal reader of /dev/cvmstat, printing CSV.  It is what
+ * the tests use to see the module; the full tool is cvmstat(8).
+ *
+ *   cvmstat-read version
+ *   cvmstat-read list
+ *   cvmstat-read vm VM_ID | --pid PID
+ *   cvmstat-read reset VM_ID | all
+ *
+ * Exit status: 0 success, 1 usage error, 2 device or system error,
+ * 3 no such VM.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/cvmstat.h>
+
+#define EXIT_USAGE	1
+#define EXIT_SYSTEM	2
+#define EXIT_NOVM	3
+
+static const char *dev_path = "/dev/cvmstat";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cvmstat-read version\n"
+		"       cvmstat-read list\n"
+		"       cvmstat-read vm VM_ID | --pid PID\n"
+		"       cvmstat-read reset VM_ID | all\n"
+		"Prints /dev/cvmstat's data as CSV (env CVMSTAT_DEV overrides the path).\n");
+}
+
+static int open_dev(void)
+{
+	int fd = open(dev_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "cvmstat-read: cannot open %s: %s%s\n", dev_path,
+			strerror(errno),
+			errno == ENOENT ? " (is cvmstat.ko loaded?)" : "");
+		exit(EXIT_SYSTEM);
+	}
+	return fd;
+}
+
+static int parse_u64(const char *s, unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	if (!*s || *s == '-')
+		return -1;
+	*v = strtoull(s, &end, 0);
+	return errno || *end ? -1 : 0;
+}
+
+static const char *kind_name(unsigned int kind)
+{
+	static const char *const names[] = {
+		[CVMSTAT_KIND_REASON] = "reason",
+		[CVMSTAT_KIND_VMGEXIT] = "vmgexit",
+		[CVMSTAT_KIND_GHCB_MSR] = "ghcb_msr",
+		[CVMSTAT_KIND_MMIO] = "mmio",
+		[CVMSTAT_KIND_MSR] = "msr",
+		[CVMSTAT_KIND_PIO] = "pio",
+		[CVMSTAT_KIND_TDX_LEAF] = "tdx_leaf",
+		[CVMSTAT_KIND_OVERFLOW] = "overflow",
+		[CVMSTAT_KIND_VCPU] = "vcpu",
+	};
+
+	if (kind < sizeof(names) / sizeof(names[0]) && names[kind])
+		return names[kind];
+	return "unknown";
+}
+
+static const char *dir_name(unsigned int dir)
+{
+	return dir == CVMSTAT_DIR_READ ? "read" :
+	       dir == CVMSTAT_DIR_WRITE ? "write" : "none";
+}
+
+static int cmd_version(int fd)
+{
+	struct cvmstat_version v = { .size = sizeof(v) };
+
+	if (ioctl(fd, CVMSTAT_IOC_VERSION, &v)) {
+		perror("cvmstat-read: CVMSTAT_IOC_VERSION");
+		return EXIT_SYSTEM;
+	}
+	printf("abi=%u.%u\nfeatures=0x%llx\nprobes_known=0x%x\n"
+	       "probes_bound=0x%x\nmax_vms=%u\nmax_vcpus=%u\nnr_vms=%u\nisa=%u\n"
+	       "untracked_vms=%llu\nuntracked_vcpus=%llu\n"
+	       "unattributed=%llu\n",
+	       v.abi_major, v.abi_minor, v.features, v.probes_known,
+	       v.probes_bound, v.max_vms, v.max_vcpus, v.nr_vms, v.isa,
+	       v.untracked_vms, v.untracked_vcpus, v.unattributed);
+	return 0;
+}
+
+/* All VMs; *n gets their number.  NULL on error (printed). */
+static struct cvmstat_vm_info *get_vms(int fd, unsigned int *n)
+{
+	struct cvmstat_vm_list l = { .size = sizeof(l) };
+	struct cvmstat_vm_info *vms = NULL;
+
+	for (;;) {
+		l.vms = (uintptr_t)vms;
+		if (ioctl(fd, CVMSTAT_IOC_LIST_VMS, &l)) {
+			perror("cvmstat-read: CVMSTAT_IOC_LIST_VMS");
+			free(vms);
+			return NULL;
+		}
+		if (l.total <= l.nr && vms)
+			break;
+		free(vms);
+		l.nr = l.total + 4;
+		l.total = 0;
+		vms = calloc(l.nr, sizeof(*vms));
+		if (!vms) {
+			perror("cvmstat-read");
+			return NULL;
+		}
+	}
+	*n = l.nr;
+	return vms;
+}
+
+static int cmd_list(int fd)
+{
+	struct cvmstat_vm_info *vms;
+	unsigned int i, n;
+
+	vms = get_vms(fd, &n);
+	if (!vms)
+		return EXIT_SYSTEM;
+	printf("vm_id,pid,comm,nr_vcpus,type,alive,first_ns,exit_ns\n");
+	for (i = 0; i < n; i++)
+		printf("%llu,%d,%.16s,%u,%u,%u,%llu,%llu\n",
+		       vms[i].vm_id, vms[i].pid, vms[i].comm, vms[i].nr_vcpus,
+		       vms[i].type, !!(vms[i].flags & CVMSTAT_VM_ALIVE),
+		       vms[i].first_ns, vms[i].exit_ns);
+	free(vms);
+	return 0;
+}
+
+/* The newest VM of @pid, or 0. */
+static unsigned long long vm_of_pid(int fd, unsigned long long pid)
+{
+	struct cvmstat_vm_info *vms;
+	unsigned int i, n;
+	unsigned long long id = 0;
+
+	vms = get_vms(fd, &n);
+	if (!vms)
+		exit(EXIT_SYSTEM);
+	for (i = 0; i < n; i++)
+		if ((unsigned long long)vms[i].pid == pid)
+			id = vms[i].vm_id;
+	free(vms);
+	return id;
+}
+
+static int cmd_vm(int fd, unsigned long long vm_id)
+{
+	struct cvmstat_read r = { .size = sizeof(r), .vm_id = vm_id };
+	struct cvmstat_record *recs = NULL;
+	unsigned int i;
+
+	for (;;) {
+		r.records = (uintptr_t)recs;
+		if (!ioctl(fd, CVMSTAT_IOC_READ_VM, &r))
+			break;
+		if (errno == ENOENT) {
+			fprintf(stderr, "cvmstat-read: no VM %llu\n", vm_id);
+			free(recs);
+			return EXIT_NOVM;
+		}
+		if (errno != ENOSPC) {
+			perror("cvmstat-read: CVMSTAT_IOC_READ_VM");
+			free(recs);
+			return EXIT_SYSTEM;
+		}
+		free(recs);
+		r.nr += 64;	/* the VM may grow between two calls */
+		r.nr_vcpus = 0;
+		r.snap_ns = 0;
+		recs = calloc(r.nr, sizeof(*recs));
+		if (!recs) {
+			perror("cvmstat-read");
+			return EXIT_SYSTEM;
+		}
+	}
+	printf("vm_id,vcpu_id,kind,key,dir,count\n");
+	for (i = 0; i < r.nr; i++)
+		printf("%llu,%u,%s,0x%llx,%s,%llu\n", vm_id,
+		       recs[i].vcpu_id, kind_name(recs[i].kind), recs[i].key,
+		       dir_name(recs[i].dir), recs[i].count);
+	free(recs);
+	return 0;
+}
+
+static int cmd_reset(int fd, const char *what)
+{
+	struct cvmstat_reset r = { .size = sizeof(r) };
+
+	if (!strcmp(what, "all"))
+		r.flags = CVMSTAT_RESET_ALL;
+	else if (parse_u64(what, &r.vm_id)) {
+		fprintf(stderr, "cvmstat-read: invalid VM id `%s'\n", what);
+		return EXIT_USAGE;
+	}
+	if (ioctl(fd, CVMSTAT_IOC_RESET, &r)) {
+		if (errno == ENOENT) {
+			fprintf(stderr, "cvmstat-read: no VM %s\n", what);
+			return EXIT_NOVM;
+		}
+		perror("cvmstat-read: CVMSTAT_IOC_RESET");
+		return EXIT_SYSTEM;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *env = getenv("CVMSTAT_DEV");
+	unsigned long long v;
+	int fd, ret;
+
+	if (env && *env)
+		dev_path = env;
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (!strcmp(argv[1], "version") && argc == 2) {
+		fd = open_dev();
+		ret = cmd_version(fd);
+	} else if (!strcmp(argv[1], "list") && argc == 2) {
+		fd = open_dev();
+		ret = cmd_list(fd);
+	} else if (!strcmp(argv[1], "vm") && argc == 3 && !parse_u64(argv[2], &v)) {
+		fd = open_dev();
+		ret = cmd_vm(fd, v);
+	} else if (!strcmp(argv[1], "vm") && argc == 4 &&
+		   !strcmp(argv[2], "--pid") && !parse_u64(argv[3], &v)) {
+		fd = open_dev();
+		v = vm_of_pid(fd, v);
+		if (!v) {
+			fprintf(stderr, "cvmstat-read: no VM of pid %s\n", argv[3]);
+			return EXIT_NOVM;
+		}
+		ret = cmd_vm(fd, v);
+	} else if (!strcmp(argv[1], "reset") && argc == 3) {
+		fd = open_dev();
+		ret = cmd_reset(fd, argv[2]);
+	} else {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	close(fd);
+	if (fflush(stdout)) {
+		perror("cvmstat-read: stdout");
+		return EXIT_SYSTEM;
+	}
+	return ret;
+}
