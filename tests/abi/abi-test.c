@@ -171,7 +171,7 @@ static void test_read(uint64_t vm_id)
 	memset(&r, 0, sizeof(r));
 	r.size = sizeof(r);
 	r.vm_id = vm_id;
-	r.nr = 4;
+	r.nr = needed;
 	r.records = (uintptr_t)bad_ptr();
 	expect_err(CVMSTAT_IOC_READ_VM, &r, EFAULT, "READ bad records address");
 	memset(&r, 0, sizeof(r));

@@ -51,7 +51,7 @@ timeout --foreground -k 10 "$timeout_s" \
 awk -v s="$start" -v e="$EPOCHREALTIME" -v rc="$qrc" \
 	'BEGIN { printf "boot: wall time %.1f s (qemu rc %d)\n", e - s, rc }' >&2
 
-[ "$qrc" -ne 124 ] && [ "$qrc" -ne 137 ] || fail "timed out after ${timeout_s}s"
+case $qrc in 124 | 137) fail "timed out after ${timeout_s}s" ;; esac
 [ "$qrc" -eq 0 ] || fail "qemu exited with $qrc (see $outdir/qemu.log)"
 [ -f "$console" ] || fail "no console log"
 if bad=$(grep -a -m1 -E 'Oops|WARNING:|BUG:|Kernel panic|Call Trace|general protection' \

@@ -12,7 +12,7 @@ set -uo pipefail
 [ $# -eq 3 ] || { echo "usage: $0 KVER IMAGE_ROOT OUTDIR" >&2; exit 2; }
 kver=$1
 image_root=$2
-out=$3
+out=$(realpath -m "$3")
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 label="qemu-$kver"

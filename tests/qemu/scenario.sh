@@ -59,6 +59,7 @@ wait $pb
 rb=$?
 job run-a /tmp/run-a.out $ra
 job run-b /tmp/run-b.out $rb
+sec version-after-vms cvmstat-read version
 sec list-ab cvmstat-read list
 sec pids-ab echo "a=$pa b=$pb"
 sec counts-a cvmstat-read vm --pid $pa

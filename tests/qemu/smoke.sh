@@ -8,7 +8,10 @@
 # IMAGE_ROOT defaults to what tests/setup.sh reports for KVER.
 set -euo pipefail
 
-[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 KVER [IMAGE_ROOT]" >&2; exit 2; }
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+	echo "usage: $0 KVER [IMAGE_ROOT]" >&2
+	exit 2
+fi
 kver=$1
 here=$(cd "$(dirname "$0")" && pwd)
 tests=$(dirname "$here")

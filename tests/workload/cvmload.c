@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -345,16 +346,28 @@ static void handle_mmio(struct vcpu *v)
 	}
 }
 
+/*
+ * vCPU 0 runs alone until its first exit, by which time it has faulted the
+ * code page in: the VM's only RAM fault (one NPF/EPT violation) is always
+ * vCPU 0's, so per-vCPU exit counts are deterministic.
+ */
+static sem_t code_page_mapped;
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct kvm_regs regs;
+	bool first = v->id == 0;
 
 	for (;;) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			die("vCPU %d: KVM_RUN: %s", v->id, strerror(errno));
+		}
+		if (first) {
+			first = false;
+			sem_post(&code_page_mapped);
 		}
 		switch (v->run->exit_reason) {
 		case KVM_EXIT_IO:
@@ -501,10 +514,15 @@ int main(int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += opt.seconds;
+	if (sem_init(&code_page_mapped, 0, 0))
+		die("sem_init: %s", strerror(errno));
 	for (i = 0; i < opt.nvcpus; i++) {
 		ret = pthread_create(&vs[i].thread, NULL, vcpu_thread, &vs[i]);
 		if (ret)
 			die("pthread_create: %s", strerror(ret));
+		while (i == 0 && sem_wait(&code_page_mapped))
+			if (errno != EINTR)
+				die("sem_wait: %s", strerror(errno));
 	}
 	for (i = 0; i < opt.nvcpus; i++) {
 		ret = pthread_join(vs[i].thread, NULL);
