@@ -16,7 +16,7 @@
 static DEFINE_MUTEX(cvm_ioctl_mutex);
 
 /* Retries for one consistent vCPU copy before giving -EBUSY. */
-#define CVM_COPY_TRIES	100000
+#define CVM_COPY_TRIES	10000
 
 static bool all_zero(const void *p, size_t len)
 {
@@ -87,7 +87,7 @@ static long read_vm(struct cvm_vm *vm, struct cvmstat_read *r)
 {
 	struct cvmstat_record __user *dst = u64_to_user_ptr(r->records);
 	struct cvmstat_record *recs;
-	struct cvm_counts *counts;
+	struct cvm_counts *counts, *scratch;
 	struct cvm_vcpu **vcpus;
 	u32 total = 0, i, n;
 	int nr_vcpus;
@@ -95,15 +95,17 @@ static long read_vm(struct cvm_vm *vm, struct cvmstat_read *r)
 
 	vcpus = kcalloc(cvm_max_vcpus, sizeof(*vcpus), GFP_KERNEL);
 	counts = kvmalloc(sizeof(*counts), GFP_KERNEL);
+	scratch = kvmalloc(sizeof(*scratch), GFP_KERNEL);
 	recs = kvmalloc_array(cvm_max_records(), sizeof(*recs), GFP_KERNEL);
-	if (!vcpus || !counts || !recs) {
+	if (!vcpus || !counts || !scratch || !recs) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	r->snap_ns = ktime_get_ns();
 	nr_vcpus = cvm_vm_vcpus(vm, vcpus, cvm_max_vcpus);
 	for (i = 0; i < nr_vcpus; i++) {
-		if (!cvm_stats_copy(&vcpus[i]->stats, counts, CVM_COPY_TRIES)) {
+		if (!cvm_stats_copy(&vcpus[i]->stats, counts, scratch,
+				    CVM_COPY_TRIES)) {
 			ret = -EBUSY;
 			goto out;
 		}
@@ -121,6 +123,7 @@ static long read_vm(struct cvm_vm *vm, struct cvmstat_read *r)
 	r->nr = total;
 out:
 	kvfree(recs);
+	kvfree(scratch);
 	kvfree(counts);
 	kfree(vcpus);
 	return ret;

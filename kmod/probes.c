@@ -8,85 +8,103 @@
 #include "cvmstat.h"
 #include "compat/compat.h"
 
-/* The slot of the vCPU this thread runs, for events without a vCPU. */
-static __always_inline struct cvm_vcpu *current_slot(void)
-{
-	struct cvm_cpu_cache *c = this_cpu_ptr(&cvm_cache);
-
-	if (likely(c->task == current))
-		return c->slot;
-	return cvm_lookup_task_slow();
+/*
+ * A probe for an event without a vCPU argument: @body runs with s = the slot
+ * of the vCPU the current thread runs.  The lookup's slow path is a separate
+ * function with the whole event, so that the fast path needs no stack frame.
+ */
+#define VCPULESS_PROBE(event, params, args, body)			\
+static noinline notrace void event##_slow params			\
+{									\
+	struct cvm_vcpu *s = cvm_lookup_task_slow();			\
+									\
+	body;								\
+}									\
+									\
+static notrace void probe_##event params				\
+{									\
+	struct cvm_vcpu *s;						\
+									\
+	if (unlikely(this_cpu_read(cvm_cache.task) != current)) {	\
+		event##_slow args;					\
+		return;							\
+	}								\
+	s = this_cpu_read(cvm_cache.slot);				\
+	body;								\
 }
 
-static void probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
+/* kvm_exit when this CPU's cache does not know the vCPU, or no VMCB read. */
+static noinline notrace void exit_slow(struct kvm_vcpu *vcpu, u32 isa,
+				       struct cvm_vcpu *s)
 {
-	struct cvm_cpu_cache *c = this_cpu_ptr(&cvm_cache);
-	struct cvm_vcpu *s;
 	u32 reason;
 
-	if (likely(c->vcpu == vcpu && c->task == current))
-		s = c->slot;
-	else
+	if (!s)
 		s = cvm_lookup_exit_slow(vcpu, isa);
-	if (likely(s->reason_fast))
+	if (s->reason_fast)
 		reason = cvm_svm_exit_code(vcpu);
 	else
 		reason = cvm_exit_reason_slow(vcpu);
 	cvm_on_exit(&s->stats, isa, reason);
 }
 
-static void probe_kvm_mmio(void *data, int type, int len, u64 gpa, void *val)
+/*
+ * Every exit.  The steady state (cache hit, SVM, VMCB read validated, a
+ * common code) is a handful of instructions with no call; the rest is a
+ * tail call.
+ */
+static notrace void probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 {
-	struct cvm_vcpu *s = current_slot();
+	struct cvm_vcpu *s;
 
-	if (s)
-		cvm_on_mmio(&s->stats, type, gpa);
+	if (unlikely(this_cpu_read(cvm_cache.vcpu) != vcpu ||
+		     this_cpu_read(cvm_cache.task) != current)) {
+		exit_slow(vcpu, isa, NULL);
+		return;
+	}
+	s = this_cpu_read(cvm_cache.slot);
+	if (likely(s->reason_fast) &&
+	    likely(cvm_on_svm_exit_fast(&s->stats, cvm_svm_exit_code(vcpu))))
+		return;
+	exit_slow(vcpu, isa, s);
 }
 
-static void probe_kvm_fast_mmio(void *data, u64 gpa)
+VCPULESS_PROBE(kvm_mmio_dir, (void *data, u32 dir, u64 gpa), (data, dir, gpa),
+	       cvm_on_mmio(&s->stats, dir, gpa))
+
+VCPULESS_PROBE(kvm_fast_mmio, (void *data, u64 gpa), (data, gpa),
+	       cvm_on_fast_mmio(&s->stats, gpa))
+
+VCPULESS_PROBE(kvm_msr,
+	       (void *data, unsigned int write, u32 ecx, u64 val, bool exc),
+	       (data, write, ecx, val, exc),
+	       cvm_on_msr(&s->stats, write, ecx))
+
+VCPULESS_PROBE(kvm_pio,
+	       (void *data, unsigned int rw, unsigned int port,
+		unsigned int size, unsigned int count, const void *val),
+	       (data, rw, port, size, count, val),
+	       cvm_on_pio(&s->stats, rw, port))
+
+VCPULESS_PROBE(kvm_vmgexit_enter,
+	       (void *data, unsigned int vcpu_id, struct ghcb *ghcb),
+	       (data, vcpu_id, ghcb),
+	       cvm_on_vmgexit(&s->stats, ghcb->save.sw_exit_code,
+			      ghcb->save.sw_exit_info_1))
+
+VCPULESS_PROBE(kvm_vmgexit_msr_protocol_enter,
+	       (void *data, unsigned int vcpu_id, u64 ghcb_gpa),
+	       (data, vcpu_id, ghcb_gpa),
+	       cvm_on_ghcb_msr(&s->stats, ghcb_gpa))
+
+/* Reads left to userspace fire twice; count them once (no lookup at all). */
+static notrace void probe_kvm_mmio(void *data, int type, int len, u64 gpa,
+				   void *val)
 {
-	struct cvm_vcpu *s = current_slot();
+	u32 dir = cvm_mmio_dir(type);
 
-	if (s)
-		cvm_on_fast_mmio(&s->stats, gpa);
-}
-
-static void probe_kvm_msr(void *data, unsigned int write, u32 ecx, u64 msr_data,
-			  bool exception)
-{
-	struct cvm_vcpu *s = current_slot();
-
-	if (s)
-		cvm_on_msr(&s->stats, write, ecx);
-}
-
-static void probe_kvm_pio(void *data, unsigned int rw, unsigned int port,
-			  unsigned int size, unsigned int count, const void *val)
-{
-	struct cvm_vcpu *s = current_slot();
-
-	if (s)
-		cvm_on_pio(&s->stats, rw, port);
-}
-
-static void probe_kvm_vmgexit_enter(void *data, unsigned int vcpu_id,
-				    struct ghcb *ghcb)
-{
-	struct cvm_vcpu *s = current_slot();
-
-	if (s)
-		cvm_on_vmgexit(&s->stats, ghcb->save.sw_exit_code,
-			       ghcb->save.sw_exit_info_1);
-}
-
-static void probe_kvm_vmgexit_msr_protocol_enter(void *data,
-						 unsigned int vcpu_id,
-						 u64 ghcb_gpa)
-{
-	struct cvm_vcpu *s = current_slot();
-
-	if (s)
-		cvm_on_ghcb_msr(&s->stats, ghcb_gpa);
+	if (dir)
+		probe_kvm_mmio_dir(data, dir, gpa);
 }
 
 /*
@@ -94,13 +112,15 @@ static void probe_kvm_vmgexit_msr_protocol_enter(void *data,
  * kvm_run when KVM hands the call to userspace.  The vCPU is live and
  * current here, and its exit reason still that of the exit being handled.
  */
-static void probe_kvm_userspace_exit(void *data, __u32 reason, int err)
+static notrace void probe_kvm_userspace_exit(void *data, __u32 reason, int err)
 {
-	struct cvm_vcpu *s = current_slot();
+	struct cvm_vcpu *s = this_cpu_read(cvm_cache.task) == current ?
+			     this_cpu_read(cvm_cache.slot) :
+			     cvm_lookup_task_slow();
 	struct kvm_run *run;
 	u64 nr, leaf;
 
-	if (!s || !s->tdx || err)
+	if (!s->tdx || err)
 		return;
 	run = s->vcpu->run;
 	switch (reason) {

@@ -236,6 +236,30 @@ static struct cvm_vcpu *attach_vcpu(struct kvm_vcpu *vcpu, u32 isa)
 }
 
 /*
+ * Point this CPU's cache at @s, the slot of @vcpu run by current, and carry
+ * out a reset asked for meanwhile.  Pairs with request_reset(): either we
+ * see the request, or it sees our cache entry and empties it, so the next
+ * event comes back here.
+ */
+static void fill_cache(struct cvm_cpu_cache *c, struct kvm_vcpu *vcpu,
+		       struct cvm_vcpu *s)
+{
+	WRITE_ONCE(c->slot, s);
+	WRITE_ONCE(c->vcpu, vcpu);
+	WRITE_ONCE(c->task, current);
+	smp_mb();
+	if (unlikely(cvm_reset_pending(&s->stats)))
+		cvm_apply_reset(&s->stats);
+}
+
+static void request_reset(struct cvm_vcpu *s)
+{
+	cvm_stats_request_reset(&s->stats);
+	smp_mb();
+	uncache(s);
+}
+
+/*
  * kvm_exit missed the per-CPU cache: a vCPU seen for the first time, or one
  * that last exited on another CPU or from another thread.  Interrupts are
  * off (kvm_exit fires right after VM-exit).
@@ -265,16 +289,15 @@ struct cvm_vcpu *cvm_lookup_exit_slow(struct kvm_vcpu *vcpu, u32 isa)
 		/* Outside the lock: it may look a symbol up. */
 		s->reason_fast = cvm_svm_fast_usable(vcpu);
 	}
-	c->vcpu = vcpu;
-	c->task = current;
-	c->slot = s;
+	fill_cache(c, vcpu, s);
 	return s;
 }
 
 /*
  * An event without a vCPU argument (kvm_mmio, kvm_msr, kvm_pio, ...) on a
  * thread the per-CPU cache does not know: the thread was moved or preempted
- * between its exit and this event.  NULL if no vCPU ran on this thread.
+ * between its exit and this event.  If no vCPU ran on this thread, the event
+ * goes to this CPU's discard slot and is counted as unattributed.
  */
 struct cvm_vcpu *cvm_lookup_task_slow(void)
 {
@@ -289,11 +312,9 @@ struct cvm_vcpu *cvm_lookup_task_slow(void)
 	}
 	if (!s) {
 		c->unattributed++;
-		return NULL;
+		return this_cpu_ptr(discard);
 	}
-	c->vcpu = READ_ONCE(s->vcpu);
-	c->task = current;
-	c->slot = s;
+	fill_cache(c, READ_ONCE(s->vcpu), s);
 	return s;
 }
 
@@ -421,7 +442,7 @@ static void reset_vm(struct cvm_vm *vm)
 	}
 	list_for_each_entry(s, &vm->vcpus, vm_node) {
 		if (s->vcpu)
-			cvm_stats_request_reset(&s->stats);
+			request_reset(s);
 		else	/* destroyed already: nobody would carry it out */
 			memset(&s->stats.c, 0, sizeof(s->stats.c));
 	}

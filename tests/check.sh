@@ -4,6 +4,7 @@
 # `make check`: installs what it needs (tests/setup.sh, apt-get), then runs
 #   1. the unit tests of the counting core (host, ASan/UBSan),
 #   2. the module test in QEMU on the newest Debian 6.1 and 6.12 kernels,
+#      and what the probes cost the guest per exit (-icount, deterministic),
 #   3. a DKMS add/build/install/remove for both kernels.
 # Every suite ends with "NAME: N passed, N failed"; this script adds them up
 # and ends with "N passed, N failed", exiting 1 if anything failed.
@@ -35,7 +36,7 @@ suite() {
 	shift
 	echo "== $name"
 	"$@" >"$log" 2>&1
-	grep -E '^(FAIL|not ok)|: [0-9]+ passed, [0-9]+ failed$' "$log"
+	grep -E '^(FAIL|not ok)|: [0-9]+ passed, [0-9]+ failed$|instructions per exit' "$log"
 	tally "$log" "$name"
 }
 
@@ -57,6 +58,7 @@ suite unit unit
 
 while IFS=$'\t' read -r kver root; do
 	suite "qemu-$kver" "$top/tests/qemu/run.sh" "$kver" "$root" "$build/qemu-$kver"
+	suite "cost-$kver" "$top/tests/qemu/cost.sh" "$kver" "$root" "$build/qemu-$kver"
 done <"$build/kernels.txt"
 
 suite dkms "$top/tests/dkms-test.sh" $(cut -f1 "$build/kernels.txt")

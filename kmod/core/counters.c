@@ -5,30 +5,96 @@
  */
 #include "counters.h"
 
-/* Called by the owner, inside cvm_begin(), so no reader sees half a reset. */
+struct table_desc {
+	u16 kind;
+	bool has_dir;
+	unsigned int shift;
+	size_t keys;
+	size_t counts;
+};
+
+#define DESC(t, kind, has_dir, name, shift) \
+	[t] = { kind, has_dir, shift, offsetof(struct cvm_counts, name##_key), \
+		offsetof(struct cvm_counts, name##_count) }
+
+/* Emission order and uapi kind of every keyed table; indexed by cvm_table. */
+static const struct table_desc tables[CVM_T_NR] = {
+	DESC(CVM_T_REASON_X, CVMSTAT_KIND_REASON, false, reason_x, CVM_REASON_X_SHIFT),
+	DESC(CVM_T_VMGEXIT, CVMSTAT_KIND_VMGEXIT, false, vmgexit, CVM_VMGEXIT_SHIFT),
+	DESC(CVM_T_GHCB_MSR, CVMSTAT_KIND_GHCB_MSR, false, ghcb_msr, CVM_GHCB_MSR_SHIFT),
+	DESC(CVM_T_MMIO, CVMSTAT_KIND_MMIO, true, mmio, CVM_MMIO_SHIFT),
+	DESC(CVM_T_MSR, CVMSTAT_KIND_MSR, true, msr, CVM_MSR_SHIFT),
+	DESC(CVM_T_PIO, CVMSTAT_KIND_PIO, true, pio, CVM_PIO_SHIFT),
+	DESC(CVM_T_TDX_LEAF, CVMSTAT_KIND_TDX_LEAF, false, tdx_leaf, CVM_TDX_LEAF_SHIFT),
+};
+
+/* CVM_KV_INC() missed at the hash position: probe on, insert, or overflow. */
+void cvm_kv_insert(struct cvm_counts *c, enum cvm_table t, u64 key)
+{
+	const struct table_desc *d = &tables[t];
+	u64 *keys = (void *)((char *)c + d->keys);
+	u64 *counts = (void *)((char *)c + d->counts);
+	u32 mask = (1U << d->shift) - 1;
+	u32 i = cvm_hash(key, d->shift);
+	unsigned int n;
+
+	for (n = 0; n < CVM_PROBE_LIMIT && n <= mask; n++, i = (i + 1) & mask) {
+		if (counts[i] && keys[i] == key) {
+			counts[i]++;
+			return;
+		}
+		if (!counts[i]) {
+			keys[i] = key;
+			cvm_wmb();	/* a reader seeing the count sees the key */
+			WRITE_ONCE(counts[i], 1);
+			return;
+		}
+	}
+	c->overflow[t]++;
+}
+
+/* Only the owner calls this, outside any update. */
 void cvm_apply_reset(struct cvm_stats *s)
 {
 	memset(&s->c, 0, sizeof(s->c));
-	s->reset_ack = READ_ONCE(s->reset_req);
+	cvm_wmb();
+	WRITE_ONCE(s->reset_ack, READ_ONCE(s->reset_req));
 }
 
-bool cvm_stats_copy(const struct cvm_stats *s, struct cvm_counts *out,
-		    unsigned int tries)
+/* Snapshot @s->c into @out, with the reset generation it belongs to. */
+static u32 copy_once(const struct cvm_stats *s, struct cvm_counts *out)
 {
-	u32 seq;
+	u32 ack = READ_ONCE(s->reset_ack);
+
+	cvm_rmb();
+	memcpy(out, &s->c, sizeof(*out));
+	cvm_rmb();
+	return ack;
+}
+
+/*
+ * Counters only grow between resets.  If two copies of a counter taken one
+ * after the other are equal, it held that value all along between them;
+ * if all counters compare equal, all held their values at one instant, the
+ * end of the first copy.  The reset generation guards against a reset (the
+ * one way down) in between.
+ */
+bool cvm_stats_copy(const struct cvm_stats *s, struct cvm_counts *out,
+		    struct cvm_counts *scratch, unsigned int tries)
+{
+	u32 ack = copy_once(s, out);
+	u32 ack2;
 
 	while (tries--) {
-		seq = READ_ONCE(s->seq);
-		cvm_rmb();
-		if (seq & 1)
-			continue;
-		if (READ_ONCE(s->reset_req) != READ_ONCE(s->reset_ack))
+		if (cvm_reset_pending(s)) {
 			memset(out, 0, sizeof(*out));
-		else
-			memcpy(out, &s->c, sizeof(*out));
-		cvm_rmb();
-		if (READ_ONCE(s->seq) == seq)
 			return true;
+		}
+		ack2 = copy_once(s, scratch);
+		if (ack == ack2 && !memcmp(out, scratch, sizeof(*out)))
+			return true;
+		memcpy(out, scratch, sizeof(*out));
+		ack = ack2;
 	}
 	return false;
 }
@@ -60,31 +126,6 @@ static u64 dense_reason_key(unsigned int i)
 	return CVMSTAT_REASON_KEY(CVMSTAT_ISA_VMX, 0xffffffffU);
 }
 
-struct table_desc {
-	u16 kind;
-	bool has_dir;
-	unsigned int shift;
-	size_t offset;
-};
-
-/* Emission order and uapi kind of every keyed table; indexed by cvm_table. */
-static const struct table_desc tables[CVM_T_NR] = {
-	[CVM_T_REASON_X] = { CVMSTAT_KIND_REASON, false, CVM_REASON_X_SHIFT,
-			     offsetof(struct cvm_counts, reason_x) },
-	[CVM_T_VMGEXIT] = { CVMSTAT_KIND_VMGEXIT, false, CVM_VMGEXIT_SHIFT,
-			    offsetof(struct cvm_counts, vmgexit) },
-	[CVM_T_GHCB_MSR] = { CVMSTAT_KIND_GHCB_MSR, false, CVM_GHCB_MSR_SHIFT,
-			     offsetof(struct cvm_counts, ghcb_msr) },
-	[CVM_T_MMIO] = { CVMSTAT_KIND_MMIO, true, CVM_MMIO_SHIFT,
-			 offsetof(struct cvm_counts, mmio) },
-	[CVM_T_MSR] = { CVMSTAT_KIND_MSR, true, CVM_MSR_SHIFT,
-			offsetof(struct cvm_counts, msr) },
-	[CVM_T_PIO] = { CVMSTAT_KIND_PIO, true, CVM_PIO_SHIFT,
-			offsetof(struct cvm_counts, pio) },
-	[CVM_T_TDX_LEAF] = { CVMSTAT_KIND_TDX_LEAF, false, CVM_TDX_LEAF_SHIFT,
-			     offsetof(struct cvm_counts, tdx_leaf) },
-};
-
 unsigned int cvm_emit(const struct cvm_counts *c, u32 vcpu_id, u32 vcpu_idx,
 		      struct cvmstat_record *out)
 {
@@ -101,19 +142,20 @@ unsigned int cvm_emit(const struct cvm_counts *c, u32 vcpu_id, u32 vcpu_idx,
 	}
 	for (t = 0; t < CVM_T_NR; t++) {
 		const struct table_desc *d = &tables[t];
-		const struct cvm_kv *kv = (const void *)((const char *)c + d->offset);
+		const u64 *keys = (const void *)((const char *)c + d->keys);
+		const u64 *counts = (const void *)((const char *)c + d->counts);
 
 		for (i = 0; i < (1U << d->shift); i++) {
-			if (!kv[i].count)
+			if (!counts[i])
 				continue;
 			if (t == CVM_T_REASON_X)
-				exits += kv[i].count;
+				exits += counts[i];
 			if (d->has_dir)
-				r = put(r, vcpu_id, d->kind, kv[i].key & 3,
-					kv[i].key >> 2, kv[i].count);
+				r = put(r, vcpu_id, d->kind, keys[i] & 3,
+					keys[i] >> 2, counts[i]);
 			else
 				r = put(r, vcpu_id, d->kind, CVMSTAT_DIR_NONE,
-					kv[i].key, kv[i].count);
+					keys[i], counts[i]);
 		}
 	}
 	for (t = 0; t < CVM_T_NR; t++) {

@@ -7,10 +7,11 @@
  * probe is one straight-line function.
  *
  * Concurrency: a struct cvm_stats is written only by its vCPU's thread
- * (probes run on it), so counters are plain increments.  Readers on other
- * CPUs take consistent copies through the sequence counter (cvm_stats_copy);
- * a reset is requested by a reader and carried out by the writer before its
- * next update, so no increment is ever torn or lost.
+ * (probes run on it), so counters are plain increments with no barrier or
+ * sequence counter on the hot path.  Counters only grow, so a reader that
+ * copies them twice and finds both copies equal holds a consistent copy
+ * (cvm_stats_copy).  A reset is requested by a reader and carried out by the
+ * owner (cvm_apply_reset), never by two threads at once.
  */
 #ifndef _CVMSTAT_CORE_COUNTERS_H
 #define _CVMSTAT_CORE_COUNTERS_H
@@ -62,22 +63,24 @@ enum cvm_table {
 	CVM_T_NR,
 };
 
-/* A slot is in use when count != 0 (inserted with 1, cleared only by reset). */
-struct cvm_kv {
-	u64 key;
-	u64 count;
-};
+/*
+ * A keyed table is two arrays, keys and counts, so that both are indexed
+ * with a scaled index.  A slot is in use when its count is not 0 (inserted
+ * with 1, cleared only by a reset).
+ */
+#define CVM_TABLE(name, shift) \
+	u64 name##_key[1 << (shift)]; u64 name##_count[1 << (shift)]
 
 struct cvm_counts {
 	u64 reason[CVM_NR_DENSE];
 	u64 overflow[CVM_T_NR];
-	struct cvm_kv reason_x[1 << CVM_REASON_X_SHIFT];
-	struct cvm_kv vmgexit[1 << CVM_VMGEXIT_SHIFT];
-	struct cvm_kv ghcb_msr[1 << CVM_GHCB_MSR_SHIFT];
-	struct cvm_kv mmio[1 << CVM_MMIO_SHIFT];
-	struct cvm_kv msr[1 << CVM_MSR_SHIFT];
-	struct cvm_kv pio[1 << CVM_PIO_SHIFT];
-	struct cvm_kv tdx_leaf[1 << CVM_TDX_LEAF_SHIFT];
+	CVM_TABLE(reason_x, CVM_REASON_X_SHIFT);
+	CVM_TABLE(vmgexit, CVM_VMGEXIT_SHIFT);
+	CVM_TABLE(ghcb_msr, CVM_GHCB_MSR_SHIFT);
+	CVM_TABLE(mmio, CVM_MMIO_SHIFT);
+	CVM_TABLE(msr, CVM_MSR_SHIFT);
+	CVM_TABLE(pio, CVM_PIO_SHIFT);
+	CVM_TABLE(tdx_leaf, CVM_TDX_LEAF_SHIFT);
 };
 
 /* How a vCPU's MMIO accesses are observed; fixed when the vCPU is first seen. */
@@ -88,18 +91,16 @@ enum cvm_mmio_source {
 
 /**
  * struct cvm_stats - one vCPU's counters and the state to update them.
- * @seq: odd while the owner updates; see cvm_stats_copy()
  * @reset_req: bumped by a reader asking for a reset
  * @reset_ack: last request the owner carried out
  * @mmio_source: enum cvm_mmio_source
  * @c: the counters
  */
 struct cvm_stats {
-	u32 seq;
 	u32 reset_req;
 	u32 reset_ack;
 	u8 mmio_source;
-	u8 pad[3];
+	u8 pad[7];
 	struct cvm_counts c;
 };
 
@@ -113,32 +114,31 @@ struct cvm_stats {
 #define CVM_TRACE_MMIO_READ		1
 #define CVM_TRACE_MMIO_WRITE		2
 
+/* Multiplicative hash of the low 32 bits: keys differ there in practice. */
 static inline u32 cvm_hash(u64 key, unsigned int shift)
 {
-	return (u32)((key * 0x9E3779B97F4A7C15ULL) >> (64 - shift));
+	return ((u32)key * 0x9E3779B1U) >> (32 - shift);
 }
 
-/* Count @key in table @t of 1 << @shift slots; full -> *@overflow. */
-static inline void cvm_kv_inc(struct cvm_kv *t, unsigned int shift, u64 key,
-			      u64 *overflow)
-{
-	u32 mask = (1U << shift) - 1;
-	u32 i = cvm_hash(key, shift);
-	unsigned int n;
+void cvm_kv_insert(struct cvm_counts *c, enum cvm_table t, u64 key);
 
-	for (n = 0; n < CVM_PROBE_LIMIT && n <= mask; n++, i = (i + 1) & mask) {
-		if (likely(t[i].key == key && t[i].count)) {
-			t[i].count++;
-			return;
-		}
-		if (!t[i].count) {
-			t[i].key = key;
-			t[i].count = 1;
-			return;
-		}
-	}
-	(*overflow)++;
-}
+/*
+ * Count @key in a keyed table.  Inline: the hit at the hash position, by
+ * far the most common case; the rest (probing further, new keys, a full
+ * table) is cvm_kv_insert().  An empty slot has key 0 and count 0, so
+ * comparing the key alone is right: key 0 "hitting" an empty slot inserts
+ * it.
+ */
+#define CVM_KV_INC(c, table, shift, key, t)				\
+	do {								\
+		u64 __k = (key);					\
+		u32 __i = cvm_hash(__k, shift);				\
+									\
+		if (likely((c)->table##_key[__i] == __k))		\
+			(c)->table##_count[__i]++;			\
+		else							\
+			cvm_kv_insert(c, t, __k);			\
+	} while (0)
 
 /* Dense index of an exit reason, or -1 if it belongs in the keyed table. */
 static inline int cvm_reason_index(u32 isa, u32 reason)
@@ -162,23 +162,21 @@ static inline int cvm_reason_index(u32 isa, u32 reason)
 }
 
 /*
- * Writer side.  Every update is bracketed by cvm_begin()/cvm_end(); a reset
- * the reader asked for is carried out first, so what follows counts from 0.
+ * Reset: a reader asks, the owner carries it out at a point where it does
+ * not count (cvmstat.ko: on its way through the slow lookup path, which a
+ * reset forces by emptying the per-CPU caches).
  */
-void cvm_apply_reset(struct cvm_stats *s);
-
-static inline void cvm_begin(struct cvm_stats *s)
+static inline bool cvm_reset_pending(const struct cvm_stats *s)
 {
-	WRITE_ONCE(s->seq, s->seq + 1);
-	cvm_wmb();
-	if (unlikely(READ_ONCE(s->reset_req) != s->reset_ack))
-		cvm_apply_reset(s);
+	return READ_ONCE(s->reset_req) != READ_ONCE(s->reset_ack);
 }
 
-static inline void cvm_end(struct cvm_stats *s)
+void cvm_apply_reset(struct cvm_stats *s);
+
+/* Ask the owner to zero its counters before its next update. */
+static inline void cvm_stats_request_reset(struct cvm_stats *s)
 {
-	cvm_wmb();
-	WRITE_ONCE(s->seq, s->seq + 1);
+	WRITE_ONCE(s->reset_req, s->reset_req + 1);
 }
 
 static inline void cvm_count_reason(struct cvm_stats *s, u32 isa, u32 reason)
@@ -188,9 +186,26 @@ static inline void cvm_count_reason(struct cvm_stats *s, u32 isa, u32 reason)
 	if (likely(i >= 0))
 		s->c.reason[i]++;
 	else
-		cvm_kv_inc(s->c.reason_x, CVM_REASON_X_SHIFT,
-			   CVMSTAT_REASON_KEY(isa, reason),
-			   &s->c.overflow[CVM_T_REASON_X]);
+		CVM_KV_INC(&s->c, reason_x, CVM_REASON_X_SHIFT,
+			   CVMSTAT_REASON_KEY(isa, reason), CVM_T_REASON_X);
+}
+
+/*
+ * The common case of cvm_on_exit() for SVM, small enough to inline into the
+ * kvm_exit probe: codes below 0x100 and NPF/AVIC/VMGEXIT.  False: not
+ * counted, call cvm_on_exit().
+ */
+static inline bool cvm_on_svm_exit_fast(struct cvm_stats *s, u32 code)
+{
+	if (likely(code < 0x100)) {
+		s->c.reason[CVM_DENSE_SVM + code]++;
+		return true;
+	}
+	if (code - 0x400 < 0x10) {
+		s->c.reason[CVM_DENSE_SVM_HI + (code - 0x400)]++;
+		return true;
+	}
+	return false;
 }
 
 /* Direction lives in the low two bits of MMIO, MSR and port keys. */
@@ -199,10 +214,17 @@ static inline u64 cvm_dir_key(u64 value, u32 dir)
 	return value << 2 | dir;
 }
 
+/* KVM's 0/1 "is it a write" flags (kvm_msr, kvm_pio) to CVMSTAT_DIR_*. */
+static inline u32 cvm_write_dir(u32 write)
+{
+	BUILD_BUG_ON_CORE(CVMSTAT_DIR_READ != 1 || CVMSTAT_DIR_WRITE != 2);
+	return (write & 1) + 1;
+}
+
 static inline void cvm_count_mmio(struct cvm_stats *s, u64 gpa, u32 dir)
 {
-	cvm_kv_inc(s->c.mmio, CVM_MMIO_SHIFT, cvm_dir_key(gpa, dir),
-		   &s->c.overflow[CVM_T_MMIO]);
+	CVM_KV_INC(&s->c, mmio, CVM_MMIO_SHIFT, cvm_dir_key(gpa, dir),
+		   CVM_T_MMIO);
 }
 
 /* --- events, one function per tracepoint --- */
@@ -210,32 +232,32 @@ static inline void cvm_count_mmio(struct cvm_stats *s, u64 gpa, u32 dir)
 /* kvm_exit: the hardware (or, for TDX, KVM-remapped) exit reason. */
 static inline void cvm_on_exit(struct cvm_stats *s, u32 isa, u32 reason)
 {
-	cvm_begin(s);
 	cvm_count_reason(s, isa, reason);
-	cvm_end(s);
 }
 
 /*
- * kvm_mmio.  A read left to userspace fires READ_UNSATISFIED and, when it
- * completes, READ: count only READ and WRITE so each access counts once.
- * SEV-ES/SNP vCPUs take MMIO from the GHCB request instead, because KVM does
- * not trace reads that userspace completes there.
+ * kvm_mmio's type to a direction.  A read left to userspace fires
+ * READ_UNSATISFIED and, when it completes, READ: only READ and WRITE count,
+ * so each access counts once.  0: not to be counted.
  */
-static inline void cvm_on_mmio(struct cvm_stats *s, u32 type, u64 gpa)
+static inline u32 cvm_mmio_dir(u32 type)
 {
-	u32 dir;
-
-	if (s->mmio_source != CVM_MMIO_FROM_TRACE)
-		return;
 	if (type == CVM_TRACE_MMIO_READ)
-		dir = CVMSTAT_DIR_READ;
-	else if (type == CVM_TRACE_MMIO_WRITE)
-		dir = CVMSTAT_DIR_WRITE;
-	else
-		return;
-	cvm_begin(s);
-	cvm_count_mmio(s, gpa, dir);
-	cvm_end(s);
+		return CVMSTAT_DIR_READ;
+	if (type == CVM_TRACE_MMIO_WRITE)
+		return CVMSTAT_DIR_WRITE;
+	return 0;
+}
+
+/*
+ * kvm_mmio, with @dir from cvm_mmio_dir().  SEV-ES/SNP vCPUs take MMIO from
+ * the GHCB request instead, because KVM does not trace reads that userspace
+ * completes there.
+ */
+static inline void cvm_on_mmio(struct cvm_stats *s, u32 dir, u64 gpa)
+{
+	if (s->mmio_source == CVM_MMIO_FROM_TRACE)
+		cvm_count_mmio(s, gpa, dir);
 }
 
 /* kvm_fast_mmio: a zero-length ioeventfd write completed on the fast path. */
@@ -243,29 +265,23 @@ static inline void cvm_on_fast_mmio(struct cvm_stats *s, u64 gpa)
 {
 	if (s->mmio_source != CVM_MMIO_FROM_TRACE)
 		return;
-	cvm_begin(s);
 	cvm_count_mmio(s, gpa, CVMSTAT_DIR_WRITE);
-	cvm_end(s);
 }
 
 /* kvm_msr: every RDMSR/WRMSR KVM handles, faulting ones included. */
 static inline void cvm_on_msr(struct cvm_stats *s, u32 write, u32 index)
 {
-	cvm_begin(s);
-	cvm_kv_inc(s->c.msr, CVM_MSR_SHIFT,
-		   cvm_dir_key(index, write ? CVMSTAT_DIR_WRITE : CVMSTAT_DIR_READ),
-		   &s->c.overflow[CVM_T_MSR]);
-	cvm_end(s);
+	CVM_KV_INC(&s->c, msr, CVM_MSR_SHIFT,
+		   cvm_dir_key(index, cvm_write_dir(write)),
+		   CVM_T_MSR);
 }
 
 /* kvm_pio: rw is KVM_PIO_IN (0) or KVM_PIO_OUT (1); one event per exit. */
 static inline void cvm_on_pio(struct cvm_stats *s, u32 rw, u32 port)
 {
-	cvm_begin(s);
-	cvm_kv_inc(s->c.pio, CVM_PIO_SHIFT,
-		   cvm_dir_key(port & 0xffff, rw ? CVMSTAT_DIR_WRITE : CVMSTAT_DIR_READ),
-		   &s->c.overflow[CVM_T_PIO]);
-	cvm_end(s);
+	CVM_KV_INC(&s->c, pio, CVM_PIO_SHIFT,
+		   cvm_dir_key(port & 0xffff, cvm_write_dir(rw)),
+		   CVM_T_PIO);
 }
 
 /*
@@ -275,26 +291,20 @@ static inline void cvm_on_pio(struct cvm_stats *s, u32 rw, u32 port)
  */
 static inline void cvm_on_vmgexit(struct cvm_stats *s, u64 code, u64 info1)
 {
-	cvm_begin(s);
-	cvm_kv_inc(s->c.vmgexit, CVM_VMGEXIT_SHIFT, code,
-		   &s->c.overflow[CVM_T_VMGEXIT]);
+	CVM_KV_INC(&s->c, vmgexit, CVM_VMGEXIT_SHIFT, code, CVM_T_VMGEXIT);
 	if (s->mmio_source == CVM_MMIO_FROM_GHCB) {
 		if (code == CVM_VMGEXIT_MMIO_READ)
 			cvm_count_mmio(s, info1, CVMSTAT_DIR_READ);
 		else if (code == CVM_VMGEXIT_MMIO_WRITE)
 			cvm_count_mmio(s, info1, CVMSTAT_DIR_WRITE);
 	}
-	cvm_end(s);
 }
 
 /* kvm_vmgexit_msr_protocol_enter: request code = GHCBInfo, bits 11:0. */
 static inline void cvm_on_ghcb_msr(struct cvm_stats *s, u64 ghcb_msr)
 {
-	cvm_begin(s);
-	cvm_kv_inc(s->c.ghcb_msr, CVM_GHCB_MSR_SHIFT,
-		   ghcb_msr & CVM_GHCB_MSR_INFO_MASK,
-		   &s->c.overflow[CVM_T_GHCB_MSR]);
-	cvm_end(s);
+	CVM_KV_INC(&s->c, ghcb_msr, CVM_GHCB_MSR_SHIFT,
+		   ghcb_msr & CVM_GHCB_MSR_INFO_MASK, CVM_T_GHCB_MSR);
 }
 
 /* TDX GHCI leaves (arch/x86/include/asm/shared/tdx.h) */
@@ -337,10 +347,7 @@ static inline u64 cvm_tdx_leaf(u32 last_reason, u32 run_reason, u64 run_nr)
 
 static inline void cvm_on_tdx_leaf(struct cvm_stats *s, u64 leaf)
 {
-	cvm_begin(s);
-	cvm_kv_inc(s->c.tdx_leaf, CVM_TDX_LEAF_SHIFT, leaf,
-		   &s->c.overflow[CVM_T_TDX_LEAF]);
-	cvm_end(s);
+	CVM_KV_INC(&s->c, tdx_leaf, CVM_TDX_LEAF_SHIFT, leaf, CVM_T_TDX_LEAF);
 }
 
 /* --- reader side --- */
@@ -348,19 +355,14 @@ static inline void cvm_on_tdx_leaf(struct cvm_stats *s, u64 leaf)
 /**
  * cvm_stats_copy() - one consistent copy of a vCPU's counters
  * @s: the live counters (written concurrently by their vCPU)
- * @out: the copy; all zero if a reset is pending
+ * @out: the copy; all zero while a reset is pending
+ * @scratch: room for a second copy
  * @tries: attempts before giving up
  *
- * Return: true on success, false if the writer kept it busy @tries times.
+ * Return: true on success, false if the writer kept changing them.
  */
 bool cvm_stats_copy(const struct cvm_stats *s, struct cvm_counts *out,
-		    unsigned int tries);
-
-/* Ask the owner to zero its counters before its next update. */
-static inline void cvm_stats_request_reset(struct cvm_stats *s)
-{
-	WRITE_ONCE(s->reset_req, s->reset_req + 1);
-}
+		    struct cvm_counts *scratch, unsigned int tries);
 
 /**
  * cvm_emit() - turn counters into uapi records

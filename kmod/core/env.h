@@ -12,8 +12,10 @@
 #include <linux/string.h>
 #include <linux/stddef.h>
 #include <asm/barrier.h>
+#include <linux/build_bug.h>
 #define cvm_wmb()	smp_wmb()
 #define cvm_rmb()	smp_rmb()
+#define BUILD_BUG_ON_CORE(cond)	BUILD_BUG_ON(cond)
 #else
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +33,7 @@ typedef uint64_t u64;
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #define cvm_wmb()	__atomic_thread_fence(__ATOMIC_RELEASE)
 #define cvm_rmb()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define BUILD_BUG_ON_CORE(cond)	_Static_assert(!(cond), #cond)
 #endif
 
 #endif /* _CVMSTAT_CORE_ENV_H */

@@ -116,6 +116,7 @@ static struct {
 static int vm_fd;
 static size_t run_size;
 static struct timespec deadline;
+static struct timespec start, end;
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
 {
@@ -513,6 +514,7 @@ int main(int argc, char **argv)
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	start = deadline;
 	deadline.tv_sec += opt.seconds;
 	if (sem_init(&code_page_mapped, 0, 0))
 		die("sem_init: %s", strerror(errno));
@@ -529,6 +531,7 @@ int main(int argc, char **argv)
 		if (ret)
 			die("pthread_join: %s", strerror(ret));
 	}
+	clock_gettime(CLOCK_MONOTONIC, &end);
 
 	for (i = 0; i < opt.nvcpus; i++)
 		check_vcpu(&vs[i]);
@@ -542,6 +545,9 @@ int main(int argc, char **argv)
 	close(vm_fd);
 	close(kvm);
 	munmap(ram, RAM_SIZE);
-	printf("cvmload: pid=%d vcpus=%lu ok\n", (int)getpid(), opt.nvcpus);
+	/* Under QEMU -icount shift=0 this counts the guest's instructions. */
+	printf("cvmload: pid=%d vcpus=%lu elapsed_ns=%lld ok\n", (int)getpid(),
+	       opt.nvcpus, (long long)(end.tv_sec - start.tv_sec) * 1000000000LL +
+	       (end.tv_nsec - start.tv_nsec));
 	return 0;
 }
