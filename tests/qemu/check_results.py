@@ -94,6 +94,9 @@ def check_version(secs, name, bound, vms_seen=False):
 
 
 def check_counts(secs, tag, nr_vcpus):
+    if f"counts-{tag}" not in secs or f"expect-{tag}" not in secs:
+        check(False, f"counts-{tag}/expect-{tag}: sections missing")
+        return
     counts = rows(section(secs, f"counts-{tag}"))
     expect = rows(section(secs, f"expect-{tag}"))
     check(counts != [], f"counts-{tag}: has rows")
@@ -203,11 +206,26 @@ def main():
     section(secs, "run-e")
     check_counts(secs, "e", 2)
 
+    section(secs, "run-f")
+    check_counts(secs, "f", 64)
+
     final = rows(section(secs, "list-final"))
     ids = [int(r["vm_id"]) for r in final]
-    check(ids == sorted(set(ids)) and len(ids) == 2,
-          f"list-final: the two VMs since the reload, unique ids: {ids}")
+    check(ids == sorted(set(ids)) and len(ids) == 3,
+          f"list-final: the three VMs since insmod, unique ids: {ids}")
     section(secs, "rmmod-final")
+
+    section(secs, "insmod-max2")
+    for t in ("g1", "g2", "g3"):
+        section(secs, f"run-{t}")
+    gp = kv(section(secs, "pids-g"))
+    held = [r["pid"] for r in rows(section(secs, "list-max2"))]
+    check(held == [gp.get("g2"), gp.get("g3")],
+          f"list-max2: the newest two VMs held, oldest evicted: {held} vs {gp}")
+    v = kv(section(secs, "version-max2"))
+    check(v.get("max_vms") == "2" and v.get("nr_vms") == "2", f"version-max2: {v}")
+    check(v.get("untracked_vms") == "0", "version-max2: eviction, not loss")
+    section(secs, "rmmod-max2")
     dmesg = section(secs, "dmesg")
     check(any("cvmstat: bound to kvm" in l for l in dmesg), "dmesg: bound to kvm")
 

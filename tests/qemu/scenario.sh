@@ -100,6 +100,23 @@ sec kvm-reload modprobe kvm-amd
 sec version-kvm-back cvmstat-read version
 counted e -v 2 -k 250 -p 0x700 -m 0x40000
 
+# 9. 64 vCPUs, read in one ioctl.
+counted f -v 64 -k 2 -p 0x800 -m 0x50000
+
 sec list-final cvmstat-read list
 sec rmmod-final rmmod cvmstat
+
+# 10. Retention limit: with room for 2 VMs, the oldest exited one goes.
+sec insmod-max2 insmod /cvm/cvmstat.ko max_vms=2
+for t in g1 g2 g3; do
+	cvmload -v 1 -k 10 >/tmp/run-$t.out 2>&1 &
+	p=$!
+	wait $p
+	job run-$t /tmp/run-$t.out $?
+	echo "$t=$p" >>/tmp/pids-g
+done
+sec pids-g cat /tmp/pids-g
+sec list-max2 cvmstat-read list
+sec version-max2 cvmstat-read version
+sec rmmod-max2 rmmod cvmstat
 sec dmesg dmesg
