@@ -76,6 +76,19 @@ sec reset-a cvmstat-read reset "$vma"
 sec read-after-reset cvmstat-read vm "$vma"
 sec list-after-reset cvmstat-read list
 
+# 4b. Reset of a live VM: cvmload pauses mid-iteration, the VM is reset,
+#     and from then on exactly what the guest does after the pause counts.
+cvmload -v 1 -k 400 -P /tmp/paused -e /tmp/expect-r.csv >/tmp/run-r.out 2>&1 &
+pr=$!
+while [ ! -e /tmp/paused ]; do sleep 0.1; done
+sec reset-live cvmstat-read reset "$(vm_of $pr)"
+sec read-live-reset cvmstat-read vm --pid $pr
+rm /tmp/paused
+wait $pr
+job run-r /tmp/run-r.out $?
+sec counts-r cvmstat-read vm --pid $pr
+sec expect-r cat /tmp/expect-r.csv
+
 # 5. A new VM never inherits an old one's counters (same process name,
 #    KVM likely reusing the memory of the VMs just destroyed).
 counted c -v 1 -k 200

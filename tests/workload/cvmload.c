@@ -97,6 +97,7 @@ struct vcpu {
 	uint64_t hlt;
 	uint64_t iter;		/* completed iterations, from the guest's EBP */
 	uint64_t stop_sent;
+	uint64_t paused_at;	/* -P: iteration of the pause (1-based), else 0 */
 };
 
 static struct {
@@ -106,6 +107,7 @@ static struct {
 	unsigned long portbase;
 	unsigned long mmiobase;
 	const char *expect;
+	const char *pause;
 } opt = {
 	.nvcpus = 2,
 	.iters = 1000,
@@ -149,6 +151,9 @@ static void usage(FILE *f)
 		"  -m MMIOBASE   first MMIO address, 16-byte aligned, outside\n"
 		"                [0, 0x10000), below 1 MiB (default 0x20000)\n"
 		"  -e FILE       write expected per-vCPU counts as CSV to FILE\n"
+		"  -P FILE       (with -v 1) pause at the IN of iteration ITERS/2:\n"
+		"                create FILE, wait until it is removed, then count\n"
+		"                (and write to -e) only what happens from there on\n"
 		"  -h, --help    show this help\n",
 		MAX_VCPUS);
 }
@@ -186,7 +191,7 @@ static void parse_args(int argc, char **argv)
 	bool have_k = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "v:k:s:p:m:e:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "v:k:s:p:m:e:P:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			opt.nvcpus = parse_num("NVCPUS", optarg, 1, MAX_VCPUS);
@@ -212,6 +217,13 @@ static void parse_args(int argc, char **argv)
 			}
 			opt.expect = optarg;
 			break;
+		case 'P':
+			if (!optarg[0]) {
+				fprintf(stderr, "cvmload: empty PAUSE_FILE\n");
+				exit(2);
+			}
+			opt.pause = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -223,6 +235,10 @@ static void parse_args(int argc, char **argv)
 	if (optind != argc) {
 		fprintf(stderr, "cvmload: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
+		exit(2);
+	}
+	if (opt.pause && (opt.seconds || opt.nvcpus != 1 || opt.iters < 2)) {
+		fprintf(stderr, "cvmload: -P needs -v 1, -k >= 2 and no -s\n");
 		exit(2);
 	}
 	if (have_k && opt.seconds) {
@@ -295,6 +311,27 @@ static void setup_vcpu(struct vcpu *v)
 		die("KVM_SET_REGS: %s", strerror(errno));
 }
 
+/*
+ * -P: stop in the middle of an iteration, at its IN exit, until the pause
+ * file is removed, and from then on count only what follows.  (KVM traces
+ * this IN itself when it completes, i.e. after the pause.)
+ */
+static void pause_here(struct vcpu *v)
+{
+	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	FILE *f;
+
+	f = fopen(opt.pause, "w");
+	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f))
+		die("create %s: %s", opt.pause, strerror(errno));
+	while (access(opt.pause, F_OK) == 0)
+		nanosleep(&tick, NULL);
+	if (errno != ENOENT)
+		die("%s: %s", opt.pause, strerror(errno));
+	v->paused_at = v->pio_in;
+	v->pio_out = v->pio_in = v->mmio_w = v->mmio_r = v->hlt = 0;
+}
+
 /* Returns true when the vCPU reported "done". */
 static bool handle_io(struct vcpu *v)
 {
@@ -316,6 +353,8 @@ static bool handle_io(struct vcpu *v)
 		v->pio_out++;
 	} else {
 		v->pio_in++;
+		if (opt.pause && !v->paused_at && v->pio_in == opt.iters / 2)
+			pause_here(v);
 		if (opt.seconds && past_deadline()) {
 			*data = IN_STOP;
 			v->stop_sent++;
@@ -405,9 +444,12 @@ done:
 static void check_vcpu(const struct vcpu *v)
 {
 	uint64_t n = v->iter;
+	/* after a -P pause: whole iterations, and those plus the paused one */
+	uint64_t a = n - v->paused_at, b = a + !!v->paused_at;
 
-	if (v->pio_done != 1 || v->pio_out != n || v->pio_in != n ||
-	    v->mmio_w != n || v->mmio_r != n || v->hlt != n ||
+	if (v->pio_done != 1 || v->pio_out != a || v->pio_in != a ||
+	    v->mmio_w != b || v->mmio_r != b || v->hlt != b ||
+	    (opt.pause && !v->paused_at) ||
 	    (v->n_iter && n != v->n_iter) ||
 	    (opt.seconds && v->stop_sent != 1))
 		die("vCPU %d: inconsistent counts: iter %llu (want %u) out %llu in %llu mmio w %llu r %llu hlt %llu done %llu stop %llu",
@@ -432,11 +474,18 @@ static void write_expect(const char *path, const struct vcpu *vs, unsigned long 
 	for (i = 0; i < n; i++) {
 		const struct vcpu *v = &vs[i];
 		unsigned long long rd = v->mmio + MMIO_READ_OFF;
+		/*
+		 * After a pause: the iterations begun after it, and the MSR
+		 * accesses of the paused one too, which had not run yet.
+		 */
+		unsigned long long iters = v->iter - v->paused_at;
+		unsigned long long msrs = v->iter -
+					  (v->paused_at ? v->paused_at - 1 : 0);
 
 		fprintf(f, "%d,pio,%#x,write,%llu\n", v->id, v->port,
 			(unsigned long long)v->pio_out);
 		fprintf(f, "%d,pio,%#x,read,%llu\n", v->id, v->port,
-			(unsigned long long)v->pio_in);
+			(unsigned long long)v->pio_in + !!v->paused_at);
 		fprintf(f, "%d,pio,%#x,write,%llu\n", v->id, DONE_PORT,
 			(unsigned long long)v->pio_done);
 		fprintf(f, "%d,mmio,%#llx,write,%llu\n", v->id,
@@ -448,12 +497,9 @@ static void write_expect(const char *path, const struct vcpu *vs, unsigned long 
 		 * MSR accesses never reach userspace: each completed guest
 		 * iteration executed exactly one RDMSR and one WRMSR.
 		 */
-		fprintf(f, "%d,msr,%#x,read,%llu\n", v->id, MSR_INDEX,
-			(unsigned long long)v->iter);
-		fprintf(f, "%d,msr,%#x,write,%llu\n", v->id, MSR_INDEX,
-			(unsigned long long)v->iter);
-		fprintf(f, "%d,iter,0x0,none,%llu\n", v->id,
-			(unsigned long long)v->iter);
+		fprintf(f, "%d,msr,%#x,read,%llu\n", v->id, MSR_INDEX, msrs);
+		fprintf(f, "%d,msr,%#x,write,%llu\n", v->id, MSR_INDEX, msrs);
+		fprintf(f, "%d,iter,0x0,none,%llu\n", v->id, iters);
 		fprintf(f, "%d,hlt,0x0,none,%llu\n", v->id,
 			(unsigned long long)v->hlt);
 	}
