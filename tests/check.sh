@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make check`: installs what it needs (tests/setup.sh, apt-get), then runs
-#   1. the unit tests of the counting core (host, ASan/UBSan),
+#   1. the unit tests of the counting core and of the tool's name tables
+#      (host, ASan/UBSan),
 #   2. the module test in QEMU on the newest Debian 6.1 and 6.12 kernels,
 #      and what the probes cost the guest per exit (-icount, deterministic),
 #   3. a DKMS add/build/install/remove for both kernels.
@@ -55,6 +56,15 @@ unit() {
 		"$top/kmod/core/counters.c" && "$build/test_counters"
 }
 suite unit unit
+
+names() {
+	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -I"$top/kmod/include/uapi" \
+		-I"$top/userspace" -o "$build/test_names" \
+		"$top/tests/unit/test_names.c" "$top/userspace/names.c" &&
+		"$build/test_names"
+}
+suite names names
 
 while IFS=$'\t' read -r kver root; do
 	suite "qemu-$kver" "$top/tests/qemu/run.sh" "$kver" "$root" "$build/qemu-$kver"

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * names: printable names for the keys cvmstat records carry (exit reasons,
+ * VMGEXIT codes, GHCB MSR-protocol requests, TDX GHCI leaves, MSRs, I/O
+ * ports, MMIO addresses), used by `cvmstat show`.
+ *
+ * Every cvm_name_*() returns a pointer to static storage, or NULL when the
+ * code is not known: the caller then prints the number.  The cvm_format_*()
+ * functions write into the caller's buffer, always NUL-terminate it (when
+ * len > 0), and return the number of characters stored (without the NUL).
+ * Nothing here fails on unknown input.
+ *
+ * Naming style: upper case, no "EXIT_REASON_"/"SVM_EXIT_"/"SVM_VMGEXIT_"/
+ * "GHCB_MSR_"/"TDVMCALL_"/"MSR_IA32_" prefixes ("CPUID", "IOIO", "NPF",
+ * "PSC", "CPUID_REQ", "MAP_GPA", "EFER").  Local APIC registers use one
+ * table for both the x2APIC MSRs ("X2APIC_ICR") and the xAPIC page
+ * ("LAPIC TIMER_INIT_COUNT").
+ */
+#ifndef CVMSTAT_NAMES_H
+#define CVMSTAT_NAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Exit reason as kvm_exit reports it; isa is CVMSTAT_ISA_VMX (1) or
+ * CVMSTAT_ISA_SVM (2).  Only exact codes have a name: a VMX reason with flag
+ * bits (other than 0xffffffff, TDX_ENTRY_FAILED) gives NULL, use
+ * cvm_format_reason() for those.
+ */
+const char *cvm_name_reason(unsigned int isa, uint32_t reason);
+
+/*
+ * The reason's name; for VMX with flag bits "FAILED_ENTRY|SGX_ENCLAVE|<basic
+ * name>" (bits 31, 27; also PENDING_MTF bit 28, FROM_VMX_ROOT bit 29); the
+ * number "0x%x" for what has no name.
+ */
+int cvm_format_reason(char *buf, size_t len, unsigned int isa,
+		      uint32_t reason);
+
+/*
+ * GHCB software exit code of a VMGEXIT: SEV-ES/SNP software events
+ * (0x8000xxxx) or, below 0x80000000, the SVM exit code of an NAE event.
+ */
+const char *cvm_name_vmgexit(uint64_t code);
+
+/* GHCB MSR-protocol request/response code (GHCBInfo, bits 11:0 are used). */
+const char *cvm_name_ghcb_msr(uint64_t req);
+
+/* TDX GHCI TDVMCALL leaf (r11), e.g. 0x10001 "MAP_GPA". */
+const char *cvm_name_tdx_leaf(uint64_t leaf);
+
+/* MSR index, including x2APIC registers 0x800-0x8ff ("X2APIC_EOI"). */
+const char *cvm_name_msr(uint32_t index);
+
+/*
+ * Annotation of an MMIO guest-physical address: "LAPIC EOI", "IOAPIC IOWIN",
+ * "HPET MAIN_COUNTER", with "+0x<n>" for an access inside a register.  An
+ * address outside those regions gives "" (and 0).
+ */
+int cvm_format_mmio(char *buf, size_t len, uint64_t gpa);
+
+/* I/O port, e.g. 0x70 "RTC_INDEX", 0x3f8 "COM1_DATA". */
+const char *cvm_name_port(uint16_t port);
+
+/* enum cvmstat_vm_type: "plain", "SEV", "SEV-ES", "SNP", "TDX", ... */
+const char *cvm_name_vm_type(unsigned int type);
+
+/* enum cvmstat_kind: "reason", "vmgexit", "ghcb_msr", "mmio", ... */
+const char *cvm_name_kind(unsigned int kind);
+
+/*
+ * Self-check of the built-in tables (sorted, no duplicate codes).  Returns
+ * 0 when they are consistent, else the number of problems found.  For the
+ * unit tests.
+ */
+int cvm_names_selftest(void);
+
+#endif /* CVMSTAT_NAMES_H */
