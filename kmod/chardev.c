@@ -38,7 +38,7 @@ static long ioc_version(void __user *arg)
 	v.abi_major = CVMSTAT_ABI_MAJOR;
 	v.abi_minor = CVMSTAT_ABI_MINOR;
 	v.features = CVMSTAT_FEAT_EXIT_REASON | CVMSTAT_FEAT_VM_TYPE_IF |
-		     CVMSTAT_FEAT_KVM_ENTRY_IF;
+		     CVMSTAT_FEAT_KVM_ENTRY_IF | CVMSTAT_FEAT_PHASES;
 	if (cvm_lifetime_ok())
 		v.features |= CVMSTAT_FEAT_VM_LIFETIME;
 	if (cvm_host_isa == CVMSTAT_ISA_SVM && !READ_ONCE(cvm_svm_fast_broken))
@@ -109,6 +109,11 @@ static long read_vm(struct cvm_vm *vm, struct cvmstat_read *r)
 			ret = -EBUSY;
 			goto out;
 		}
+		if ((r->flags & CVMSTAT_READ_AT_PHASE) &&
+		    !cvm_boundary_copy(vcpus[i], r->phase, counts)) {
+			ret = -ESTALE;
+			goto out;
+		}
 		n = cvm_emit(counts, vcpus[i]->vcpu_id, vcpus[i]->vcpu_idx, recs);
 		if (total + n <= r->nr &&
 		    copy_to_user(dst + total, recs, n * sizeof(*recs))) {
@@ -137,8 +142,11 @@ static long ioc_read_vm(void __user *arg)
 
 	if (copy_from_user(&r, arg, sizeof(r)))
 		return -EFAULT;
-	if (r.size != sizeof(r) || r.flags || r.nr_vcpus || r.snap_ns ||
-	    !all_zero(r.reserved, sizeof(r.reserved)))
+	if (r.size != sizeof(r) || (r.flags & ~CVMSTAT_READ_AT_PHASE) ||
+	    r.nr_vcpus || r.snap_ns || !all_zero(r.reserved, sizeof(r.reserved)))
+		return -EINVAL;
+	if ((r.flags & CVMSTAT_READ_AT_PHASE) ?
+	    !r.phase || r.phase > READ_ONCE(cvm_phase_seq) : r.phase)
 		return -EINVAL;
 
 	vm = cvm_vm_pin(r.vm_id);
@@ -167,6 +175,57 @@ static long ioc_reset(void __user *arg)
 	return cvm_reset(r.vm_id, all);
 }
 
+/* Per open file: the newest mark it has listed (for poll()). */
+struct cvm_file {
+	u64 listed;
+};
+
+static long ioc_phase_mark(void __user *arg)
+{
+	struct cvmstat_phase_mark m;
+
+	if (copy_from_user(&m, arg, sizeof(m)))
+		return -EFAULT;
+	if (m.size != sizeof(m) || m.flags || m.seq || !m.name[0] ||
+	    !memchr(m.name, 0, sizeof(m.name)) ||
+	    !all_zero(m.reserved, sizeof(m.reserved)))
+		return -EINVAL;
+	m.seq = cvm_phase_mark(CVMSTAT_PHASE_HOST, 0, 0, 0, m.name);
+	return copy_to_user(arg, &m, sizeof(m)) ? -EFAULT : 0;
+}
+
+static long ioc_phase_list(struct cvm_file *f, void __user *arg)
+{
+	struct cvmstat_phase_list l;
+	struct cvmstat_phase *marks;
+	long ret;
+	u32 n;
+
+	if (copy_from_user(&l, arg, sizeof(l)))
+		return -EFAULT;
+	if (l.size != sizeof(l) || l.pad || l.last || l.lost ||
+	    !all_zero(l.reserved, sizeof(l.reserved)))
+		return -EINVAL;
+	ret = cvm_boundaries_enable();
+	if (ret)
+		return ret;
+	marks = kcalloc(CVMSTAT_PHASE_RING, sizeof(*marks), GFP_KERNEL);
+	if (!marks)
+		return -ENOMEM;
+	n = cvm_phase_list(l.after, marks, min_t(u32, l.nr, CVMSTAT_PHASE_RING),
+			   &l.last, &l.lost);
+	if (n && copy_to_user(u64_to_user_ptr(l.marks), marks,
+			      n * sizeof(*marks)))
+		ret = -EFAULT;
+	l.nr = n;
+	if (!ret && copy_to_user(arg, &l, sizeof(l)))
+		ret = -EFAULT;
+	if (!ret && n)
+		f->listed = max(f->listed, marks[n - 1].seq);
+	kfree(marks);
+	return ret;
+}
+
 static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -178,6 +237,9 @@ static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	BUILD_BUG_ON(sizeof(struct cvmstat_record) != 24);
 	BUILD_BUG_ON(sizeof(struct cvmstat_read) % 8);
 	BUILD_BUG_ON(sizeof(struct cvmstat_reset) % 8);
+	BUILD_BUG_ON(sizeof(struct cvmstat_phase) % 8);
+	BUILD_BUG_ON(sizeof(struct cvmstat_phase_mark) % 8);
+	BUILD_BUG_ON(sizeof(struct cvmstat_phase_list) % 8);
 
 	mutex_lock(&cvm_ioctl_mutex);
 	switch (cmd) {
@@ -193,6 +255,12 @@ static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case CVMSTAT_IOC_RESET:
 		ret = ioc_reset(uarg);
 		break;
+	case CVMSTAT_IOC_PHASE_MARK:
+		ret = ioc_phase_mark(uarg);
+		break;
+	case CVMSTAT_IOC_PHASE_LIST:
+		ret = ioc_phase_list(file->private_data, uarg);
+		break;
 	default:
 		ret = -ENOTTY;
 	}
@@ -200,8 +268,37 @@ static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return ret;
 }
 
+static int cvm_open(struct inode *inode, struct file *file)
+{
+	struct cvm_file *f = kzalloc(sizeof(*f), GFP_KERNEL);
+
+	if (!f)
+		return -ENOMEM;
+	file->private_data = f;
+	return 0;
+}
+
+static int cvm_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+/* POLLIN: marks this file has not listed yet. */
+static __poll_t cvm_poll(struct file *file, poll_table *wait)
+{
+	struct cvm_file *f = file->private_data;
+
+	cvm_phase_poll_wait(file, wait);
+	return READ_ONCE(cvm_phase_seq) > READ_ONCE(f->listed) ?
+	       EPOLLIN | EPOLLRDNORM : 0;
+}
+
 static const struct file_operations cvm_fops = {
 	.owner = THIS_MODULE,
+	.open = cvm_open,
+	.release = cvm_release,
+	.poll = cvm_poll,
 	.unlocked_ioctl = cvm_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,

@@ -19,6 +19,7 @@
 #include <linux/kvm_host.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/poll.h>
 #include <asm/svm.h>
 #include "core/counters.h"
 
@@ -54,6 +55,11 @@ struct cvm_vcpu {
 	u8 isa;
 	bool reason_fast;		/* exit reason read from the VMCB */
 	bool tdx;
+	/* phase boundaries, written by the owner (registry.c) */
+	u64 attached_seq;		/* last mark before the vCPU was seen */
+	u64 phase_seen;			/* last mark its slow path went past */
+	u64 boundary_from;		/* boundary holds marks (from, seq] */
+	u64 boundary_seq;
 } ____cacheline_aligned;
 
 /* Per CPU: the slot of the vCPU whose exit this CPU saw last. */
@@ -128,6 +134,22 @@ struct cvm_probe {
 	bool (*wanted)(void);	/* NULL: always; else bind only if true */
 };
 extern const struct cvm_probe cvm_probe_table[CVMSTAT_PROBE_NR];
+
+/* phase.c */
+extern int cvm_phase_port;
+extern u64 cvm_phase_seq;
+u64 cvm_phase_mark(u32 source, u64 vm_id, u32 vcpu_id, u32 value,
+		   const char *name);
+void cvm_phase_mark_guest(struct cvm_vcpu *s, const void *val);
+u32 cvm_phase_list(u64 after, struct cvmstat_phase *out, u32 nr, u64 *last,
+		   u32 *lost);
+void cvm_phase_poll_wait(struct file *file, poll_table *wait);
+void cvm_phase_exit(void);
+
+/* registry.c: phase boundaries */
+void cvm_uncache_all(void);
+int cvm_boundaries_enable(void);
+bool cvm_boundary_copy(struct cvm_vcpu *s, u64 phase, struct cvm_counts *out);
 
 /* chardev.c */
 int cvm_chardev_init(void);

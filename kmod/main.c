@@ -41,6 +41,7 @@ static int __init cvm_init(void)
 
 err_tpbind:
 	cvm_tpbind_exit();
+	cvm_phase_exit();
 err_registry:
 	cvm_registry_exit();
 	return ret;
@@ -50,6 +51,7 @@ static void __exit cvm_exit(void)
 {
 	cvm_chardev_exit();
 	cvm_tpbind_exit();
+	cvm_phase_exit();
 	cvm_registry_exit();
 	pr_info("unloaded\n");
 }

@@ -13,8 +13,14 @@
  * of the vCPU the current thread runs.  The lookup's slow path is a separate
  * function with the whole event, so that the fast path needs no stack frame.
  */
+/*
+ * The slow paths take the probe's own parameters and are kept from being
+ * specialised (noipa), so that the probe reaches them with a bare jump.
+ */
+#define cvm_slow_path	noinline notrace __attribute__((__noipa__))
+
 #define VCPULESS_PROBE(event, params, args, body)			\
-static noinline notrace void event##_slow params			\
+static cvm_slow_path void event##_slow params				\
 {									\
 	struct cvm_vcpu *s = cvm_lookup_task_slow();			\
 									\
@@ -34,8 +40,8 @@ static notrace void probe_##event params				\
 }
 
 /* kvm_exit when this CPU's cache does not know the vCPU, or no VMCB read. */
-static noinline notrace void exit_slow(struct kvm_vcpu *vcpu, u32 isa,
-				       struct cvm_vcpu *s)
+static cvm_slow_path void exit_slow(struct kvm_vcpu *vcpu, u32 isa,
+				    struct cvm_vcpu *s)
 {
 	u32 reason;
 
@@ -80,11 +86,38 @@ VCPULESS_PROBE(kvm_msr,
 	       (data, write, ecx, val, exc),
 	       cvm_on_msr(&s->stats, write, ecx))
 
-VCPULESS_PROBE(kvm_pio,
-	       (void *data, unsigned int rw, unsigned int port,
-		unsigned int size, unsigned int count, const void *val),
-	       (data, rw, port, size, count, val),
-	       cvm_on_pio(&s->stats, rw, port))
+/* A guest's write to the phase port: the end of a phase (phase.c). */
+static __always_inline bool phase_write(unsigned int rw, unsigned int port)
+{
+	return rw && (int)port == READ_ONCE(cvm_phase_port);
+}
+
+static cvm_slow_path void kvm_pio_slow(void *data, unsigned int rw,
+				       unsigned int port, unsigned int size,
+				       unsigned int count, const void *val)
+{
+	struct cvm_vcpu *s = this_cpu_read(cvm_cache.task) == current ?
+			     this_cpu_read(cvm_cache.slot) :
+			     cvm_lookup_task_slow();
+
+	/* Counted before the mark: the marking write ends its phase. */
+	cvm_on_pio(&s->stats, rw, port);
+	if (phase_write(rw, port))
+		cvm_phase_mark_guest(s, val);
+}
+
+/* Like VCPULESS_PROBE, with phase marks also sent down the slow path. */
+static notrace void probe_kvm_pio(void *data, unsigned int rw,
+				  unsigned int port, unsigned int size,
+				  unsigned int count, const void *val)
+{
+	if (unlikely(this_cpu_read(cvm_cache.task) != current ||
+		     phase_write(rw, port))) {
+		kvm_pio_slow(data, rw, port, size, count, val);
+		return;
+	}
+	cvm_on_pio(&this_cpu_read(cvm_cache.slot)->stats, rw, port);
+}
 
 VCPULESS_PROBE(kvm_vmgexit_enter,
 	       (void *data, unsigned int vcpu_id, struct ghcb *ghcb),

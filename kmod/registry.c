@@ -228,11 +228,95 @@ static struct cvm_vcpu *attach_vcpu(struct kvm_vcpu *vcpu, u32 isa)
 	s->reason_fast = false;
 	s->tdx = vm->type == CVMSTAT_VM_TDX;
 	s->task = NULL;
+	s->attached_seq = READ_ONCE(cvm_phase_seq);
+	s->phase_seen = s->attached_seq;
+	s->boundary_from = 0;
+	s->boundary_seq = 0;
 	WRITE_ONCE(s->vcpu, vcpu);
 	hlist_add_head_rcu(&s->vcpu_node, vcpu_bucket(vcpu));
 	if (!cvm_host_isa)
 		WRITE_ONCE(cvm_host_isa, isa);
 	return s;
+}
+
+/* Boundaries, one per vCPU slot, once a phase reader asked (process context). */
+static struct cvm_counts *boundaries;
+static DEFINE_MUTEX(boundaries_mutex);
+
+int cvm_boundaries_enable(void)
+{
+	struct cvm_counts *b;
+	int ret = 0;
+
+	mutex_lock(&boundaries_mutex);
+	if (!boundaries) {
+		b = vcalloc(cvm_max_vcpus, sizeof(*b));
+		if (b)
+			smp_store_release(&boundaries, b);
+		else
+			ret = -ENOMEM;
+	}
+	mutex_unlock(&boundaries_mutex);
+	return ret;
+}
+
+/*
+ * The owner, first time past the slow path since mark(s) up to @seq: save
+ * its counters as they were at those marks, before counting anything after.
+ */
+static void take_boundary(struct cvm_vcpu *s, u64 seq)
+{
+	struct cvm_counts *pool = smp_load_acquire(&boundaries);
+
+	if (pool && s >= vcpu_pool && s < vcpu_pool + cvm_max_vcpus) {
+		WRITE_ONCE(s->boundary_seq, 0);
+		smp_wmb();
+		memcpy(&pool[s - vcpu_pool], &s->stats.c, sizeof(*pool));
+		WRITE_ONCE(s->boundary_from, s->phase_seen);
+		smp_wmb();
+		WRITE_ONCE(s->boundary_seq, seq);
+	}
+	smp_wmb();
+	WRITE_ONCE(s->phase_seen, seq);
+}
+
+/*
+ * @s's counters as of mark @phase, into @out, which holds a consistent copy
+ * of the live counters taken just before.  False: no longer known.
+ */
+bool cvm_boundary_copy(struct cvm_vcpu *s, u64 phase, struct cvm_counts *out)
+{
+	struct cvm_counts *pool = smp_load_acquire(&boundaries);
+	u64 seq, from;
+
+	if (phase <= s->attached_seq) {		/* not yet seen at the mark */
+		memset(out, 0, sizeof(*out));
+		return true;
+	}
+	smp_rmb();
+	if (READ_ONCE(s->phase_seen) < phase)	/* nothing done since */
+		return true;
+	seq = READ_ONCE(s->boundary_seq);
+	smp_rmb();
+	from = READ_ONCE(s->boundary_from);
+	if (!pool || !seq || from >= phase || phase > seq)
+		return false;
+	memcpy(out, &pool[s - vcpu_pool], sizeof(*out));
+	smp_rmb();
+	return READ_ONCE(s->boundary_seq) == seq;
+}
+
+/* A mark: every vCPU's next event must come through the slow path. */
+void cvm_uncache_all(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct cvm_cpu_cache *c = per_cpu_ptr(&cvm_cache, cpu);
+
+		WRITE_ONCE(c->vcpu, NULL);
+		WRITE_ONCE(c->task, NULL);
+	}
 }
 
 /*
@@ -244,12 +328,17 @@ static struct cvm_vcpu *attach_vcpu(struct kvm_vcpu *vcpu, u32 isa)
 static void fill_cache(struct cvm_cpu_cache *c, struct kvm_vcpu *vcpu,
 		       struct cvm_vcpu *s)
 {
+	u64 seq;
+
 	WRITE_ONCE(c->slot, s);
 	WRITE_ONCE(c->vcpu, vcpu);
 	WRITE_ONCE(c->task, current);
 	smp_mb();
 	if (unlikely(cvm_reset_pending(&s->stats)))
 		cvm_apply_reset(&s->stats);
+	seq = READ_ONCE(cvm_phase_seq);
+	if (unlikely(s->phase_seen != seq))
+		take_boundary(s, seq);
 }
 
 static void request_reset(struct cvm_vcpu *s)
@@ -510,6 +599,8 @@ int cvm_registry_init(void)
 /* Only after every probe and kprobe is gone (tracepoint_synchronize_unregister). */
 void cvm_registry_exit(void)
 {
+	vfree(boundaries);
+	boundaries = NULL;
 	free_percpu(discard);
 	vfree(task_hash);
 	vfree(vcpu_hash);

@@ -5,8 +5,10 @@
  *
  *   cvmstat-read version
  *   cvmstat-read list
- *   cvmstat-read vm VM_ID | --pid PID
+ *   cvmstat-read vm VM_ID | --pid PID [--at MARK]
  *   cvmstat-read reset VM_ID | all
+ *   cvmstat-read phase NAME
+ *   cvmstat-read phases [AFTER]
  *
  * Exit status: 0 success, 1 usage error, 2 device or system error,
  * 3 no such VM.
@@ -32,8 +34,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: cvmstat-read version\n"
 		"       cvmstat-read list\n"
-		"       cvmstat-read vm VM_ID | --pid PID\n"
+		"       cvmstat-read vm VM_ID | --pid PID [--at MARK]\n"
 		"       cvmstat-read reset VM_ID | all\n"
+		"       cvmstat-read phase NAME\n"
+		"       cvmstat-read phases [AFTER]\n"
 		"Prints /dev/cvmstat's data as CSV (env CVMSTAT_DEV overrides the path).\n");
 }
 
@@ -167,9 +171,14 @@ static unsigned long long vm_of_pid(int fd, unsigned long long pid)
 	return id;
 }
 
-static int cmd_vm(int fd, unsigned long long vm_id)
+static int cmd_vm(int fd, unsigned long long vm_id, unsigned long long at)
 {
 	struct cvmstat_read r = { .size = sizeof(r), .vm_id = vm_id };
+
+	if (at) {
+		r.flags = CVMSTAT_READ_AT_PHASE;
+		r.phase = at;
+	}
 	struct cvmstat_record *recs = NULL;
 	unsigned int i;
 
@@ -181,6 +190,12 @@ static int cmd_vm(int fd, unsigned long long vm_id)
 			fprintf(stderr, "cvmstat-read: no VM %llu\n", vm_id);
 			free(recs);
 			return EXIT_NOVM;
+		}
+		if (errno == ESTALE) {
+			fprintf(stderr, "cvmstat-read: VM %llu at mark %llu: no longer known\n",
+				vm_id, r.phase);
+			free(recs);
+			return EXIT_SYSTEM;
 		}
 		if (errno != ENOSPC) {
 			perror("cvmstat-read: CVMSTAT_IOC_READ_VM");
@@ -203,6 +218,48 @@ static int cmd_vm(int fd, unsigned long long vm_id)
 		       recs[i].vcpu_id, kind_name(recs[i].kind), recs[i].key,
 		       dir_name(recs[i].dir), recs[i].count);
 	free(recs);
+	return 0;
+}
+
+static int cmd_phase(int fd, const char *name)
+{
+	struct cvmstat_phase_mark m = { .size = sizeof(m) };
+
+	if (!*name || strlen(name) >= sizeof(m.name)) {
+		fprintf(stderr, "cvmstat-read: phase name must be 1..%zu bytes\n",
+			sizeof(m.name) - 1);
+		return EXIT_USAGE;
+	}
+	strcpy(m.name, name);
+	if (ioctl(fd, CVMSTAT_IOC_PHASE_MARK, &m)) {
+		perror("cvmstat-read: CVMSTAT_IOC_PHASE_MARK");
+		return EXIT_SYSTEM;
+	}
+	printf("%llu\n", m.seq);
+	return 0;
+}
+
+static int cmd_phases(int fd, unsigned long long after)
+{
+	struct cvmstat_phase marks[CVMSTAT_PHASE_RING];
+	struct cvmstat_phase_list l = {
+		.size = sizeof(l), .nr = CVMSTAT_PHASE_RING, .after = after,
+		.marks = (uintptr_t)marks,
+	};
+	unsigned int i;
+
+	if (ioctl(fd, CVMSTAT_IOC_PHASE_LIST, &l)) {
+		perror("cvmstat-read: CVMSTAT_IOC_PHASE_LIST");
+		return EXIT_SYSTEM;
+	}
+	printf("seq,time_ns,vm_id,vcpu_id,source,value,name\n");
+	for (i = 0; i < l.nr; i++)
+		printf("%llu,%llu,%llu,%u,%s,%u,%s\n", marks[i].seq,
+		       marks[i].time_ns, marks[i].vm_id, marks[i].vcpu_id,
+		       marks[i].source == CVMSTAT_PHASE_GUEST ? "guest" : "host",
+		       marks[i].value, marks[i].name);
+	if (l.lost)
+		fprintf(stderr, "cvmstat-read: %u marks no longer held\n", l.lost);
 	return 0;
 }
 
@@ -245,18 +302,38 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "list") && argc == 2) {
 		fd = open_dev();
 		ret = cmd_list(fd);
-	} else if (!strcmp(argv[1], "vm") && argc == 3 && !parse_u64(argv[2], &v)) {
-		fd = open_dev();
-		ret = cmd_vm(fd, v);
-	} else if (!strcmp(argv[1], "vm") && argc == 4 &&
-		   !strcmp(argv[2], "--pid") && !parse_u64(argv[3], &v)) {
-		fd = open_dev();
-		v = vm_of_pid(fd, v);
-		if (!v) {
-			fprintf(stderr, "cvmstat-read: no VM of pid %s\n", argv[3]);
-			return EXIT_NOVM;
+	} else if (!strcmp(argv[1], "vm") && argc >= 3) {
+		int pid = !strcmp(argv[2], "--pid");
+		int n = 3 + pid;	/* arguments before --at */
+		unsigned long long at = 0;
+
+		if ((argc != n && argc != n + 2) || parse_u64(argv[n - 1], &v) ||
+		    (argc == n + 2 && (strcmp(argv[n], "--at") ||
+				       parse_u64(argv[n + 1], &at) || !at))) {
+			usage(stderr);
+			return EXIT_USAGE;
 		}
-		ret = cmd_vm(fd, v);
+		fd = open_dev();
+		if (pid) {
+			v = vm_of_pid(fd, v);
+			if (!v) {
+				fprintf(stderr, "cvmstat-read: no VM of pid %s\n",
+					argv[3]);
+				return EXIT_NOVM;
+			}
+		}
+		ret = cmd_vm(fd, v, at);
+	} else if (!strcmp(argv[1], "phase") && argc == 3) {
+		fd = open_dev();
+		ret = cmd_phase(fd, argv[2]);
+	} else if (!strcmp(argv[1], "phases") && argc <= 3) {
+		v = 0;
+		if (argc == 3 && parse_u64(argv[2], &v)) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		fd = open_dev();
+		ret = cmd_phases(fd, v);
 	} else if (!strcmp(argv[1], "reset") && argc == 3) {
 		fd = open_dev();
 		ret = cmd_reset(fd, argv[2]);

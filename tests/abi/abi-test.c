@@ -151,8 +151,20 @@ static void test_read(uint64_t vm_id)
 	memset(&r, 0, sizeof(r));
 	r.size = sizeof(r);
 	r.vm_id = vm_id;
-	r.flags = 1;
+	r.flags = 2;
 	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ unknown flag");
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.vm_id = vm_id;
+	r.phase = 1;
+	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ phase without AT_PHASE");
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.vm_id = vm_id;
+	r.flags = CVMSTAT_READ_AT_PHASE;
+	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ AT_PHASE mark 0");
+	r.phase = ~0ULL;
+	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ AT_PHASE future mark");
 	memset(&r, 0, sizeof(r));
 	r.size = sizeof(r);
 	r.vm_id = vm_id;
@@ -181,6 +193,54 @@ static void test_read(uint64_t vm_id)
 	r.records = (uintptr_t)recs;
 	expect_err(CVMSTAT_IOC_READ_VM, &r, ENOSPC, "READ too small");
 	check(r.nr == needed, "READ too small reports the same need");
+}
+
+static void test_phases(void)
+{
+	struct cvmstat_phase_mark m;
+	struct cvmstat_phase_list l;
+	struct cvmstat_phase marks[4];
+
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	expect_err(CVMSTAT_IOC_PHASE_MARK, &m, EINVAL, "PHASE_MARK empty name");
+	memset(m.name, 'x', sizeof(m.name));
+	expect_err(CVMSTAT_IOC_PHASE_MARK, &m, EINVAL, "PHASE_MARK unterminated name");
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	strcpy(m.name, "abi");
+	m.flags = 1;
+	expect_err(CVMSTAT_IOC_PHASE_MARK, &m, EINVAL, "PHASE_MARK flags");
+	m.flags = 0;
+	m.reserved[1] = 1;
+	expect_err(CVMSTAT_IOC_PHASE_MARK, &m, EINVAL, "PHASE_MARK reserved");
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l);
+	l.pad = 1;
+	expect_err(CVMSTAT_IOC_PHASE_LIST, &l, EINVAL, "PHASE_LIST pad");
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l) - 8;
+	expect_err(CVMSTAT_IOC_PHASE_LIST, &l, EINVAL, "PHASE_LIST bad size");
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	strcpy(m.name, "abi, \"quoted\"");
+	expect_ok(CVMSTAT_IOC_PHASE_MARK, &m, "PHASE_MARK");
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l);
+	l.after = m.seq - 1;
+	l.nr = 4;
+	l.marks = (uintptr_t)bad_ptr();
+	expect_err(CVMSTAT_IOC_PHASE_LIST, &l, EFAULT, "PHASE_LIST bad address");
+	memset(&l, 0, sizeof(l));
+	l.size = sizeof(l);
+	l.after = m.seq - 1;
+	l.nr = 4;
+	l.marks = (uintptr_t)marks;
+	expect_ok(CVMSTAT_IOC_PHASE_LIST, &l, "PHASE_LIST");
+	check(l.nr == 1 && l.last == m.seq && marks[0].seq == m.seq &&
+	      marks[0].source == CVMSTAT_PHASE_HOST &&
+	      !strcmp(marks[0].name, "abi, \"quoted\""),
+	      "PHASE_LIST returns the mark as made");
 }
 
 static void test_reset(void)
@@ -228,6 +288,7 @@ int main(int argc, char **argv)
 	test_version();
 	test_list();
 	test_read(vm_id);
+	test_phases();
 	test_reset();
 	printf("1..%d\n# abi-test: %d passed, %d failed\n", nr_tests,
 	       nr_tests - nr_failed, nr_failed);

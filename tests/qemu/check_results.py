@@ -236,6 +236,47 @@ def main():
     check(v.get("max_vms") == "2" and v.get("nr_vms") == "2", f"version-max2: {v}")
     check(v.get("untracked_vms") == "0", "version-max2: eviction, not loss")
     section(secs, "rmmod-max2")
+
+    section(secs, "insmod-phases")
+    check(rows(section(secs, "phases-none")) == [], "phases-none: no marks yet")
+    check(section(secs, "phase-host") == ["1"], "phase-host: mark 1")
+    section(secs, "run-p")
+    lines = section(secs, "phases-all")
+    check("cvmstat-read: 37 marks no longer held" in lines,
+          "phases-all: the 37 marks the ring no longer holds are reported")
+    marks = rows([l for l in lines if not l.startswith("cvmstat-read:")])
+    check(len(marks) == 64, f"phases-all: the ring's 64 marks, got {len(marks)}")
+    check([int(m["seq"]) for m in marks] == list(range(38, 102)),
+          "phases-all: marks 38..101, oldest first")
+    check(all(m["source"] == "guest" and m["vcpu_id"] == "0" and m["name"] == ""
+              for m in marks), "phases-all: guest marks by vCPU 0")
+    # up to and including the 100th OUT of 100 iterations (see scenario.sh)
+    n = 100
+    last = {(r["kind"], int(r["key"], 16), r["dir"]): int(r["count"])
+            for r in rows(section(secs, "counts-p-last"))}
+    want = {
+        ("vcpu", 0, "none"): 0,
+        ("reason", (SVM << 32) | SVM_CPUID, "none"): n,
+        ("reason", (SVM << 32) | SVM_IOIO, "none"): 2 * n - 1,
+        ("reason", (SVM << 32) | SVM_NPF, "none"): 2 * (n - 1) + RAM_FAULTS_VCPU0,
+        ("reason", (SVM << 32) | SVM_MSR, "none"): 2 * (n - 1),
+        ("reason", (SVM << 32) | SVM_HLT, "none"): n - 1,
+        ("pio", 0xF4, "write"): n,
+        ("pio", 0xF4, "read"): n - 1,
+        ("mmio", 0x20000, "write"): n - 1,
+        ("mmio", 0x20008, "read"): n - 1,
+        ("msr", 0x10, "read"): n - 1,
+        ("msr", 0x10, "write"): n - 1,
+    }
+    intr = last.pop(("reason", (SVM << 32) | SVM_INTR, "none"), 0)
+    want[("vcpu", 0, "none")] = sum(c for k, c in want.items() if k[0] == "reason") + intr
+    check(last == want, f"counts-p-last: as of mark 101: {sorted(last.items())}, "
+          f"want {sorted(want.items())}")
+    section(secs, "counts-p-stale", rc=2)
+    before = rows(section(secs, "counts-p-before"))
+    check([(r["kind"], r["count"]) for r in before] == [("vcpu", "0")],
+          f"counts-p-before: the VM did nothing before mark 1: {before}")
+    section(secs, "rmmod-phases")
     dmesg = section(secs, "dmesg")
     check(any("cvmstat: bound to kvm" in l for l in dmesg), "dmesg: bound to kvm")
 

@@ -132,4 +132,20 @@ sec pids-g cat /tmp/pids-g
 sec list-max2 cvmstat-read list
 sec version-max2 cvmstat-read version
 sec rmmod-max2 rmmod cvmstat
+
+# 11. Phase marks.  The VM's OUTs go to the phase port, so each of its 100
+#     iterations marks a phase; the counters as of the last mark must be
+#     exactly what the guest had done up to its 100th OUT.
+sec insmod-phases insmod /cvm/cvmstat.ko
+sec phases-none cvmstat-read phases
+sec phase-host cvmstat-read phase "setup, \"first\""
+cvmload -v 1 -k 100 -p 0xf4 -e /tmp/expect-p.csv >/tmp/run-p.out 2>&1 &
+pp=$!
+wait $pp
+job run-p /tmp/run-p.out $?
+sec phases-all cvmstat-read phases
+sec counts-p-last cvmstat-read vm --pid $pp --at 101
+sec counts-p-stale cvmstat-read vm --pid $pp --at 100
+sec counts-p-before cvmstat-read vm --pid $pp --at 1
+sec rmmod-phases rmmod cvmstat
 sec dmesg dmesg

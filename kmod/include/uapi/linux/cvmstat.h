@@ -40,7 +40,7 @@
 #include <linux/types.h>
 
 #define CVMSTAT_ABI_MAJOR	1
-#define CVMSTAT_ABI_MINOR	0
+#define CVMSTAT_ABI_MINOR	1
 
 #define CVMSTAT_IOC_MAGIC	0xCE
 
@@ -50,6 +50,7 @@
 #define CVMSTAT_FEAT_SVM_FAST_REASON	(1ULL << 2) /* reason read from VMCB */
 #define CVMSTAT_FEAT_VM_TYPE		(1ULL << 3) /* kvm->arch.vm_type known */
 #define CVMSTAT_FEAT_KVM_ENTRY_2ARG	(1ULL << 4) /* kvm_entry(vcpu, bool) */
+#define CVMSTAT_FEAT_PHASES		(1ULL << 5) /* phase marks (ABI 1.1) */
 
 /*
  * Probes (struct cvmstat_version.probes_bound / probes_known): bit n is the
@@ -221,13 +222,22 @@ struct cvmstat_record {
  * @nr_vcpus: out: vCPUs in the snapshot
  * @records: in: address of struct cvmstat_record[@nr]
  * @snap_ns: out: when the snapshot was taken (CLOCK_MONOTONIC)
+ * @phase: in: with CVMSTAT_READ_AT_PHASE, the mark (struct cvmstat_phase.seq)
+ *	to read the counters as of; else must be 0
  * @reserved: zero
  *
  * Every vCPU is copied at one instant (a vCPU's records are mutually
  * consistent); different vCPUs are copied one after another.
  *
+ * With CVMSTAT_READ_AT_PHASE each vCPU is read as it was when mark @phase
+ * was made: everything it did before the mark, nothing after.  The module
+ * keeps one such boundary per vCPU, the latest, and only while a phase
+ * reader has called CVMSTAT_IOC_PHASE_LIST once: read each mark soon after
+ * it is made (poll() tells when).
+ *
  * Errors: -EINVAL bad size, flags or reserved; -ENOENT no such vm_id;
  * -ENOSPC @records too small (@nr tells how many are needed);
+ * -ESTALE (AT_PHASE) a vCPU's boundary at @phase is no longer held;
  * -EFAULT bad address; -ENOMEM no memory for the snapshot.
  */
 struct cvmstat_read {
@@ -238,8 +248,11 @@ struct cvmstat_read {
 	__u32 nr_vcpus;
 	__u64 records;
 	__u64 snap_ns;
-	__u64 reserved[2];
+	__u64 phase;
+	__u64 reserved[1];
 };
+
+#define CVMSTAT_READ_AT_PHASE	(1U << 0)
 
 /* struct cvmstat_reset.flags */
 #define CVMSTAT_RESET_ALL	(1U << 0)	/* every VM; vm_id must be 0 */
@@ -265,6 +278,87 @@ struct cvmstat_reset {
 };
 
 /*
+ * Phase marks: the boundaries of a benchmark's phases, made from the host
+ * (CVMSTAT_IOC_PHASE_MARK) or from inside a guest, by writing a byte to the
+ * I/O port given by the module parameter phase_port (default 0xf4; -1: off),
+ * which works in SEV-ES/SNP and TDX guests too.  Marks are numbered by one
+ * sequence for all VMs; the module keeps the last CVMSTAT_PHASE_RING.
+ * poll() on /dev/cvmstat reports POLLIN when there are marks the file has
+ * not listed yet with CVMSTAT_IOC_PHASE_LIST.
+ */
+#define CVMSTAT_PHASE_NAME_LEN	64
+#define CVMSTAT_PHASE_RING	64
+#define CVMSTAT_PHASE_HOST	1
+#define CVMSTAT_PHASE_GUEST	2
+
+/**
+ * struct cvmstat_phase - one mark
+ * @seq: 1, 2, ...; never reused while the module is loaded
+ * @time_ns: when it was made (CLOCK_MONOTONIC)
+ * @vm_id: guest marks: the VM; host marks: 0
+ * @vcpu_id: guest marks: the vCPU that wrote the port
+ * @source: CVMSTAT_PHASE_HOST or CVMSTAT_PHASE_GUEST
+ * @value: guest marks: the byte written; host marks: 0
+ * @pad: zero
+ * @name: host marks: the name given, NUL-terminated; guest marks: ""
+ */
+struct cvmstat_phase {
+	__u64 seq;
+	__u64 time_ns;
+	__u64 vm_id;
+	__u32 vcpu_id;
+	__u32 source;
+	__u32 value;
+	__u32 pad;
+	char name[CVMSTAT_PHASE_NAME_LEN];
+};
+
+/**
+ * struct cvmstat_phase_mark - CVMSTAT_IOC_PHASE_MARK
+ * @size: in: sizeof(struct cvmstat_phase_mark)
+ * @flags: in: 0
+ * @name: in: the phase that starts, non-empty, NUL-terminated
+ * @seq: out: the mark's number
+ * @reserved: zero
+ *
+ * Errors: -EINVAL bad size, flags, reserved, empty or unterminated name.
+ */
+struct cvmstat_phase_mark {
+	__u32 size;
+	__u32 flags;
+	char name[CVMSTAT_PHASE_NAME_LEN];
+	__u64 seq;
+	__u64 reserved[2];
+};
+
+/**
+ * struct cvmstat_phase_list - CVMSTAT_IOC_PHASE_LIST
+ * @size: in: sizeof(struct cvmstat_phase_list)
+ * @nr: in: capacity of @marks; out: marks written
+ * @after: in: list marks with seq > @after, oldest first
+ * @marks: in: address of struct cvmstat_phase[@nr]
+ * @last: out: the newest mark's seq (0: none yet)
+ * @lost: out: marks after @after no longer held (the ring wrapped)
+ * @pad: zero
+ * @reserved: zero
+ *
+ * The first call also makes the module keep phase boundaries (see
+ * CVMSTAT_READ_AT_PHASE).
+ *
+ * Errors: -EINVAL bad size, pad or reserved; -EFAULT; -ENOMEM.
+ */
+struct cvmstat_phase_list {
+	__u32 size;
+	__u32 nr;
+	__u64 after;
+	__u64 marks;
+	__u64 last;
+	__u32 lost;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/*
  * CVMSTAT_IOC_VERSION: never fails but for -EINVAL (size, reserved) and
  *	-EFAULT.
  * CVMSTAT_IOC_LIST_VMS: -EINVAL bad size, pad or reserved; -EFAULT.
@@ -274,5 +368,7 @@ struct cvmstat_reset {
 #define CVMSTAT_IOC_LIST_VMS	_IOWR(CVMSTAT_IOC_MAGIC, 0x01, struct cvmstat_vm_list)
 #define CVMSTAT_IOC_READ_VM	_IOWR(CVMSTAT_IOC_MAGIC, 0x02, struct cvmstat_read)
 #define CVMSTAT_IOC_RESET	_IOW(CVMSTAT_IOC_MAGIC, 0x03, struct cvmstat_reset)
+#define CVMSTAT_IOC_PHASE_MARK	_IOWR(CVMSTAT_IOC_MAGIC, 0x04, struct cvmstat_phase_mark)
+#define CVMSTAT_IOC_PHASE_LIST	_IOWR(CVMSTAT_IOC_MAGIC, 0x05, struct cvmstat_phase_list)
 
 #endif /* _UAPI_LINUX_CVMSTAT_H */
