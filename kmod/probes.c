@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Probe bodies.  They run in the traced KVM code, in atomic context (kvm_exit
- * with interrupts off): no sleeping, no allocation, no printk, no shared
+ * with interrupts off): no sleeping, no allocation, no logging, no shared
  * lock on the steady path.  Each finds its vCPU's slot through the per-CPU
  * cache that kvm_exit keeps, then hands the event to the counting core.
  */

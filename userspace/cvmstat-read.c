@@ -23,6 +23,8 @@
 #include <unistd.h>
 #include <linux/cvmstat.h>
 
+#include "names.h"
+
 #define EXIT_USAGE	1
 #define EXIT_SYSTEM	2
 #define EXIT_NOVM	3
@@ -63,25 +65,6 @@ static int parse_u64(const char *s, unsigned long long *v)
 		return -1;
 	*v = strtoull(s, &end, 0);
 	return errno || *end ? -1 : 0;
-}
-
-static const char *kind_name(unsigned int kind)
-{
-	static const char *const names[] = {
-		[CVMSTAT_KIND_REASON] = "reason",
-		[CVMSTAT_KIND_VMGEXIT] = "vmgexit",
-		[CVMSTAT_KIND_GHCB_MSR] = "ghcb_msr",
-		[CVMSTAT_KIND_MMIO] = "mmio",
-		[CVMSTAT_KIND_MSR] = "msr",
-		[CVMSTAT_KIND_PIO] = "pio",
-		[CVMSTAT_KIND_TDX_LEAF] = "tdx_leaf",
-		[CVMSTAT_KIND_OVERFLOW] = "overflow",
-		[CVMSTAT_KIND_VCPU] = "vcpu",
-	};
-
-	if (kind < sizeof(names) / sizeof(names[0]) && names[kind])
-		return names[kind];
-	return "unknown";
 }
 
 static const char *dir_name(unsigned int dir)
@@ -215,7 +198,7 @@ static int cmd_vm(int fd, unsigned long long vm_id, unsigned long long at)
 	printf("vm_id,vcpu_id,kind,key,dir,count\n");
 	for (i = 0; i < r.nr; i++)
 		printf("%llu,%u,%s,0x%llx,%s,%llu\n", vm_id,
-		       recs[i].vcpu_id, kind_name(recs[i].kind), recs[i].key,
+		       recs[i].vcpu_id, cvm_name_kind(recs[i].kind) ?: "unknown", recs[i].key,
 		       dir_name(recs[i].dir), recs[i].count);
 	free(recs);
 	return 0;

@@ -9,20 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "core/counters.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (cond) {						\
-			passed++;					\
-		} else {						\
-			failed++;					\
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
-			printf(__VA_ARGS__);				\
-			printf("\n");					\
-		}							\
-	} while (0)
 
 static struct cvmstat_record recs[4096];
 static unsigned int nr_recs;

@@ -13,20 +13,8 @@
 #include <string.h>
 #include <linux/cvmstat.h>
 #include "names.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (cond) {						\
-			passed++;					\
-		} else {						\
-			failed++;					\
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
-			printf(__VA_ARGS__);				\
-			printf("\n");					\
-		}							\
-	} while (0)
 
 /* A name lookup: want NULL for "unknown", else the exact string. */
 #define CHECK_NAME(expr, want)						\
