@@ -9,16 +9,16 @@
 #include "compat/compat.h"
 
 /*
- * A probe for an event without a vCPU argument: @body runs with s = the slot
- * of the vCPU the current thread runs.  The lookup's slow path is a separate
- * function with the whole event, so that the fast path needs no stack frame.
- */
-/*
- * The slow paths take the probe's own parameters and are kept from being
- * specialised (noipa), so that the probe reaches them with a bare jump.
+ * Slow paths are separate functions that take the probe's own parameters
+ * and are kept from being specialised (noipa): the probe reaches them with a
+ * bare jump and its fast path needs no stack frame.
  */
 #define cvm_slow_path	noinline notrace __attribute__((__noipa__))
 
+/*
+ * A probe for an event without a vCPU argument: @body runs with s = the slot
+ * of the vCPU the current thread runs.
+ */
 #define VCPULESS_PROBE(event, params, args, body)			\
 static cvm_slow_path void event##_slow params				\
 {									\
