@@ -15,6 +15,14 @@
  */
 #define cvm_slow_path	noinline notrace __attribute__((__noipa__))
 
+/* The slot of the vCPU the current thread runs; never NULL. */
+static __always_inline struct cvm_vcpu *current_slot(void)
+{
+	if (likely(this_cpu_read(cvm_cache.task) == current))
+		return this_cpu_read(cvm_cache.slot);
+	return cvm_lookup_task_slow();
+}
+
 /*
  * A probe for an event without a vCPU argument: @body runs with s = the slot
  * of the vCPU the current thread runs.
@@ -96,9 +104,7 @@ static cvm_slow_path void kvm_pio_slow(void *data, unsigned int rw,
 				       unsigned int port, unsigned int size,
 				       unsigned int count, const void *val)
 {
-	struct cvm_vcpu *s = this_cpu_read(cvm_cache.task) == current ?
-			     this_cpu_read(cvm_cache.slot) :
-			     cvm_lookup_task_slow();
+	struct cvm_vcpu *s = current_slot();
 
 	/* Counted before the mark: the marking write ends its phase. */
 	cvm_on_pio(&s->stats, rw, port);
@@ -147,9 +153,7 @@ static notrace void probe_kvm_mmio(void *data, int type, int len, u64 gpa,
  */
 static notrace void probe_kvm_userspace_exit(void *data, __u32 reason, int err)
 {
-	struct cvm_vcpu *s = this_cpu_read(cvm_cache.task) == current ?
-			     this_cpu_read(cvm_cache.slot) :
-			     cvm_lookup_task_slow();
+	struct cvm_vcpu *s = current_slot();
 	struct kvm_run *run;
 	u64 nr, leaf;
 

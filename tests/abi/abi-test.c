@@ -61,6 +61,13 @@ static void *bad_ptr(void)
 	return p;
 }
 
+/* A zeroed ioctl argument of the right size, to spoil one field of. */
+#define fresh(arg)					\
+	do {						\
+		memset(&(arg), 0, sizeof(arg));		\
+		(arg).size = sizeof(arg);		\
+	} while (0)
+
 static void test_device(void)
 {
 	struct stat st;
@@ -88,17 +95,14 @@ static void test_version(void)
 	memset(&v, 0, sizeof(v));
 	v.size = sizeof(v) - 8;
 	expect_err(CVMSTAT_IOC_VERSION, &v, EINVAL, "VERSION size too small");
-	memset(&v, 0, sizeof(v));
-	v.size = sizeof(v);
+	fresh(v);
 	v.reserved[3] = 1;
 	expect_err(CVMSTAT_IOC_VERSION, &v, EINVAL, "VERSION reserved nonzero");
-	memset(&v, 0, sizeof(v));
-	v.size = sizeof(v);
+	fresh(v);
 	v.features = 1;
 	expect_err(CVMSTAT_IOC_VERSION, &v, EINVAL, "VERSION output field nonzero");
 	expect_err(CVMSTAT_IOC_VERSION, bad_ptr(), EFAULT, "VERSION bad address");
-	memset(&v, 0, sizeof(v));
-	v.size = sizeof(v);
+	fresh(v);
 	expect_ok(CVMSTAT_IOC_VERSION, &v, "VERSION");
 	check(v.abi_major == CVMSTAT_ABI_MAJOR && v.abi_minor == CVMSTAT_ABI_MINOR,
 	      "VERSION reports the header's ABI");
@@ -115,21 +119,17 @@ static void test_list(void)
 	memset(&l, 0, sizeof(l));
 	l.size = sizeof(l) + 8;
 	expect_err(CVMSTAT_IOC_LIST_VMS, &l, EINVAL, "LIST size too large");
-	memset(&l, 0, sizeof(l));
-	l.size = sizeof(l);
+	fresh(l);
 	l.pad = 1;
 	expect_err(CVMSTAT_IOC_LIST_VMS, &l, EINVAL, "LIST pad nonzero");
-	memset(&l, 0, sizeof(l));
-	l.size = sizeof(l);
+	fresh(l);
 	l.reserved[1] = 1;
 	expect_err(CVMSTAT_IOC_LIST_VMS, &l, EINVAL, "LIST reserved nonzero");
-	memset(&l, 0, sizeof(l));
-	l.size = sizeof(l);
+	fresh(l);
 	l.nr = 4;
 	l.vms = (uintptr_t)bad_ptr();
 	expect_err(CVMSTAT_IOC_LIST_VMS, &l, EFAULT, "LIST bad array address");
-	memset(&l, 0, sizeof(l));
-	l.size = sizeof(l);
+	fresh(l);
 	expect_ok(CVMSTAT_IOC_LIST_VMS, &l, "LIST with nr 0");
 	check(l.nr == 0 && l.total > 0, "LIST nr 0: nothing written, total > 0");
 	l.nr = 64;
@@ -148,46 +148,38 @@ static void test_read(uint64_t vm_id)
 	r.size = 8;
 	r.vm_id = vm_id;
 	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ bad size");
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
+	fresh(r);
 	r.vm_id = vm_id;
 	r.flags = 2;
 	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ unknown flag");
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
+	fresh(r);
 	r.vm_id = vm_id;
 	r.phase = 1;
 	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ phase without AT_PHASE");
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
+	fresh(r);
 	r.vm_id = vm_id;
 	r.flags = CVMSTAT_READ_AT_PHASE;
 	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ AT_PHASE mark 0");
 	r.phase = ~0ULL;
 	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ AT_PHASE future mark");
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
+	fresh(r);
 	r.vm_id = vm_id;
 	r.reserved[0] = 1;
 	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ reserved nonzero");
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
+	fresh(r);
 	r.vm_id = ~0ULL;
 	expect_err(CVMSTAT_IOC_READ_VM, &r, ENOENT, "READ unknown vm_id");
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
+	fresh(r);
 	r.vm_id = vm_id;
 	expect_err(CVMSTAT_IOC_READ_VM, &r, ENOSPC, "READ nr 0");
 	needed = r.nr;
 	check(needed > 0, "READ nr 0 reports the records needed");
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
+	fresh(r);
 	r.vm_id = vm_id;
 	r.nr = needed;
 	r.records = (uintptr_t)bad_ptr();
 	expect_err(CVMSTAT_IOC_READ_VM, &r, EFAULT, "READ bad records address");
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
+	fresh(r);
 	r.vm_id = vm_id;
 	r.nr = 4;
 	r.records = (uintptr_t)recs;
@@ -201,38 +193,32 @@ static void test_phases(void)
 	struct cvmstat_phase_list l;
 	struct cvmstat_phase marks[4];
 
-	memset(&m, 0, sizeof(m));
-	m.size = sizeof(m);
+	fresh(m);
 	expect_err(CVMSTAT_IOC_PHASE_MARK, &m, EINVAL, "PHASE_MARK empty name");
 	memset(m.name, 'x', sizeof(m.name));
 	expect_err(CVMSTAT_IOC_PHASE_MARK, &m, EINVAL, "PHASE_MARK unterminated name");
-	memset(&m, 0, sizeof(m));
-	m.size = sizeof(m);
+	fresh(m);
 	strcpy(m.name, "abi");
 	m.flags = 1;
 	expect_err(CVMSTAT_IOC_PHASE_MARK, &m, EINVAL, "PHASE_MARK flags");
 	m.flags = 0;
 	m.reserved[1] = 1;
 	expect_err(CVMSTAT_IOC_PHASE_MARK, &m, EINVAL, "PHASE_MARK reserved");
-	memset(&l, 0, sizeof(l));
-	l.size = sizeof(l);
+	fresh(l);
 	l.pad = 1;
 	expect_err(CVMSTAT_IOC_PHASE_LIST, &l, EINVAL, "PHASE_LIST pad");
 	memset(&l, 0, sizeof(l));
 	l.size = sizeof(l) - 8;
 	expect_err(CVMSTAT_IOC_PHASE_LIST, &l, EINVAL, "PHASE_LIST bad size");
-	memset(&m, 0, sizeof(m));
-	m.size = sizeof(m);
+	fresh(m);
 	strcpy(m.name, "abi, \"quoted\"");
 	expect_ok(CVMSTAT_IOC_PHASE_MARK, &m, "PHASE_MARK");
-	memset(&l, 0, sizeof(l));
-	l.size = sizeof(l);
+	fresh(l);
 	l.after = m.seq - 1;
 	l.nr = 4;
 	l.marks = (uintptr_t)bad_ptr();
 	expect_err(CVMSTAT_IOC_PHASE_LIST, &l, EFAULT, "PHASE_LIST bad address");
-	memset(&l, 0, sizeof(l));
-	l.size = sizeof(l);
+	fresh(l);
 	l.after = m.seq - 1;
 	l.nr = 4;
 	l.marks = (uintptr_t)marks;
@@ -250,21 +236,17 @@ static void test_reset(void)
 	memset(&r, 0, sizeof(r));
 	r.size = sizeof(r) - 8;
 	expect_err(CVMSTAT_IOC_RESET, &r, EINVAL, "RESET bad size");
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
+	fresh(r);
 	r.flags = 2;
 	expect_err(CVMSTAT_IOC_RESET, &r, EINVAL, "RESET unknown flag");
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
+	fresh(r);
 	r.flags = CVMSTAT_RESET_ALL;
 	r.vm_id = 1;
 	expect_err(CVMSTAT_IOC_RESET, &r, EINVAL, "RESET ALL with a vm_id");
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
+	fresh(r);
 	r.reserved[0] = 1;
 	expect_err(CVMSTAT_IOC_RESET, &r, EINVAL, "RESET reserved nonzero");
-	memset(&r, 0, sizeof(r));
-	r.size = sizeof(r);
+	fresh(r);
 	r.vm_id = ~0ULL;
 	expect_err(CVMSTAT_IOC_RESET, &r, ENOENT, "RESET unknown vm_id");
 }
