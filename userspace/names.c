@@ -927,6 +927,57 @@ const char *cvm_name_kind(unsigned int kind)
 	return kind < ARRAY_SIZE(kind_names) ? kind_names[kind] : NULL;
 }
 
+/* ---- records ------------------------------------------------------------ */
+
+int cvm_format_key(char *buf, size_t len, unsigned int kind, uint64_t key)
+{
+	/* A reason's key carries the ISA in its upper half: print the code. */
+	if (kind == CVMSTAT_KIND_REASON)
+		key = (uint32_t)key;
+	return put(buf, len, "0x%llx", (unsigned long long)key);
+}
+
+int cvm_format_record_name(char *buf, size_t len, unsigned int kind,
+			   uint64_t key)
+{
+	const char *name = NULL;
+	int n;
+
+	switch (kind) {
+	case CVMSTAT_KIND_REASON:
+		return cvm_format_reason(buf, len, key >> 32, (uint32_t)key);
+	case CVMSTAT_KIND_VMGEXIT:
+		name = cvm_name_vmgexit(key);
+		break;
+	case CVMSTAT_KIND_GHCB_MSR:
+		name = cvm_name_ghcb_msr(key);
+		break;
+	case CVMSTAT_KIND_TDX_LEAF:
+		name = cvm_name_tdx_leaf(key);
+		break;
+	case CVMSTAT_KIND_MSR:
+		name = key <= UINT32_MAX ? cvm_name_msr(key) : NULL;
+		break;
+	case CVMSTAT_KIND_PIO:
+		name = key <= UINT16_MAX ? cvm_name_port(key) : NULL;
+		break;
+	case CVMSTAT_KIND_MMIO:
+		n = cvm_format_mmio(buf, len, key);
+		if (n)
+			return n;
+		break;
+	case CVMSTAT_KIND_OVERFLOW:
+		name = cvm_name_kind(key);
+		break;
+	case CVMSTAT_KIND_VCPU:
+		name = "exits";
+		break;
+	}
+	if (name)
+		return put(buf, len, "%s", name);
+	return cvm_format_key(buf, len, kind, key);
+}
+
 /* ---- self-check --------------------------------------------------------- */
 
 static int check_sorted(const struct code_name *t, size_t n, const char *what)

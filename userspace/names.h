@@ -70,6 +70,20 @@ const char *cvm_name_vm_type(unsigned int type);
 const char *cvm_name_kind(unsigned int kind);
 
 /*
+ * The key of a record of @kind (enum cvmstat_kind) as "0x<hex>"; for exit
+ * reasons the code alone, without the ISA in the key's upper half.
+ */
+int cvm_format_key(char *buf, size_t len, unsigned int kind, uint64_t key);
+
+/*
+ * What a record's key means, by kind: the reason, VMGEXIT, GHCB MSR-protocol,
+ * TDX leaf, MSR or port name, the MMIO annotation, the overflowed kind's
+ * name, "exits" for a vCPU total; the key itself ("0x..") when unknown.
+ */
+int cvm_format_record_name(char *buf, size_t len, unsigned int kind,
+			   uint64_t key);
+
+/*
  * Self-check of the built-in tables (sorted, no duplicate codes).  Returns
  * 0 when they are consistent, else the number of problems found.  For the
  * unit tests.

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cvmstat record: counter deltas as CSV or JSON lines, every interval and at
+ * every phase mark, until a command exits or SIGINT/SIGTERM.
+ *
+ * One poll() loop waits on the device (a new mark wakes it at once), a
+ * signalfd (SIGCHLD, SIGINT, SIGTERM) and the next interval.  The command
+ * is started only after the baseline is taken, so everything it makes the
+ * VMs do is recorded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "dev.h"
+#include "recorder.h"
+
+static int src_list_vms(void *ctx, struct cvmstat_vm_info **vms)
+{
+	return cvm_list_vms(*(int *)ctx, vms);
+}
+
+static int src_read_vm(void *ctx, uint64_t vm_id, uint64_t phase,
+		       struct cvm_vm_read *out)
+{
+	return cvm_read_vm(*(int *)ctx, vm_id, phase, out);
+}
+
+static int src_list_marks(void *ctx, uint64_t after,
+			  struct cvmstat_phase *marks, uint64_t *last,
+			  uint32_t *lost)
+{
+	return cvm_phase_list(*(int *)ctx, after, marks, last, lost);
+}
+
+/*
+ * Starts @argv with the signals the recorder blocks unblocked again.  An
+ * exec failure comes back through a close-on-exec pipe, so "command not
+ * found" is told apart from the command's own exit status.
+ */
+static pid_t spawn(char **argv, const sigset_t *orig, int *exit_code)
+{
+	int pfd[2], err = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC)) {
+		cvm_err("pipe: %s", strerror(errno));
+		*exit_code = EXIT_SYSTEM;
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		cvm_err("fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		*exit_code = EXIT_SYSTEM;
+		return -1;
+	}
+	if (!pid) {
+		sigprocmask(SIG_SETMASK, orig, NULL);
+		close(pfd[0]);
+		execvp(argv[0], argv);
+		err = errno;
+		if (write(pfd[1], &err, sizeof(err)) < 0)
+			_exit(EXIT_CMD_NOEXEC);
+		_exit(EXIT_CMD_NOEXEC);
+	}
+	close(pfd[1]);
+	do
+		n = read(pfd[0], &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n == sizeof(err)) {
+		waitpid(pid, NULL, 0);
+		cvm_err("%s: %s", argv[0], strerror(err));
+		*exit_code = err == ENOENT ? EXIT_CMD_NOTFOUND : EXIT_CMD_NOEXEC;
+		return -1;
+	}
+	return pid;
+}
+
+struct rec_opts {
+	const char *path;
+	uint64_t interval;
+	int pid;
+	enum cvm_format format;
+	char **command;
+};
+
+static int parse(int argc, char **argv, struct rec_opts *o)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "vm", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	pid_t pid;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "+:o:i:p:f:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			if (!*optarg)
+				return cvm_usage_error("empty output file name");
+			o->path = optarg;
+			break;
+		case 'i':
+			if (!cvm_parse_interval(optarg, &o->interval))
+				return cvm_usage_error("invalid interval `%s' (seconds, 0.01 to 86400)",
+						       optarg);
+			break;
+		case 'p':
+			if (!cvm_parse_pid(optarg, &pid))
+				return cvm_usage_error("invalid process id `%s'", optarg);
+			o->pid = pid;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "csv"))
+				o->format = CVM_FMT_CSV;
+			else if (!strcmp(optarg, "json"))
+				o->format = CVM_FMT_JSON;
+			else
+				return cvm_usage_error("invalid format `%s' (csv or json)", optarg);
+			break;
+		case 'h':
+			cvm_print_usage(&cvm_cmd_record, stdout);
+			return -1;
+		default:
+			return cvm_bad_option(opt, argc, argv);
+		}
+	}
+	if (!o->path)
+		return cvm_usage_error("no output file (-o FILE, or -o - for standard output)");
+	o->command = optind < argc ? argv + optind : NULL;
+	return 0;
+}
+
+/* --vm PID: the process must exist; its VM may come later. */
+static int check_vmm(int fd, pid_t pid)
+{
+	struct cvmstat_vm_info *vms;
+	int n = cvm_list_vms(fd, &vms);
+
+	if (n < 0)
+		return -n;
+	n = cvm_vms_of_pid(vms, n, pid, (uint64_t[1]){ 0 }, 1);
+	free(vms);
+	if (!n && kill(pid, 0) && errno == ESRCH) {
+		cvm_err("no VM of process %d, and no such process", pid);
+		return EXIT_NOVM;
+	}
+	return 0;
+}
+
+struct loop {
+	struct cvm_recorder *rec;
+	const char *path;
+	pid_t child;
+	int status;		/* the command's, as waitpid() gives it */
+	bool done;
+};
+
+static int output_error(const struct loop *l)
+{
+	cvm_err("writing %s: %s", l->path, strerror(-l->rec->err));
+	return EXIT_SYSTEM;
+}
+
+static void on_signal(struct loop *l, int sigfd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			if (l->child > 0 &&
+			    waitpid(l->child, &l->status, WNOHANG) == l->child)
+				l->done = true;
+		} else if (l->child > 0) {
+			/* The command ends the recording: pass it on. */
+			kill(l->child, si.ssi_signo);
+		} else {
+			l->done = true;
+		}
+	}
+}
+
+static int run(struct loop *l, int fd, int sigfd, uint64_t interval)
+{
+	uint64_t next = cvm_now_ns() + interval;
+	struct pollfd p[2] = {
+		{ .fd = fd, .events = POLLIN },
+		{ .fd = sigfd, .events = POLLIN },
+	};
+	int ret;
+
+	while (!l->done) {
+		uint64_t now = cvm_now_ns();
+		int timeout = now >= next ? 0 :
+			      (int)((next - now + 999999) / 1000000);
+
+		if (poll(p, 2, timeout) < 0 && errno != EINTR) {
+			cvm_err("poll: %s", strerror(errno));
+			return -EXIT_SYSTEM;
+		}
+		if (p[1].revents & POLLIN)
+			on_signal(l, sigfd);
+		if (p[0].revents & POLLIN) {
+			ret = cvm_rec_marks(l->rec);
+			if (ret)
+				return ret;
+		}
+		now = cvm_now_ns();
+		if (now >= next && !l->done) {
+			ret = cvm_rec_interval(l->rec);
+			if (ret)
+				return ret;
+			while (next <= now)
+				next += interval;
+		}
+	}
+	/* The last rows: everything up to the command's exit. */
+	return cvm_rec_interval(l->rec);
+}
+
+static int record_main(int argc, char **argv)
+{
+	struct rec_opts o = { .interval = 1000000000ULL };
+	struct cvm_recorder rec = { 0 };
+	struct loop l = { .rec = &rec, .child = -1 };
+	struct cvm_out out;
+	sigset_t mask, orig;
+	int fd, sigfd = -1, ret, code = EXIT_OK;
+	FILE *f = NULL;
+
+	ret = parse(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	fd = cvm_dev_open(NULL);
+	if (fd < 0)
+		return -fd;
+	if (o.pid) {
+		code = check_vmm(fd, o.pid);
+		if (code)
+			goto out_dev;
+	}
+	l.path = strcmp(o.path, "-") ? o.path : "standard output";
+	f = strcmp(o.path, "-") ? fopen(o.path, "w") : stdout;
+	if (!f) {
+		cvm_err("cannot open %s: %s", o.path, strerror(errno));
+		code = EXIT_SYSTEM;
+		goto out_dev;
+	}
+	cvm_out_init(&out, f, o.format);
+	rec.src = (struct cvm_source){
+		.ctx = &fd,
+		.list_vms = src_list_vms,
+		.read_vm = src_read_vm,
+		.list_marks = src_list_marks,
+	};
+	rec.out = &out;
+	rec.pid = o.pid;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, &orig);
+	sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sigfd < 0) {
+		cvm_err("signalfd: %s", strerror(errno));
+		code = EXIT_SYSTEM;
+		goto out_file;
+	}
+	if (cvm_out_header(&out) || cvm_out_flush(&out)) {
+		rec.err = -(errno ? errno : EIO);
+		code = output_error(&l);
+		goto out_file;
+	}
+	ret = cvm_rec_start(&rec);
+	if (ret) {
+		code = -ret;
+		goto out_file;
+	}
+	if (o.command) {
+		l.child = spawn(o.command, &orig, &code);
+		if (l.child < 0)
+			goto out_file;
+	}
+	ret = run(&l, fd, sigfd, o.interval);
+	if (ret) {
+		code = rec.err ? output_error(&l) : -ret;
+		/* Recording failed; the command is left to finish. */
+		if (l.child > 0 && !l.done)
+			waitpid(l.child, &l.status, 0);
+	} else if (l.child > 0) {
+		code = WIFEXITED(l.status) ? WEXITSTATUS(l.status) :
+		       128 + WTERMSIG(l.status);
+	}
+	if (rec.inexact || rec.lost)
+		cvm_err("warning: %u marks inexact, %u lost (see mark_inexact rows)",
+			rec.inexact, rec.lost);
+out_file:
+	if (f && f != stdout && fclose(f) && !code) {
+		cvm_err("writing %s: %s", o.path, strerror(errno));
+		code = EXIT_SYSTEM;
+	}
+	if (sigfd >= 0)
+		close(sigfd);
+	cvm_rec_free(&rec);
+out_dev:
+	close(fd);
+	return code;
+}
+
+const struct cvm_command cvm_cmd_record = {
+	.name = "record",
+	.main = record_main,
+	.summary = "record counter deltas by phase as CSV or JSON lines",
+	.usage =
+	"Usage: cvmstat record -o FILE [-i SECONDS] [--vm PID] [--format csv|json]\n"
+	"                      [-- COMMAND [ARGS...]]\n"
+	"\n"
+	"Writes every counter's change, per VM and vCPU, every interval and at\n"
+	"every phase mark (`cvmstat phase NAME` on the host, or a guest's byte\n"
+	"to the phase port), attributed to the phase it happened in.  Runs\n"
+	"until COMMAND exits (its exit status is cvmstat's), or until SIGINT or\n"
+	"SIGTERM without one.  Columns: time_ns,time,phase_seq,phase,vm_id,pid,\n"
+	"vcpu,kind,key,dir,name,count (cvmstat(8), OUTPUT).\n"
+	"\n"
+	"  -o, --output FILE     the file to write (- for standard output)\n"
+	"  -i, --interval SECS   write and flush every SECS seconds (default 1)\n"
+	"  --vm PID              only the VMs of VMM process PID\n"
+	"  -f, --format FORMAT   csv (default) or json (one object per line)\n"
+	"  -h, --help            this help\n",
+};

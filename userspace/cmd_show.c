@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cvmstat show: one VM's counters (or every VM's) as a sorted table with
+ * shares and names.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "dev.h"
+#include "names.h"
+#include "rows.h"
+#include "snapshot.h"
+
+/* --by: which record kinds make the table. */
+static const struct {
+	const char *name;
+	unsigned int kinds;	/* bit per enum cvmstat_kind */
+} views[] = {
+	{ "reason", 1U << CVMSTAT_KIND_REASON },
+	{ "mmio", 1U << CVMSTAT_KIND_MMIO },
+	{ "msr", 1U << CVMSTAT_KIND_MSR },
+	{ "pio", 1U << CVMSTAT_KIND_PIO },
+	{ "vmgexit", 1U << CVMSTAT_KIND_VMGEXIT | 1U << CVMSTAT_KIND_GHCB_MSR },
+	{ "tdx", 1U << CVMSTAT_KIND_TDX_LEAF },
+	{ "vcpu", 1U << CVMSTAT_KIND_VCPU },
+};
+
+struct show_opts {
+	int pid;
+	long vcpu;		/* -1: all */
+	unsigned int kinds;
+	bool by_vcpu;
+	unsigned long top;	/* 0: all rows */
+};
+
+static int cmp_count_desc(const void *a, const void *b)
+{
+	const struct cvmstat_record *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->dir < y->dir ? -1 : x->dir > y->dir;
+}
+
+/*
+ * The records of the view, summed over the vCPUs shown (--by vcpu keeps
+ * one row per vCPU, keyed by its id).  Returns how many.
+ */
+static uint32_t select_rows(const struct show_opts *o, struct cvm_vm_read *rd,
+			    bool *vcpu_seen)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < rd->nr; i++) {
+		struct cvmstat_record r = rd->recs[i];
+
+		if (o->vcpu >= 0 && r.vcpu_id != (uint32_t)o->vcpu)
+			continue;
+		*vcpu_seen = true;
+		if (!(o->kinds & 1U << r.kind))
+			continue;
+		if (o->by_vcpu)
+			r.key = r.vcpu_id;
+		r.vcpu_id = 0;
+		rd->recs[n++] = r;
+	}
+	rd->nr = cvm_snap_merge(rd->recs, n);
+	return rd->nr;
+}
+
+static void print_table(const struct show_opts *o, struct cvm_vm_read *rd)
+{
+	uint64_t total = 0;
+	uint32_t i, n = rd->nr;
+
+	for (i = 0; i < n; i++)
+		total += rd->recs[i].count;
+	qsort(rd->recs, n, sizeof(*rd->recs), cmp_count_desc);
+	if (o->top && n > o->top)
+		n = o->top;
+	printf("%14s %7s  %-12s %-5s  %s\n", "COUNT", "SHARE",
+	       o->by_vcpu ? "VCPU" : "KEY", "DIR", "NAME");
+	for (i = 0; i < n; i++) {
+		const struct cvmstat_record *r = &rd->recs[i];
+		char key[24], name[128];
+
+		if (o->by_vcpu) {
+			snprintf(key, sizeof(key), "%llu",
+				 (unsigned long long)r->key);
+			snprintf(name, sizeof(name), "exits");
+		} else {
+			cvm_format_key(key, sizeof(key), r->kind, r->key);
+			cvm_format_record_name(name, sizeof(name), r->kind,
+					       r->key);
+			if (r->kind == CVMSTAT_KIND_GHCB_MSR)
+				strncat(name, " (MSR protocol)",
+					sizeof(name) - strlen(name) - 1);
+		}
+		printf("%14llu %6.1f%%  %-12s %-5s  %s\n",
+		       (unsigned long long)r->count,
+		       total ? 100.0 * r->count / total : 0.0, key,
+		       cvm_dir_name(r->dir), name);
+	}
+	if (rd->nr > n)
+		printf("%14s  (%u more rows: --top)\n", "...", rd->nr - n);
+	printf("%14llu %6.1f%%  total\n", (unsigned long long)total,
+	       total ? 100.0 : 0.0);
+}
+
+static int show_vm(int fd, const struct show_opts *o,
+		   const struct cvmstat_vm_info *vm)
+{
+	const char *type = cvm_name_vm_type(vm->type);
+	struct cvm_vm_read rd;
+	bool vcpu_seen = false;
+	int ret;
+
+	ret = cvm_read_vm(fd, vm->vm_id, 0, &rd);
+	if (ret == -ENOENT)
+		return 0;	/* forgotten since the list: nothing to show */
+	if (ret) {
+		cvm_err("reading VM %llu: %s", (unsigned long long)vm->vm_id,
+			strerror(-ret));
+		return cvm_errno_exit(-ret);
+	}
+	printf("VM %llu: pid %d (%.16s), %s, %u vCPUs, %s\n",
+	       (unsigned long long)vm->vm_id, vm->pid, vm->comm,
+	       type ? type : "?", vm->nr_vcpus,
+	       vm->flags & CVMSTAT_VM_ALIVE ? "alive" : "exited");
+	if (o->vcpu >= 0)
+		printf("vCPU %ld only\n", o->vcpu);
+	select_rows(o, &rd, &vcpu_seen);
+	if (o->vcpu >= 0 && !vcpu_seen)
+		printf("(no exits of vCPU %ld)\n", o->vcpu);
+	else
+		print_table(o, &rd);
+	cvm_vm_read_free(&rd);
+	return 0;
+}
+
+static int show_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vm", required_argument, NULL, 'p' },
+		{ "vcpu", required_argument, NULL, 'c' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "top", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct show_opts o = { .vcpu = -1, .kinds = views[0].kinds };
+	struct cvmstat_vm_info *vms;
+	unsigned long v;
+	int opt, fd, n, i, ret = EXIT_OK;
+	pid_t pid;
+	size_t k;
+
+	while ((opt = getopt_long(argc, argv, "+:p:c:b:t:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (!cvm_parse_pid(optarg, &pid))
+				return cvm_usage_error("invalid process id `%s'", optarg);
+			o.pid = pid;
+			break;
+		case 'c':
+			if (!cvm_parse_uint(optarg, 0, UINT32_MAX, &v))
+				return cvm_usage_error("invalid vCPU `%s'", optarg);
+			o.vcpu = v;
+			break;
+		case 'b':
+			for (k = 0; k < sizeof(views) / sizeof(*views); k++)
+				if (!strcmp(optarg, views[k].name))
+					break;
+			if (k == sizeof(views) / sizeof(*views))
+				return cvm_usage_error("invalid --by `%s' (reason, mmio, msr, pio, vmgexit, tdx, vcpu)",
+						       optarg);
+			o.kinds = views[k].kinds;
+			o.by_vcpu = o.kinds == 1U << CVMSTAT_KIND_VCPU;
+			break;
+		case 't':
+			if (!cvm_parse_uint(optarg, 1, UINT32_MAX, &o.top))
+				return cvm_usage_error("invalid --top `%s' (a count >= 1)", optarg);
+			break;
+		case 'h':
+			cvm_print_usage(&cvm_cmd_show, stdout);
+			return EXIT_OK;
+		default:
+			return cvm_bad_option(opt, argc, argv);
+		}
+	}
+	if (optind < argc)
+		return cvm_usage_error("unexpected argument `%s'", argv[optind]);
+	fd = cvm_dev_open(NULL);
+	if (fd < 0)
+		return -fd;
+	n = cvm_select_vms(fd, o.pid, &vms);
+	if (n < 0) {
+		close(fd);
+		return -n;
+	}
+	if (!n)
+		printf("no VMs seen yet (a VM is seen at its first exit after cvmstat.ko loaded)\n");
+	/* --vm PID: that VMM's newest VM. */
+	for (i = o.pid ? n - 1 : 0; i < n && ret == EXIT_OK; i++) {
+		if (i > (o.pid ? n - 1 : 0))
+			printf("\n");
+		ret = show_vm(fd, &o, &vms[i]);
+	}
+	free(vms);
+	close(fd);
+	return ret;
+}
+
+const struct cvm_command cvm_cmd_show = {
+	.name = "show",
+	.main = show_main,
+	.summary = "counters as a sorted table with shares and names",
+	.usage =
+	"Usage: cvmstat show [--vm PID] [--vcpu N] [--by VIEW] [--top N]\n"
+	"\n"
+	"Prints each VM's counters since it was first seen (or reset), summed\n"
+	"over its vCPUs, sorted by count, with each row's share and name.\n"
+	"\n"
+	"  --vm PID    only the newest VM of VMM process PID\n"
+	"  --vcpu N    only vCPU N\n"
+	"  --by VIEW   reason (default): exit reasons; mmio: MMIO by guest-physical\n"
+	"              address; msr: MSR accesses; pio: port I/O; vmgexit: SEV-ES/SNP\n"
+	"              VMGEXIT codes and GHCB MSR-protocol requests; tdx: TDX\n"
+	"              TDVMCALL leaves; vcpu: exits per vCPU\n"
+	"  --top N     the N largest rows only\n"
+	"  -h, --help  this help\n",
+};

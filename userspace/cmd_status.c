@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cvmstat load | unload | status: the module's life, and what it sees.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "dev.h"
+#include "modload.h"
+#include "names.h"
+
+/* Commands that take nothing but --help. */
+static int no_args(int argc, char **argv, const struct cvm_command *c)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		if (opt != 'h')
+			return cvm_bad_option(opt, argc, argv);
+		cvm_print_usage(c, stdout);
+		return -1;
+	}
+	if (optind < argc)
+		return cvm_usage_error("unexpected argument `%s'", argv[optind]);
+	return 0;
+}
+
+/* ---- load ----------------------------------------------------------------- */
+
+/* PARAM=VALUE, PARAM a C identifier, VALUE without white space. */
+static bool valid_param(const char *s)
+{
+	const char *eq = strchr(s, '=');
+	const char *p;
+
+	if (!eq || eq == s || !eq[1] || isdigit((unsigned char)*s))
+		return false;
+	for (p = s; p < eq; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return false;
+	for (p = eq + 1; *p; p++)
+		if (isspace((unsigned char)*p) || *p == '"')
+			return false;
+	return true;
+}
+
+static int load_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "path", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	char *options = NULL;
+	size_t len = 1;
+	int opt, i, ret;
+
+	while ((opt = getopt_long(argc, argv, "+:p:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (!*optarg)
+				return cvm_usage_error("empty --path");
+			if (access(optarg, R_OK)) {
+				cvm_err("%s: %s", optarg, strerror(errno));
+				return EXIT_SYSTEM;
+			}
+			path = optarg;
+			break;
+		case 'h':
+			cvm_print_usage(&cvm_cmd_load, stdout);
+			return EXIT_OK;
+		default:
+			return cvm_bad_option(opt, argc, argv);
+		}
+	}
+	for (i = optind; i < argc; i++) {
+		if (!valid_param(argv[i]))
+			return cvm_usage_error("invalid module parameter `%s' (want NAME=VALUE)",
+					       argv[i]);
+		len += strlen(argv[i]) + 1;
+	}
+	options = calloc(1, len);
+	if (!options) {
+		cvm_err("out of memory");
+		return EXIT_SYSTEM;
+	}
+	for (i = optind; i < argc; i++) {
+		if (i > optind)
+			strcat(options, " ");
+		strcat(options, argv[i]);
+	}
+	ret = cvm_module_load(path, options);
+	free(options);
+	return ret;
+}
+
+const struct cvm_command cvm_cmd_load = {
+	.name = "load",
+	.main = load_main,
+	.summary = "load cvmstat.ko (libkmod), passing module parameters",
+	.usage =
+	"Usage: cvmstat load [--path FILE.ko] [PARAM=VALUE...]\n"
+	"\n"
+	"Loads cvmstat.ko as installed for the running kernel (DKMS), or the\n"
+	"file given with --path, with the module parameters given, e.g.\n"
+	"max_vms=128 max_vcpus=1024 phase_port=0xf4 (-1: no guest marks).\n"
+	"Loading before or after kvm.ko both work.  Already loaded: exit 0.\n"
+	"\n"
+	"  -p, --path FILE.ko  load this file instead of the installed module\n"
+	"  -h, --help          this help\n",
+};
+
+/* ---- unload --------------------------------------------------------------- */
+
+static int unload_main(int argc, char **argv)
+{
+	int ret = no_args(argc, argv, &cvm_cmd_unload);
+
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	return cvm_module_unload();
+}
+
+const struct cvm_command cvm_cmd_unload = {
+	.name = "unload",
+	.main = unload_main,
+	.summary = "unload cvmstat.ko (counters are lost)",
+	.usage =
+	"Usage: cvmstat unload\n"
+	"\n"
+	"Unloads cvmstat.ko; every counter is lost.  VMs keep running.\n"
+	"Not loaded: exit 0.\n",
+};
+
+/* ---- status --------------------------------------------------------------- */
+
+static const char *const probe_names[CVMSTAT_PROBE_NR] = {
+	[CVMSTAT_PROBE_KVM_EXIT] = "kvm_exit",
+	[CVMSTAT_PROBE_KVM_MMIO] = "kvm_mmio",
+	[CVMSTAT_PROBE_KVM_FAST_MMIO] = "kvm_fast_mmio",
+	[CVMSTAT_PROBE_KVM_MSR] = "kvm_msr",
+	[CVMSTAT_PROBE_KVM_PIO] = "kvm_pio",
+	[CVMSTAT_PROBE_KVM_VMGEXIT_ENTER] = "kvm_vmgexit_enter",
+	[CVMSTAT_PROBE_KVM_VMGEXIT_MSR_PROTOCOL_ENTER] =
+		"kvm_vmgexit_msr_protocol_enter",
+	[CVMSTAT_PROBE_KVM_USERSPACE_EXIT] = "kvm_userspace_exit",
+};
+
+static const char *const feature_names[] = {
+	"exit_reason", "vm_lifetime", "svm_fast_reason", "vm_type",
+	"kvm_entry_2arg", "phases",
+};
+
+/* First line of a small sysfs/procfs file, trimmed; "" when unreadable. */
+static const char *read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (f) {
+		if (fgets(buf, len, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+	return buf;
+}
+
+/* The CPU vendor and the confidential-computing flags /proc/cpuinfo shows. */
+static void print_host(unsigned int isa)
+{
+	static const char *const cc_flags[] = {
+		"sev", "sev_es", "sev_snp", "tdx_host_platform",
+	};
+	char line[4096], vendor[64] = "unknown", flags[128] = "";
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	size_t i;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "vendor_id", 9) && strchr(line, ':'))
+			sscanf(strchr(line, ':') + 1, " %63s", vendor);
+		if (!strncmp(line, "flags", 5)) {
+			for (i = 0; i < sizeof(cc_flags) / sizeof(*cc_flags); i++) {
+				char word[40];
+
+				snprintf(word, sizeof(word), " %s", cc_flags[i]);
+				if (strstr(line, word) &&
+				    strchr(" \n", strstr(line, word)[strlen(word)])) {
+					strcat(flags, " ");
+					strcat(flags, cc_flags[i]);
+				}
+			}
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	printf("host:       %s%s, KVM %s, CVM CPU flags:%s\n",
+	       !strcmp(vendor, "AuthenticAMD") ? "AMD " :
+	       !strcmp(vendor, "GenuineIntel") ? "Intel " : "", vendor,
+	       isa == CVMSTAT_ISA_SVM ? "SVM" : isa == CVMSTAT_ISA_VMX ? "VMX" :
+	       "vendor not seen yet", *flags ? flags : " none");
+}
+
+/* kvm's own parameters that change what cvmstat counts. */
+static void print_kvm(void)
+{
+	static const char *const params[] = {
+		"kvm/parameters/halt_poll_ns",
+		"kvm_amd/parameters/sev", "kvm_amd/parameters/sev_es",
+		"kvm_amd/parameters/sev_snp", "kvm_intel/parameters/tdx",
+	};
+	char path[128], val[64];
+	size_t i;
+
+	printf("kvm:       ");
+	if (access("/sys/module/kvm", F_OK)) {
+		printf(" not loaded\n");
+		return;
+	}
+	for (i = 0; i < sizeof(params) / sizeof(*params); i++) {
+		snprintf(path, sizeof(path), "/sys/module/%s", params[i]);
+		if (*read_line(path, val, sizeof(val)))
+			printf(" %s=%s", strrchr(params[i], '/') + 1, val);
+	}
+	printf("\n");
+}
+
+static void print_vms(int fd)
+{
+	struct cvmstat_vm_info *vms;
+	int i, n = cvm_list_vms(fd, &vms);
+
+	if (n < 0)
+		return;
+	if (!n) {
+		printf("VMs:        none seen yet (a VM is seen at its first exit)\n");
+		free(vms);
+		return;
+	}
+	printf("\n%6s %8s  %-16s %6s  %-7s %s\n", "VM_ID", "PID", "COMMAND",
+	       "VCPUS", "TYPE", "STATE");
+	for (i = 0; i < n; i++) {
+		const char *type = cvm_name_vm_type(vms[i].type);
+
+		printf("%6llu %8d  %-16.16s %6u  %-7s %s\n",
+		       (unsigned long long)vms[i].vm_id, vms[i].pid,
+		       vms[i].comm, vms[i].nr_vcpus, type ? type : "?",
+		       vms[i].flags & CVMSTAT_VM_ALIVE ? "alive" : "exited");
+	}
+	free(vms);
+}
+
+static int status_main(int argc, char **argv)
+{
+	struct cvmstat_version v;
+	enum cvm_mod_state st;
+	char buf[128];
+	unsigned int i;
+	int fd, ret = no_args(argc, argv, &cvm_cmd_status);
+
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+	st = cvm_module_state();
+	printf("module:     cvmstat.ko %s", cvm_module_state_name(st));
+	if (*read_line("/sys/module/cvmstat/version", buf, sizeof(buf)))
+		printf(", version %s", buf);
+	printf("\n");
+	if (st != CVM_MOD_LIVE && st != CVM_MOD_UNKNOWN) {
+		print_kvm();
+		cvm_err("%s", cvm_module_hint());
+		return EXIT_NOMODULE;
+	}
+	fd = cvm_dev_open(&v);
+	if (fd < 0)
+		return -fd;
+	printf("abi:        %u.%u (tool %u.%u)\nfeatures:  ", v.abi_major,
+	       v.abi_minor, CVMSTAT_ABI_MAJOR, CVMSTAT_ABI_MINOR);
+	for (i = 0; i < 64; i++) {
+		if (!(v.features >> i & 1))
+			continue;
+		if (i < sizeof(feature_names) / sizeof(*feature_names))
+			printf(" %s", feature_names[i]);
+		else
+			printf(" bit%u", i);
+	}
+	printf("\nprobes:    ");
+	for (i = 0; i < CVMSTAT_PROBE_NR; i++)
+		printf(" %s(%s)", probe_names[i],
+		       v.probes_bound >> i & 1 ? "bound" :
+		       v.probes_known >> i & 1 ? "not bound" : "unsupported");
+	printf("\n");
+	print_host(v.isa);
+	print_kvm();
+	printf("parameters: max_vms=%u max_vcpus=%u phase_port=%s\n",
+	       v.max_vms, v.max_vcpus,
+	       read_line("/sys/module/cvmstat/parameters/phase_port", buf,
+			 sizeof(buf)));
+	printf("held:       %u VMs; untracked VMs %llu, vCPUs %llu; unattributed events %llu\n",
+	       v.nr_vms, (unsigned long long)v.untracked_vms,
+	       (unsigned long long)v.untracked_vcpus,
+	       (unsigned long long)v.unattributed);
+	print_vms(fd);
+	close(fd);
+	return EXIT_OK;
+}
+
+const struct cvm_command cvm_cmd_status = {
+	.name = "status",
+	.main = status_main,
+	.summary = "module, ABI, bound tracepoints, host, and the VMs seen",
+	.usage =
+	"Usage: cvmstat status\n"
+	"\n"
+	"Shows whether cvmstat.ko is loaded and its version, the ABI, which\n"
+	"KVM tracepoints are bound, the host's vendor and confidential-computing\n"
+	"support, KVM's halt-polling and SEV/TDX parameters, and the VMs seen:\n"
+	"id, VMM pid and command, vCPUs, type (plain, SEV, SEV-ES, SNP, TDX),\n"
+	"alive or exited.  Exit 4 when the module is not loaded.\n",
+};

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cvmstat top: exit reasons per second, like kvm_stat's live view.  On a
+ * terminal the table is redrawn in place; otherwise one plain block per
+ * interval, for logs and pipes.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "dev.h"
+#include "names.h"
+#include "rows.h"
+#include "snapshot.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* One VM's exit reasons, summed over its vCPUs, sorted by key. */
+struct top_vm {
+	uint64_t vm_id;
+	struct cvmstat_record *recs;
+	uint32_t nr;
+};
+
+struct top_state {
+	int fd;
+	int pid;
+	struct top_vm *vms;
+	int nr_vms;
+};
+
+/* Reads the VMs' reasons into a new list; -(exit code) on error. */
+static int sample(struct top_state *s, struct top_vm **out, int *nr)
+{
+	struct cvmstat_vm_info *info;
+	struct top_vm *vms;
+	int i, n, k = 0;
+
+	n = cvm_select_vms(s->fd, s->pid, &info);
+	if (n < 0)
+		return n;
+	vms = calloc(n ? n : 1, sizeof(*vms));
+	if (!vms) {
+		free(info);
+		cvm_err("out of memory");
+		return -EXIT_SYSTEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct cvm_vm_read rd;
+		uint32_t j, m = 0;
+		int ret = cvm_read_vm(s->fd, info[i].vm_id, 0, &rd);
+
+		if (ret == -ENOENT)
+			continue;
+		if (ret) {
+			cvm_err("reading VM %llu: %s",
+				(unsigned long long)info[i].vm_id, strerror(-ret));
+			free(info);
+			while (k--)
+				free(vms[k].recs);
+			free(vms);
+			return -cvm_errno_exit(-ret);
+		}
+		for (j = 0; j < rd.nr; j++) {
+			if (rd.recs[j].kind != CVMSTAT_KIND_REASON)
+				continue;
+			rd.recs[m] = rd.recs[j];
+			rd.recs[m++].vcpu_id = 0;
+		}
+		vms[k].vm_id = info[i].vm_id;
+		vms[k].recs = rd.recs;
+		vms[k].nr = cvm_snap_merge(rd.recs, m);
+		k++;
+	}
+	free(info);
+	*out = vms;
+	*nr = k;
+	return 0;
+}
+
+static void free_vms(struct top_vm *vms, int n)
+{
+	while (n-- > 0)
+		free(vms[n].recs);
+	free(vms);
+}
+
+struct rate {
+	uint64_t key;
+	uint64_t delta;
+	uint64_t total;
+};
+
+static int cmp_rate(const void *a, const void *b)
+{
+	const struct rate *x = a, *y = b;
+
+	if (x->delta != y->delta)
+		return x->delta > y->delta ? -1 : 1;
+	if (x->total != y->total)
+		return x->total > y->total ? -1 : 1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* Adds @n records of @recs into @rates (by key), as deltas or totals. */
+static int add_rates(struct rate **rates, int *nr, const struct cvmstat_record *recs,
+		     uint32_t n, bool delta)
+{
+	uint32_t i;
+	int j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < *nr && (*rates)[j].key != recs[i].key; j++)
+			;
+		if (j == *nr) {
+			struct rate *r = realloc(*rates, (*nr + 1) * sizeof(**rates));
+
+			if (!r)
+				return -1;
+			*rates = r;
+			memset(&r[j], 0, sizeof(r[j]));
+			r[j].key = recs[i].key;
+			(*nr)++;
+		}
+		if (delta)
+			(*rates)[j].delta += recs[i].count;
+		else
+			(*rates)[j].total += recs[i].count;
+	}
+	return 0;
+}
+
+static void print_rates(struct rate *rates, int n, double secs, int nr_vms,
+			bool tty, int64_t wall_offset)
+{
+	uint64_t sum = 0;
+	char when[48];
+	int i;
+
+	for (i = 0; i < n; i++)
+		sum += rates[i].delta;
+	qsort(rates, n, sizeof(*rates), cmp_rate);
+	cvm_format_iso8601(when, sizeof(when),
+			   (int64_t)cvm_now_ns() + wall_offset);
+	if (tty)
+		printf("\033[H\033[J");
+	printf("%s  %d VM%s  %.0f exits/s  (interval %.2f s)\n", when, nr_vms,
+	       nr_vms == 1 ? "" : "s", sum / secs, secs);
+	printf("%-32s %14s %7s %16s\n", "REASON", "RATE/s", "SHARE", "TOTAL");
+	for (i = 0; i < n; i++) {
+		char name[64];
+
+		cvm_format_record_name(name, sizeof(name), CVMSTAT_KIND_REASON,
+				       rates[i].key);
+		printf("%-32s %14.1f %6.1f%% %16llu\n", name,
+		       rates[i].delta / secs,
+		       sum ? 100.0 * rates[i].delta / sum : 0.0,
+		       (unsigned long long)rates[i].total);
+	}
+	if (!tty)
+		printf("\n");
+	fflush(stdout);
+}
+
+/* One refresh: rates since the previous sample.  -(exit code) on error. */
+static int refresh(struct top_state *s, double secs, bool tty, int64_t wall)
+{
+	struct top_vm *cur;
+	struct rate *rates = NULL;
+	int i, j, n, nr = 0, ret;
+
+	ret = sample(s, &cur, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n && !ret; i++) {
+		struct cvmstat_record *d = malloc((cur[i].nr + 1) * sizeof(*d));
+		const struct top_vm *old = NULL;
+		uint32_t m;
+
+		for (j = 0; j < s->nr_vms; j++)
+			if (s->vms[j].vm_id == cur[i].vm_id)
+				old = &s->vms[j];
+		if (!d) {
+			ret = -1;
+			break;
+		}
+		m = cvm_snap_delta(old ? old->recs : NULL, old ? old->nr : 0,
+				   cur[i].recs, cur[i].nr, d);
+		ret = add_rates(&rates, &nr, d, m, true) ||
+		      add_rates(&rates, &nr, cur[i].recs, cur[i].nr, false);
+		free(d);
+	}
+	if (ret) {
+		free(rates);
+		free_vms(cur, n);
+		cvm_err("out of memory");
+		return -EXIT_SYSTEM;
+	}
+	print_rates(rates, nr, secs, n, tty, wall);
+	free(rates);
+	free_vms(s->vms, s->nr_vms);
+	s->vms = cur;
+	s->nr_vms = n;
+	return 0;
+}
+
+static int top_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vm", required_argument, NULL, 'p' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct top_state s = { .fd = -1 };
+	uint64_t interval = 1000000000ULL, next;
+	unsigned long count = 0, k;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct timespec ts;
+	int opt, ret;
+	bool tty = isatty(STDOUT_FILENO);
+	struct cvm_out clock;
+	pid_t pid;
+
+	while ((opt = getopt_long(argc, argv, "+:p:i:n:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (!cvm_parse_pid(optarg, &pid))
+				return cvm_usage_error("invalid process id `%s'", optarg);
+			s.pid = pid;
+			break;
+		case 'i':
+			if (!cvm_parse_interval(optarg, &interval))
+				return cvm_usage_error("invalid interval `%s' (seconds, 0.01 to 86400)",
+						       optarg);
+			break;
+		case 'n':
+			if (!cvm_parse_uint(optarg, 1, ULONG_MAX, &count))
+				return cvm_usage_error("invalid count `%s' (>= 1)", optarg);
+			break;
+		case 'h':
+			cvm_print_usage(&cvm_cmd_top, stdout);
+			return EXIT_OK;
+		default:
+			return cvm_bad_option(opt, argc, argv);
+		}
+	}
+	if (optind < argc)
+		return cvm_usage_error("unexpected argument `%s'", argv[optind]);
+	s.fd = cvm_dev_open(NULL);
+	if (s.fd < 0)
+		return -s.fd;
+	ret = sample(&s, &s.vms, &s.nr_vms);
+	if (ret)
+		goto out;
+	cvm_out_init(&clock, stdout, CVM_FMT_CSV);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	next = cvm_now_ns();
+	for (k = 0; !stop && (!count || k < count); k++) {
+		next += interval;
+		ts.tv_sec = next / 1000000000ULL;
+		ts.tv_nsec = next % 1000000000ULL;
+		while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
+						&ts, NULL) == EINTR)
+			;
+		if (stop)
+			break;
+		ret = refresh(&s, interval / 1e9, tty, clock.wall_offset_ns);
+		if (ret)
+			goto out;
+	}
+out:
+	free_vms(s.vms, s.nr_vms);
+	close(s.fd);
+	return ret < 0 ? -ret : EXIT_OK;
+}
+
+const struct cvm_command cvm_cmd_top = {
+	.name = "top",
+	.main = top_main,
+	.summary = "live exit rates per reason",
+	.usage =
+	"Usage: cvmstat top [--vm PID] [-i SECONDS] [-n COUNT]\n"
+	"\n"
+	"Shows VM exits per second by reason, summed over all VMs (or the VMs\n"
+	"of one VMM), refreshed every interval: redrawn in place on a terminal,\n"
+	"one block of plain lines per interval otherwise.  Ends on Ctrl-C.\n"
+	"\n"
+	"  --vm PID             only the VMs of VMM process PID\n"
+	"  -i, --interval SECS  refresh interval in seconds (default 1, 0.01..86400)\n"
+	"  -n, --count N        stop after N refreshes\n"
+	"  -h, --help           this help\n",
+};

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * commands: the cvmstat subcommands, one file each (cmd_*.c), dispatched by
+ * cvmstat.c.  Each main() gets argv from the command's name on and returns
+ * an exit code (dev.h).
+ */
+#ifndef CVMSTAT_COMMANDS_H
+#define CVMSTAT_COMMANDS_H
+
+#include <stdio.h>
+
+struct cvm_command {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *usage;	/* synopsis and options, for --help */
+	const char *summary;	/* one line, for `cvmstat --help` */
+};
+
+extern const struct cvm_command cvm_cmd_load, cvm_cmd_unload,
+	cvm_cmd_status, cvm_cmd_show, cvm_cmd_top, cvm_cmd_record,
+	cvm_cmd_phase, cvm_cmd_reset;
+
+/* Prints @c's usage on @f. */
+void cvm_print_usage(const struct cvm_command *c, FILE *f);
+
+/*
+ * A usage error: "cvmstat: CMD: <message>" and a pointer to --help on
+ * stderr.  Returns EXIT_USAGE.
+ */
+int cvm_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * getopt_long's '?' or ':' (optstrings start with "+:") as a usage error:
+ * an unknown option, or one missing its argument.
+ */
+int cvm_bad_option(int ret, int argc, char **argv);
+
+/*
+ * The VMs --vm PID selects (all when @pid is 0), oldest first, into *vms.
+ * No VM of @pid: prints so and returns -EXIT_NOVM.  Else their number or
+ * -(exit code).
+ */
+struct cvmstat_vm_info;
+int cvm_select_vms(int fd, int pid, struct cvmstat_vm_info **vms);
+
+#endif /* CVMSTAT_COMMANDS_H */

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dev: /dev/cvmstat for the cvmstat tool.  Opens the device with the ABI
+ * handshake, wraps the ioctls, and turns failures into one line on stderr
+ * and the tool's documented exit codes (cvmstat(8), EXIT STATUS).
+ */
+#ifndef CVMSTAT_DEV_H
+#define CVMSTAT_DEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/cvmstat.h>
+
+/* Exit codes of every cvmstat command. */
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 1,
+	EXIT_SYSTEM = 2,
+	EXIT_NOVM = 3,
+	EXIT_NOMODULE = 4,
+	EXIT_PERM = 5,
+	EXIT_CMD_NOEXEC = 126,
+	EXIT_CMD_NOTFOUND = 127,
+};
+
+/* Set by main(): the command running ("show"), for error messages. */
+extern const char *cvm_cmd;
+/* The device path: -d, else $CVMSTAT_DEV, else /dev/cvmstat. */
+extern const char *cvm_dev_path;
+
+/* "cvmstat: CMD: message\n" on stderr. */
+void cvm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The exit code for a failed system call's errno (EACCES -> EXIT_PERM...). */
+int cvm_errno_exit(int err);
+
+/*
+ * Opens the device and checks the ABI major.  On failure prints why and how
+ * to fix it (module not loaded, not installed, permission) and returns
+ * -(exit code).  @ver, when not NULL, gets the version answer.
+ */
+int cvm_dev_open(struct cvmstat_version *ver);
+
+/* One VM's counters, as READ_VM returned them. */
+struct cvm_vm_read {
+	uint64_t vm_id;
+	uint64_t snap_ns;
+	uint32_t nr_vcpus;
+	uint32_t nr;
+	struct cvmstat_record *recs;	/* malloc'ed, @nr records */
+};
+
+/*
+ * All VMs the module holds, oldest first, into *vms (malloc'ed).  Returns
+ * their number, or -(exit code) after printing the error.
+ */
+int cvm_list_vms(int fd, struct cvmstat_vm_info **vms);
+
+/*
+ * Reads VM @vm_id, live (@phase 0) or as of mark @phase.  Returns 0, or
+ * -errno of the ioctl (-ENOENT gone, -ESTALE boundary not held) without
+ * printing anything: the callers decide what those mean.
+ */
+int cvm_read_vm(int fd, uint64_t vm_id, uint64_t phase, struct cvm_vm_read *out);
+void cvm_vm_read_free(struct cvm_vm_read *r);
+
+/*
+ * Marks after @after (oldest first, at most CVMSTAT_PHASE_RING) into @marks.
+ * Returns how many, or -errno; *last gets the newest seq, *lost how many
+ * marks after @after the module no longer holds.
+ */
+int cvm_phase_list(int fd, uint64_t after, struct cvmstat_phase *marks,
+		   uint64_t *last, uint32_t *lost);
+
+/*
+ * The VM ids of VMM process @pid (all of them, oldest first) into @ids (room
+ * for @max).  Returns how many.
+ */
+int cvm_vms_of_pid(const struct cvmstat_vm_info *vms, int n, pid_t pid,
+		   uint64_t *ids, int max);
+
+/* Parses a process id for --vm (1..INT_MAX).  False: not one. */
+bool cvm_parse_pid(const char *s, pid_t *pid);
+
+/* Parses an interval in seconds, decimal, [0.01, 86400], into ns. */
+bool cvm_parse_interval(const char *s, uint64_t *ns);
+
+/* Parses an unsigned decimal number in [min, max]. */
+bool cvm_parse_uint(const char *s, unsigned long min, unsigned long max,
+		    unsigned long *v);
+
+/* CLOCK_MONOTONIC now, ns. */
+uint64_t cvm_now_ns(void);
+
+#endif /* CVMSTAT_DEV_H */

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rows: the recorder's output, one row per counter delta, as CSV (RFC 4180
+ * quoting through libcsv) or JSON lines with the same fields.  The columns
+ * and their order are an interface (cvmstat(8), OUTPUT): append only.
+ */
+#ifndef CVMSTAT_ROWS_H
+#define CVMSTAT_ROWS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum cvm_format { CVM_FMT_CSV, CVM_FMT_JSON };
+
+struct cvm_row {
+	uint64_t time_ns;	/* CLOCK_MONOTONIC */
+	uint64_t phase_seq;	/* mark that started the phase, 0: none */
+	const char *phase;	/* its name, "-" before any mark */
+	uint64_t vm_id;
+	int32_t pid;
+	uint32_t vcpu;
+	const char *kind;
+	const char *key;	/* "0x.." */
+	const char *dir;	/* "read", "write", "-" */
+	const char *name;
+	uint64_t count;
+};
+
+struct cvm_out {
+	FILE *f;
+	enum cvm_format format;
+	/* CLOCK_REALTIME - CLOCK_MONOTONIC, for the wall-clock column */
+	int64_t wall_offset_ns;
+	int sync;		/* fdatasync() on every flush (regular files) */
+};
+
+/* Sets up @o to write to @f; measures the clock offset. */
+void cvm_out_init(struct cvm_out *o, FILE *f, enum cvm_format format);
+
+/* The header row (CSV only).  0 or -errno. */
+int cvm_out_header(struct cvm_out *o);
+
+/* One row.  0 or -errno (a stream error seen so far). */
+int cvm_out_row(struct cvm_out *o, const struct cvm_row *r);
+
+/* Pushes everything written to the file (and the disk).  0 or -errno. */
+int cvm_out_flush(struct cvm_out *o);
+
+/* "2026-11-22T10:56:00.123456789Z" for @wall_ns since the epoch. */
+int cvm_format_iso8601(char *buf, size_t len, int64_t wall_ns);
+
+/* @s as a JSON string (quoted; invalid UTF-8 bytes become U+FFFD). */
+void cvm_json_string(FILE *f, const char *s);
+
+/* "read", "write" or "-" for a CVMSTAT_DIR_*. */
+const char *cvm_dir_name(unsigned int dir);
+
+#endif /* CVMSTAT_ROWS_H */
