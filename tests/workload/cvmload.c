@@ -14,6 +14,14 @@
  * port 0xf1.  The VMM counts what it sees and can write the resulting
  * expectations (for comparison with cvmstat's counters) as CSV.
  *
+ * Phased mode (-X): the run is cut into phases whose boundaries are exact
+ * for every vCPU.  At the end of a phase every vCPU finishes its iteration
+ * and OUTs to port 0xf2, and all vCPU threads meet, parked in userspace.
+ * The next phase is then marked either by the guest (vCPU 0 alone goes back
+ * in and writes the phase number to cvmstat's phase port 0xf4) or by the
+ * host (cvmload hands over through a file while someone runs
+ * "cvmstat phase NAME").  Expectations are then also written per phase.
+ *
  * Build: gcc -O2 -Wall -Wextra -static -pthread -o cvmload cvmload.c
  */
 #define _GNU_SOURCE
@@ -37,8 +45,17 @@
 #define RAM_SIZE	0x10000UL	/* one slot at GPA 0 */
 #define CODE_GPA	0x0UL
 #define DONE_PORT	0xf1
+#define SYNC_PORT	0xf2		/* -X: a vCPU parks here at a boundary */
+#define PHASE_PORT	0xf4		/* cvmstat.ko's default phase_port */
 #define IN_CONTINUE	0x5a		/* IN value: keep looping */
 #define IN_STOP		0xa5		/* IN value: finish this iteration, stop */
+/*
+ * IN value: finish this iteration, park at SYNC_PORT, then go on.  IN values
+ * 2..MAX_PHASES mean the same, and then write the value to PHASE_PORT
+ * (a guest mark); MAX_PHASES keeps them clear of the other IN values.
+ */
+#define IN_SYNC		0x3c
+#define MAX_PHASES	16
 #define MMIO_STRIDE	0x100UL
 #define MMIO_READ_OFF	0x8UL
 #define MSR_INDEX	0x10
@@ -50,7 +67,10 @@
  *   ESI = port (PORTBASE+i), EDI = iterations (0 = loop until told to stop),
  *   EBP = 0 (iterations completed), ES base = MMIOBASE + i*0x100.
  * Registers CPUID/RDMSR clobber (EAX, EBX, ECX, EDX) carry nothing across
- * them except BL, which holds the IN result from IN until the loop test.
+ * them except BL, which holds the IN result from IN until the loop test
+ * (and, at a phase boundary, until the phase port write).  -X's code comes
+ * after "done" so that -k runs exactly the instructions it ran before -X
+ * existed (the cost test's reference); -s's stop passes "other" once.
  */
 static const uint8_t guest_code[] = {
 	/* 0x00 loop: */
@@ -68,7 +88,7 @@ static const uint8_t guest_code[] = {
 	0xf4,					/* hlt */
 	0x66, 0x45,				/* inc   ebp */
 	0x80, 0xfb, IN_CONTINUE,		/* cmp   bl, 0x5a */
-	0x75, 0x09,				/* jne   done (0x2e) */
+	0x75, 0x10,				/* jne   other (0x35) */
 	0x66, 0x85, 0xff,			/* test  edi, edi */
 	0x74, 0xd6,				/* jz    loop (0x00) */
 	0x66, 0x4f,				/* dec   edi */
@@ -78,6 +98,32 @@ static const uint8_t guest_code[] = {
 	0xee,					/* out   dx, al */
 	0xf4,					/* hlt (never reached) */
 	0xeb, 0xfd,				/* jmp   $-1 */
+	/* 0x35 other: told to stop, or (-X) to park at a phase boundary */
+	0x80, 0xfb, IN_STOP,			/* cmp   bl, 0xa5 */
+	0x74, 0xf4,				/* je    done (0x2e) */
+	0xba, SYNC_PORT, 0x00,			/* mov   dx, 0xf2 */
+	0xee,					/* out   dx, al: parked in the VMM */
+	0x80, 0xfb, IN_SYNC,			/* cmp   bl, 0x3c */
+	0x74, 0xbd,				/* je    loop (0x00) */
+	0x88, 0xd8,				/* mov   al, bl: the phase number */
+	0xba, PHASE_PORT, 0x00,			/* mov   dx, 0xf4 */
+	0xee,					/* out   dx, al: guest mark */
+	0xeb, 0xb5,				/* jmp   loop (0x00) */
+	/* 0x4b */
+};
+_Static_assert(sizeof(guest_code) == 0x4b, "jump offsets in guest_code[]");
+
+/* A vCPU's totals at some instant (-X: at the end of a phase). */
+struct counts {
+	uint64_t pio_out;
+	uint64_t pio_in;
+	uint64_t pio_done;
+	uint64_t pio_sync;
+	uint64_t pio_mark;
+	uint64_t mmio_w;
+	uint64_t mmio_r;
+	uint64_t hlt;
+	uint64_t iter;
 };
 
 struct vcpu {
@@ -98,6 +144,12 @@ struct vcpu {
 	uint64_t iter;		/* completed iterations, from the guest's EBP */
 	uint64_t stop_sent;
 	uint64_t paused_at;	/* -P: iteration of the pause (1-based), else 0 */
+	/* -X */
+	uint64_t pio_sync;	/* OUTs to SYNC_PORT */
+	uint64_t pio_mark;	/* OUTs to PHASE_PORT */
+	unsigned int phase;	/* the current phase, 0-based */
+	bool marking;		/* vCPU 0 went back in to write PHASE_PORT */
+	struct counts at[MAX_PHASES];	/* the totals at the end of each phase */
 };
 
 static struct {
@@ -108,12 +160,28 @@ static struct {
 	unsigned long mmiobase;
 	const char *expect;
 	const char *pause;
+	const char *phase_expect;	/* -E */
+	const char *handshake;		/* -H */
+	unsigned int nr_phases;		/* -X, 0 without */
 } opt = {
 	.nvcpus = 2,
 	.iters = 1000,
 	.portbase = 0x500,
 	.mmiobase = 0x20000,
 };
+
+/* How a phase begins: the first with the VM, the others with a mark. */
+enum phase_mark { MARK_NONE, MARK_GUEST, MARK_HOST };
+
+/* -X PLAN */
+static struct {
+	enum phase_mark mark;
+	unsigned long iters;	/* vCPU i runs iters*(i+1) iterations */
+	unsigned long until;	/* vCPU 0's iterations up to the phase's end */
+} plan[MAX_PHASES];
+
+/* -X: every vCPU thread meets the others here at a phase boundary. */
+static pthread_barrier_t boundary;
 
 static int vm_fd;
 static size_t run_size;
@@ -138,6 +206,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: cvmload [-v NVCPUS] [-k ITERS] [-s SECONDS] [-p PORTBASE]\n"
 		"               [-m MMIOBASE] [-e EXPECT_FILE]\n"
+		"       cvmload -X PLAN [-H FILE] [-E FILE] [-v NVCPUS] [-p PORTBASE]\n"
+		"               [-m MMIOBASE] [-e EXPECT_FILE]\n"
 		"\n"
 		"Runs one KVM VM with NVCPUS vCPUs (one thread each). vCPU i loops\n"
 		"ITERS*(i+1) times over CPUID, OUT/IN port PORTBASE+i, MMIO write\n"
@@ -154,8 +224,21 @@ static void usage(FILE *f)
 		"  -P FILE       (with -v 1) pause at the IN of iteration ITERS/2:\n"
 		"                create FILE, wait until it is removed, then count\n"
 		"                (and write to -e) only what happens from there on\n"
+		"  -X PLAN       phased run (excludes -k, -s, -P): PLAN is\n"
+		"                N1,M2:N2[,M3:N3...], up to %d phases; vCPU i runs\n"
+		"                Np*(i+1) iterations in phase p.  Between phases\n"
+		"                every vCPU finishes its iteration and OUTs to port\n"
+		"                0xf2 (all threads wait there), then phase p starts\n"
+		"                with a mark Mp:\n"
+		"                  g  vCPU 0 alone writes the byte p to port 0xf4\n"
+		"                     (cvmstat's phase port), the others wait for it\n"
+		"                  h  cvmload creates the -H FILE and waits until it\n"
+		"                     is removed (run \"cvmstat phase NAME\" meanwhile)\n"
+		"  -H FILE       handshake file of the h marks\n"
+		"  -E FILE       write expected per-phase, per-vCPU counts as CSV\n"
+		"                (phase,vcpu_id,kind,key,dir,count; phase 1..N)\n"
 		"  -h, --help    show this help\n",
-		MAX_VCPUS);
+		MAX_VCPUS, MAX_PHASES);
 }
 
 /* Parses an unsigned number (decimal, 0x hex or 0 octal) in [min, max]. */
@@ -182,6 +265,78 @@ bad:
 	exit(2);
 }
 
+/* -X N1,M2:N2,...: fills plan[], sets opt.nr_phases. */
+static void parse_plan(const char *arg)
+{
+	char *copy = strdup(arg), *rest = copy, *tok;
+	unsigned int n = 0;
+	unsigned long until = 0;
+
+	if (!copy) {
+		fprintf(stderr, "cvmload: out of memory\n");
+		exit(2);
+	}
+	while ((tok = strsep(&rest, ","))) {
+		enum phase_mark mark = MARK_NONE;
+
+		if (n == MAX_PHASES) {
+			fprintf(stderr, "cvmload: PLAN has more than %d phases\n",
+				MAX_PHASES);
+			exit(2);
+		}
+		if (tok[0] && tok[1] == ':') {
+			if (tok[0] == 'g') {
+				mark = MARK_GUEST;
+			} else if (tok[0] == 'h') {
+				mark = MARK_HOST;
+			} else {
+				fprintf(stderr, "cvmload: PLAN '%s': unknown mark '%c'\n",
+					arg, tok[0]);
+				exit(2);
+			}
+			tok += 2;
+		}
+		/* the first phase begins with the VM, every other with a mark */
+		if ((n == 0) != (mark == MARK_NONE)) {
+			fprintf(stderr, "cvmload: PLAN '%s': phase %u %s\n", arg,
+				n + 1, n ? "needs g: or h:" : "takes no mark");
+			exit(2);
+		}
+		plan[n].mark = mark;
+		plan[n].iters = parse_num("PLAN iterations", tok, 1, UINT32_MAX);
+		until += plan[n].iters;
+		if (until > UINT32_MAX) {
+			fprintf(stderr, "cvmload: PLAN exceeds %#x iterations\n",
+				UINT32_MAX);
+			exit(2);
+		}
+		plan[n].until = until;
+		n++;
+	}
+	free(copy);
+	opt.nr_phases = n;
+}
+
+/* Whether the plan has a mark of this kind. */
+static bool plan_has(enum phase_mark mark)
+{
+	unsigned int p;
+
+	for (p = 0; p < opt.nr_phases; p++)
+		if (plan[p].mark == mark)
+			return true;
+	return false;
+}
+
+static const char *file_arg(const char *name, const char *arg)
+{
+	if (!arg[0]) {
+		fprintf(stderr, "cvmload: empty %s\n", name);
+		exit(2);
+	}
+	return arg;
+}
+
 static void parse_args(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -191,7 +346,8 @@ static void parse_args(int argc, char **argv)
 	bool have_k = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "v:k:s:p:m:e:P:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "v:k:s:p:m:e:P:X:H:E:h", lopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			opt.nvcpus = parse_num("NVCPUS", optarg, 1, MAX_VCPUS);
@@ -224,6 +380,15 @@ static void parse_args(int argc, char **argv)
 			}
 			opt.pause = optarg;
 			break;
+		case 'X':
+			parse_plan(optarg);
+			break;
+		case 'H':
+			opt.handshake = file_arg("HANDSHAKE_FILE", optarg);
+			break;
+		case 'E':
+			opt.phase_expect = file_arg("PHASE_EXPECT_FILE", optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -245,7 +410,26 @@ static void parse_args(int argc, char **argv)
 		fprintf(stderr, "cvmload: -k and -s are mutually exclusive\n");
 		exit(2);
 	}
-	if (!opt.seconds && opt.iters * opt.nvcpus > UINT32_MAX) {
+	if (opt.nr_phases && (have_k || opt.seconds || opt.pause)) {
+		fprintf(stderr, "cvmload: -X excludes -k, -s and -P\n");
+		exit(2);
+	}
+	if (!opt.nr_phases && (opt.handshake || opt.phase_expect)) {
+		fprintf(stderr, "cvmload: -H and -E need -X\n");
+		exit(2);
+	}
+	if (opt.nr_phases && !opt.handshake != !plan_has(MARK_HOST)) {
+		fprintf(stderr, "cvmload: -H FILE %s\n", opt.handshake ?
+			"without an h mark in PLAN" : "needed for h marks");
+		exit(2);
+	}
+	/* EBP, the guest's iteration counter, is 32 bits wide */
+	if (opt.nr_phases &&
+	    plan[opt.nr_phases - 1].until * opt.nvcpus > UINT32_MAX) {
+		fprintf(stderr, "cvmload: PLAN*NVCPUS exceeds %#x\n", UINT32_MAX);
+		exit(2);
+	}
+	if (!opt.seconds && !opt.nr_phases && opt.iters * opt.nvcpus > UINT32_MAX) {
 		fprintf(stderr, "cvmload: ITERS*NVCPUS exceeds %#x\n", UINT32_MAX);
 		exit(2);
 	}
@@ -257,6 +441,13 @@ static void parse_args(int argc, char **argv)
 	if (opt.portbase <= DONE_PORT && DONE_PORT < opt.portbase + opt.nvcpus) {
 		fprintf(stderr, "cvmload: port range includes the done port %#x\n",
 			DONE_PORT);
+		exit(2);
+	}
+	/* (-p 0xf4 without -X marks a phase at every OUT, on purpose) */
+	if (opt.nr_phases && opt.portbase <= PHASE_PORT &&
+	    SYNC_PORT < opt.portbase + opt.nvcpus) {
+		fprintf(stderr, "cvmload: -X: port range includes %#x..%#x\n",
+			SYNC_PORT, PHASE_PORT);
 		exit(2);
 	}
 	if (opt.mmiobase & 0xf) {
@@ -311,6 +502,21 @@ static void setup_vcpu(struct vcpu *v)
 		die("KVM_SET_REGS: %s", strerror(errno));
 }
 
+/* Creates @path (holding our pid) and waits until someone removes it. */
+static void handshake(const char *path)
+{
+	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	FILE *f;
+
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f))
+		die("create %s: %s", path, strerror(errno));
+	while (access(path, F_OK) == 0)
+		nanosleep(&tick, NULL);
+	if (errno != ENOENT)
+		die("%s: %s", path, strerror(errno));
+}
+
 /*
  * -P: stop in the middle of an iteration, at its IN exit, until the pause
  * file is removed, and from then on count only what follows.  (KVM traces
@@ -318,18 +524,103 @@ static void setup_vcpu(struct vcpu *v)
  */
 static void pause_here(struct vcpu *v)
 {
-	const struct timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
-	FILE *f;
-
-	f = fopen(opt.pause, "w");
-	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f))
-		die("create %s: %s", opt.pause, strerror(errno));
-	while (access(opt.pause, F_OK) == 0)
-		nanosleep(&tick, NULL);
-	if (errno != ENOENT)
-		die("%s: %s", opt.pause, strerror(errno));
+	handshake(opt.pause);
 	v->paused_at = v->pio_in;
 	v->pio_out = v->pio_in = v->mmio_w = v->mmio_r = v->hlt = 0;
+}
+
+/*
+ * -X: what the IN of an iteration answers.  The last iteration of a phase
+ * is told to park at SYNC_PORT (vCPU 0 before a guest mark: and then to
+ * write the next phase's number to PHASE_PORT); that of the last phase to
+ * stop.
+ */
+static uint8_t phase_in_reply(struct vcpu *v)
+{
+	unsigned int p = v->phase;
+
+	if (v->pio_in < plan[p].until * (v->id + 1))
+		return IN_CONTINUE;
+	if (p == opt.nr_phases - 1) {
+		v->stop_sent++;
+		return IN_STOP;
+	}
+	if (plan[p + 1].mark == MARK_GUEST && v->id == 0)
+		return p + 2;	/* 1-based: the phase that begins */
+	return IN_SYNC;
+}
+
+static void barrier_wait(void)
+{
+	int ret = pthread_barrier_wait(&boundary);
+
+	if (ret && ret != PTHREAD_BARRIER_SERIAL_THREAD)
+		die("pthread_barrier_wait: %s", strerror(ret));
+}
+
+/* -X: the vCPU's totals at the end of its current phase. */
+static void snapshot(struct vcpu *v)
+{
+	struct counts *c = &v->at[v->phase];
+	struct kvm_regs regs;
+
+	/* EBP was incremented before the OUT that brought the vCPU here */
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
+		die("vCPU %d: KVM_GET_REGS: %s", v->id, strerror(errno));
+	c->iter = (uint32_t)regs.rbp;
+	c->pio_out = v->pio_out;
+	c->pio_in = v->pio_in;
+	c->pio_done = v->pio_done;
+	c->pio_sync = v->pio_sync;
+	c->pio_mark = v->pio_mark;
+	c->mmio_w = v->mmio_w;
+	c->mmio_r = v->mmio_r;
+	c->hlt = v->hlt;
+}
+
+/*
+ * -X: the vCPU's phase is over and the next one has been marked: the mark
+ * is made while every vCPU thread is here, out of its guest, so each vCPU's
+ * events up to now belong to the old phase and all later ones to the new.
+ */
+static void end_phase(struct vcpu *v)
+{
+	snapshot(v);
+	barrier_wait();
+	v->phase++;
+}
+
+/* -X: the vCPU ended its phase with an OUT to SYNC_PORT. */
+static void park(struct vcpu *v)
+{
+	unsigned int next = v->phase + 1;
+
+	if (next >= opt.nr_phases)
+		die("vCPU %d: parked after the last phase", v->id);
+	/* every vCPU has ended the phase (and none is in its guest) */
+	barrier_wait();
+	if (plan[next].mark == MARK_GUEST && v->id == 0) {
+		/* back in, to write PHASE_PORT; handle_io() ends the phase */
+		v->marking = true;
+		return;
+	}
+	if (plan[next].mark == MARK_HOST && v->id == 0)
+		handshake(opt.handshake);
+	end_phase(v);
+}
+
+/*
+ * -X: vCPU 0 wrote PHASE_PORT.  cvmstat saw (and counted, in the phase that
+ * ends) that OUT before KVM exited to us, so the mark is made now.
+ */
+static void guest_marked(struct vcpu *v, uint8_t value)
+{
+	if (!v->marking || value != v->phase + 2)
+		die("vCPU %d: unexpected write of %u to the phase port in phase %u",
+		    v->id, value, v->phase + 1);
+	v->marking = false;
+	v->pio_mark++;
+	end_phase(v);
 }
 
 /* Returns true when the vCPU reported "done". */
@@ -346,6 +637,15 @@ static bool handle_io(struct vcpu *v)
 		v->pio_done++;
 		return true;
 	}
+	if (opt.nr_phases && out && r->io.port == SYNC_PORT) {
+		v->pio_sync++;
+		park(v);
+		return false;
+	}
+	if (opt.nr_phases && out && r->io.port == PHASE_PORT) {
+		guest_marked(v, *data);
+		return false;
+	}
 	if (r->io.port != v->port)
 		die("vCPU %d: unexpected %s to port %#x", v->id,
 		    out ? "OUT" : "IN", r->io.port);
@@ -355,7 +655,9 @@ static bool handle_io(struct vcpu *v)
 		v->pio_in++;
 		if (opt.pause && !v->paused_at && v->pio_in == opt.iters / 2)
 			pause_here(v);
-		if (opt.seconds && past_deadline()) {
+		if (opt.nr_phases) {
+			*data = phase_in_reply(v);
+		} else if (opt.seconds && past_deadline()) {
 			*data = IN_STOP;
 			v->stop_sent++;
 		} else {
@@ -437,6 +739,8 @@ done:
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
 		die("vCPU %d: KVM_GET_REGS: %s", v->id, strerror(errno));
 	v->iter = (uint32_t)regs.rbp;
+	if (opt.nr_phases)
+		snapshot(v);
 	return NULL;
 }
 
@@ -451,7 +755,7 @@ static void check_vcpu(const struct vcpu *v)
 	    v->mmio_w != b || v->mmio_r != b || v->hlt != b ||
 	    (opt.pause && !v->paused_at) ||
 	    (v->n_iter && n != v->n_iter) ||
-	    (opt.seconds && v->stop_sent != 1))
+	    ((opt.seconds || opt.nr_phases) && v->stop_sent != 1))
 		die("vCPU %d: inconsistent counts: iter %llu (want %u) out %llu in %llu mmio w %llu r %llu hlt %llu done %llu stop %llu",
 		    v->id, (unsigned long long)n, v->n_iter,
 		    (unsigned long long)v->pio_out,
@@ -461,6 +765,57 @@ static void check_vcpu(const struct vcpu *v)
 		    (unsigned long long)v->hlt,
 		    (unsigned long long)v->pio_done,
 		    (unsigned long long)v->stop_sent);
+}
+
+/* -X: what vCPU @v did in phase @p (0-based), from the snapshots. */
+static struct counts phase_counts(const struct vcpu *v, unsigned int p)
+{
+	static const struct counts zero;
+	const struct counts *a = p ? &v->at[p - 1] : &zero, *b = &v->at[p];
+
+	return (struct counts) {
+		.pio_out = b->pio_out - a->pio_out,
+		.pio_in = b->pio_in - a->pio_in,
+		.pio_done = b->pio_done - a->pio_done,
+		.pio_sync = b->pio_sync - a->pio_sync,
+		.pio_mark = b->pio_mark - a->pio_mark,
+		.mmio_w = b->mmio_w - a->mmio_w,
+		.mmio_r = b->mmio_r - a->mmio_r,
+		.hlt = b->hlt - a->hlt,
+		.iter = b->iter - a->iter,
+	};
+}
+
+/* -X: every phase, as observed, must be exactly what the plan asked for. */
+static void check_phases(const struct vcpu *v)
+{
+	unsigned int p, last = opt.nr_phases - 1;
+
+	if (v->phase != last || v->marking)
+		die("vCPU %d: ended in phase %u of %u", v->id, v->phase + 1,
+		    last + 1);
+	for (p = 0; p <= last; p++) {
+		struct counts c = phase_counts(v, p);
+		uint64_t n = plan[p].iters * (v->id + 1);
+		bool marks = p < last && plan[p + 1].mark == MARK_GUEST &&
+			     v->id == 0;
+
+		if (c.iter != n || c.pio_out != n || c.pio_in != n ||
+		    c.mmio_w != n || c.mmio_r != n || c.hlt != n ||
+		    c.pio_sync != (p < last) || c.pio_mark != marks ||
+		    c.pio_done != (p == last))
+			die("vCPU %d phase %u: inconsistent counts: iter %llu (want %llu) out %llu in %llu mmio w %llu r %llu hlt %llu sync %llu mark %llu done %llu",
+			    v->id, p + 1, (unsigned long long)c.iter,
+			    (unsigned long long)n,
+			    (unsigned long long)c.pio_out,
+			    (unsigned long long)c.pio_in,
+			    (unsigned long long)c.mmio_w,
+			    (unsigned long long)c.mmio_r,
+			    (unsigned long long)c.hlt,
+			    (unsigned long long)c.pio_sync,
+			    (unsigned long long)c.pio_mark,
+			    (unsigned long long)c.pio_done);
+	}
 }
 
 static void write_expect(const char *path, const struct vcpu *vs, unsigned long n)
@@ -488,6 +843,13 @@ static void write_expect(const char *path, const struct vcpu *vs, unsigned long 
 			(unsigned long long)v->pio_in + !!v->paused_at);
 		fprintf(f, "%d,pio,%#x,write,%llu\n", v->id, DONE_PORT,
 			(unsigned long long)v->pio_done);
+		/* -X only */
+		if (v->pio_sync)
+			fprintf(f, "%d,pio,%#x,write,%llu\n", v->id, SYNC_PORT,
+				(unsigned long long)v->pio_sync);
+		if (v->pio_mark)
+			fprintf(f, "%d,pio,%#x,write,%llu\n", v->id, PHASE_PORT,
+				(unsigned long long)v->pio_mark);
 		fprintf(f, "%d,mmio,%#llx,write,%llu\n", v->id,
 			(unsigned long long)v->mmio,
 			(unsigned long long)v->mmio_w);
@@ -502,6 +864,63 @@ static void write_expect(const char *path, const struct vcpu *vs, unsigned long 
 		fprintf(f, "%d,iter,0x0,none,%llu\n", v->id, iters);
 		fprintf(f, "%d,hlt,0x0,none,%llu\n", v->id,
 			(unsigned long long)v->hlt);
+	}
+	if (ferror(f) | fclose(f))
+		die("write %s: %s", path, strerror(errno));
+}
+
+/*
+ * -E: like write_expect(), per phase (1-based); rows that would say 0 are
+ * left out, but for iter and hlt.
+ */
+static void write_phase_expect(const char *path, const struct vcpu *vs,
+			       unsigned long n)
+{
+	FILE *f = fopen(path, "w");
+	unsigned long i;
+	unsigned int p;
+
+	if (!f)
+		die("open %s: %s", path, strerror(errno));
+	fprintf(f, "phase,vcpu_id,kind,key,dir,count\n");
+	for (p = 0; p < opt.nr_phases; p++) {
+		for (i = 0; i < n; i++) {
+			const struct vcpu *v = &vs[i];
+			struct counts c = phase_counts(v, p);
+			const struct {
+				const char *kind;
+				unsigned long long key;
+				const char *dir;
+				uint64_t count;
+			} rows[] = {
+				{ "pio", v->port, "write", c.pio_out },
+				{ "pio", v->port, "read", c.pio_in },
+				{ "pio", DONE_PORT, "write", c.pio_done },
+				{ "pio", SYNC_PORT, "write", c.pio_sync },
+				{ "pio", PHASE_PORT, "write", c.pio_mark },
+				{ "mmio", v->mmio, "write", c.mmio_w },
+				{ "mmio", v->mmio + MMIO_READ_OFF, "read", c.mmio_r },
+				/*
+				 * MSR accesses never reach userspace; phases
+				 * end between iterations, each of which did
+				 * one RDMSR and one WRMSR.
+				 */
+				{ "msr", MSR_INDEX, "read", c.iter },
+				{ "msr", MSR_INDEX, "write", c.iter },
+			};
+			size_t k;
+
+			for (k = 0; k < sizeof(rows) / sizeof(rows[0]); k++)
+				if (rows[k].count)
+					fprintf(f, "%u,%d,%s,%#llx,%s,%llu\n", p + 1,
+						v->id, rows[k].kind, rows[k].key,
+						rows[k].dir,
+						(unsigned long long)rows[k].count);
+			fprintf(f, "%u,%d,iter,0x0,none,%llu\n", p + 1, v->id,
+				(unsigned long long)c.iter);
+			fprintf(f, "%u,%d,hlt,0x0,none,%llu\n", p + 1, v->id,
+				(unsigned long long)c.hlt);
+		}
 	}
 	if (ferror(f) | fclose(f))
 		die("write %s: %s", path, strerror(errno));
@@ -555,7 +974,9 @@ int main(int argc, char **argv)
 		vs[i].id = i;
 		vs[i].port = opt.portbase + i;
 		vs[i].mmio = opt.mmiobase + i * MMIO_STRIDE;
-		vs[i].n_iter = opt.seconds ? 0 : opt.iters * (i + 1);
+		/* -s and -X: the VMM tells the guest when to stop */
+		vs[i].n_iter = opt.seconds || opt.nr_phases ? 0 :
+			       opt.iters * (i + 1);
 		setup_vcpu(&vs[i]);
 	}
 
@@ -564,6 +985,9 @@ int main(int argc, char **argv)
 	deadline.tv_sec += opt.seconds;
 	if (sem_init(&code_page_mapped, 0, 0))
 		die("sem_init: %s", strerror(errno));
+	ret = pthread_barrier_init(&boundary, NULL, opt.nvcpus);
+	if (ret)
+		die("pthread_barrier_init: %s", strerror(ret));
 	for (i = 0; i < opt.nvcpus; i++) {
 		ret = pthread_create(&vs[i].thread, NULL, vcpu_thread, &vs[i]);
 		if (ret)
@@ -579,10 +1003,15 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &end);
 
-	for (i = 0; i < opt.nvcpus; i++)
+	for (i = 0; i < opt.nvcpus; i++) {
 		check_vcpu(&vs[i]);
+		if (opt.nr_phases)
+			check_phases(&vs[i]);
+	}
 	if (opt.expect)
 		write_expect(opt.expect, vs, opt.nvcpus);
+	if (opt.phase_expect)
+		write_phase_expect(opt.phase_expect, vs, opt.nvcpus);
 
 	for (i = 0; i < opt.nvcpus; i++) {
 		munmap(vs[i].run, run_size);
