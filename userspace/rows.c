@@ -77,10 +77,17 @@ int cvm_out_header(struct cvm_out *o)
 	return stream_error(o->f);
 }
 
+/*
+ * Quoted when RFC 4180 needs it, and when white space at either end would
+ * be trimmed by readers that trim (libcsv's own parser does).
+ */
 static void csv_field(FILE *f, const char *s, bool last)
 {
-	if (strpbrk(s, ",\"\r\n"))
-		csv_fwrite(f, s, strlen(s));
+	size_t n = strlen(s);
+
+	if (strpbrk(s, ",\"\r\n") ||
+	    (n && (strchr(" \t", s[0]) || strchr(" \t", s[n - 1]))))
+		csv_fwrite(f, s, n);
 	else
 		fputs(s, f);
 	fputc(last ? '\n' : ',', f);

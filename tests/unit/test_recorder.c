@@ -1,0 +1,682 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the recorder (userspace/recorder.c, rows.c, snapshot.c):
+ * phase attribution against a scripted stand-in for the module, CSV quoting
+ * read back with libcsv's parser, JSON escaping, timestamps, deltas, and a
+ * full disk.
+ *
+ *   gcc -D_GNU_SOURCE -I kmod/include/uapi -I userspace -o /tmp/t \
+ *	tests/unit/test_recorder.c userspace/{recorder,rows,snapshot,names,dev}.c \
+ *	userspace/modload.c -lcsv -lkmod -lm
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <csv.h>
+
+#include "recorder.h"
+#include "rows.h"
+#include "snapshot.h"
+#include "check.h"
+
+/* ---- a scripted module ------------------------------------------------- */
+
+#define MAX_RECS 16
+
+struct fake_vm {
+	uint64_t id;
+	pid_t pid;
+	bool gone;
+	struct cvmstat_record recs[MAX_RECS];
+	uint32_t nr;
+	/* counters at the latest mark, as the module keeps them */
+	struct cvmstat_record at[MAX_RECS];
+	uint32_t n_at;
+	uint64_t at_seq;
+};
+
+struct fake {
+	struct fake_vm vms[4];
+	int nr_vms;
+	struct cvmstat_phase marks[200];
+	uint64_t seq;
+	uint64_t now;
+	uint64_t ring_lost;	/* marks to report lost once */
+	/* make a host mark during the next N live reads (a racing mark) */
+	int race;
+	int live_reads;
+};
+
+static struct fake_vm *fake_vm(struct fake *f, uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < f->nr_vms; i++)
+		if (f->vms[i].id == id)
+			return &f->vms[i];
+	return NULL;
+}
+
+static struct fake_vm *fake_add_vm(struct fake *f, uint64_t id, pid_t pid)
+{
+	struct fake_vm *v = &f->vms[f->nr_vms++];
+
+	memset(v, 0, sizeof(*v));
+	v->id = id;
+	v->pid = pid;
+	/* like the module: a VM born after a mark reads zero as of it */
+	v->at_seq = f->seq;
+	return v;
+}
+
+/* vCPU @vcpu of @v did @n more events of (kind, key, dir). */
+static void fake_count(struct fake_vm *v, uint32_t vcpu, uint16_t kind,
+		       uint64_t key, uint8_t dir, uint64_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < v->nr; i++) {
+		struct cvmstat_record *r = &v->recs[i];
+
+		if (r->vcpu_id == vcpu && r->kind == kind && r->key == key &&
+		    r->dir == dir) {
+			r->count += n;
+			return;
+		}
+	}
+	v->recs[v->nr++] = (struct cvmstat_record){
+		.vcpu_id = vcpu, .kind = kind, .dir = dir, .key = key,
+		.count = n,
+	};
+}
+
+static uint64_t fake_mark(struct fake *f, uint32_t source, uint64_t vm_id,
+			  uint32_t value, const char *name)
+{
+	struct cvmstat_phase *m = &f->marks[f->seq++];
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	m->seq = f->seq;
+	m->time_ns = ++f->now;
+	m->vm_id = vm_id;
+	m->source = source;
+	m->value = value;
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	for (i = 0; i < f->nr_vms; i++) {
+		struct fake_vm *v = &f->vms[i];
+
+		memcpy(v->at, v->recs, sizeof(v->at));
+		v->n_at = v->nr;
+		v->at_seq = m->seq;
+	}
+	return m->seq;
+}
+
+static int fake_list_vms(void *ctx, struct cvmstat_vm_info **out)
+{
+	struct fake *f = ctx;
+	struct cvmstat_vm_info *vms = calloc(f->nr_vms + 1, sizeof(*vms));
+	int i, n = 0;
+
+	for (i = 0; i < f->nr_vms; i++) {
+		if (f->vms[i].gone)
+			continue;
+		vms[n].vm_id = f->vms[i].id;
+		vms[n].pid = f->vms[i].pid;
+		vms[n].flags = CVMSTAT_VM_ALIVE;
+		n++;
+	}
+	*out = vms;
+	return n;
+}
+
+static int fake_read_vm(void *ctx, uint64_t vm_id, uint64_t phase,
+			struct cvm_vm_read *out)
+{
+	struct fake *f = ctx;
+	struct fake_vm *v = fake_vm(f, vm_id);
+	const struct cvmstat_record *src;
+	uint32_t n;
+
+	if (!v || v->gone)
+		return -ENOENT;
+	if (phase) {
+		if (phase != v->at_seq)
+			return -ESTALE;
+		src = v->at;
+		n = v->n_at;
+	} else {
+		src = v->recs;
+		n = v->nr;
+		f->live_reads++;
+		if (f->race > 0) {
+			/* a mark lands between this read and the check */
+			f->race--;
+			fake_mark(f, CVMSTAT_PHASE_HOST, 0, 0, "raced");
+		}
+	}
+	out->vm_id = vm_id;
+	out->snap_ns = ++f->now;
+	out->nr = n;
+	out->recs = malloc((n + 1) * sizeof(*src));
+	memcpy(out->recs, src, n * sizeof(*src));
+	return 0;
+}
+
+static int fake_list_marks(void *ctx, uint64_t after,
+			   struct cvmstat_phase *marks, uint64_t *last,
+			   uint32_t *lost)
+{
+	struct fake *f = ctx;
+	uint64_t s;
+	int n = 0;
+
+	*last = f->seq;
+	*lost = f->ring_lost;
+	f->ring_lost = 0;
+	for (s = after + *lost + 1; s <= f->seq && n < CVMSTAT_PHASE_RING; s++)
+		marks[n++] = f->marks[s - 1];
+	return n;
+}
+
+/* ---- reading the CSV back ------------------------------------------------ */
+
+#define NCOL 12
+#define MAX_ROWS 256
+
+struct row {
+	char *col[NCOL];
+};
+
+struct parsed {
+	struct row rows[MAX_ROWS];
+	int nr;		/* rows, the header included */
+	int field;
+	bool bad;
+};
+
+static void on_field(void *s, size_t len, void *data)
+{
+	struct parsed *p = data;
+
+	if (p->nr >= MAX_ROWS || p->field >= NCOL) {
+		p->bad = true;
+		return;
+	}
+	p->rows[p->nr].col[p->field] = strndup(s, len);
+	p->field++;
+}
+
+static void on_row(int c, void *data)
+{
+	struct parsed *p = data;
+
+	(void)c;
+	if (p->field != NCOL)
+		p->bad = true;
+	p->field = 0;
+	p->nr++;
+}
+
+static void parse_csv(const char *text, size_t len, struct parsed *p)
+{
+	struct csv_parser cp;
+
+	memset(p, 0, sizeof(*p));
+	csv_init(&cp, CSV_STRICT | CSV_STRICT_FINI);
+	if (csv_parse(&cp, text, len, on_field, on_row, p) != len ||
+	    csv_fini(&cp, on_field, on_row, p))
+		p->bad = true;
+	csv_free(&cp);
+}
+
+static void free_parsed(struct parsed *p)
+{
+	int i, j;
+
+	for (i = 0; i < p->nr && i < MAX_ROWS; i++)
+		for (j = 0; j < NCOL; j++)
+			free(p->rows[i].col[j]);
+}
+
+enum { C_TIME_NS, C_TIME, C_PHASE_SEQ, C_PHASE, C_VM, C_PID, C_VCPU, C_KIND,
+       C_KEY, C_DIR, C_NAME, C_COUNT };
+
+/* Sum of count over the rows matching every non-NULL column given. */
+static unsigned long long sum(const struct parsed *p, const char *phase,
+			      const char *vm, const char *vcpu,
+			      const char *kind, const char *key,
+			      const char *dir)
+{
+	unsigned long long s = 0;
+	int i;
+
+	for (i = 1; i < p->nr; i++) {
+		char *const *c = p->rows[i].col;
+
+		if ((phase && strcmp(c[C_PHASE], phase)) ||
+		    (vm && strcmp(c[C_VM], vm)) ||
+		    (vcpu && strcmp(c[C_VCPU], vcpu)) ||
+		    (kind && strcmp(c[C_KIND], kind)) ||
+		    (key && strcmp(c[C_KEY], key)) ||
+		    (dir && strcmp(c[C_DIR], dir)))
+			continue;
+		s += strtoull(c[C_COUNT], NULL, 10);
+	}
+	return s;
+}
+
+/* How many rows have this kind. */
+static int rows_of_kind(const struct parsed *p, const char *kind)
+{
+	int i, n = 0;
+
+	for (i = 1; i < p->nr; i++)
+		n += !strcmp(p->rows[i].col[C_KIND], kind);
+	return n;
+}
+
+/* ---- a recording in memory -------------------------------------------- */
+
+struct session {
+	struct fake f;
+	struct cvm_recorder r;
+	struct cvm_out out;
+	char *buf;
+	size_t len;
+	FILE *mem;
+	struct parsed p;
+};
+
+static void start(struct session *s, pid_t pid)
+{
+	s->mem = open_memstream(&s->buf, &s->len);
+	cvm_out_init(&s->out, s->mem, CVM_FMT_CSV);
+	s->r = (struct cvm_recorder){
+		.src = { &s->f, fake_list_vms, fake_read_vm, fake_list_marks },
+		.out = &s->out,
+		.pid = pid,
+	};
+	cvm_out_header(&s->out);
+	CHECK(cvm_rec_start(&s->r) == 0, "start");
+}
+
+static void finish(struct session *s)
+{
+	CHECK(cvm_rec_interval(&s->r) == 0, "last interval");
+	cvm_rec_free(&s->r);
+	fclose(s->mem);
+	parse_csv(s->buf, s->len, &s->p);
+	CHECK(!s->p.bad, "CSV parses with %d columns per row", NCOL);
+}
+
+static void done(struct session *s)
+{
+	free_parsed(&s->p);
+	free(s->buf);
+}
+
+#define R	CVMSTAT_KIND_REASON
+#define PIO	CVMSTAT_KIND_PIO
+#define SVM(r)	CVMSTAT_REASON_KEY(CVMSTAT_ISA_SVM, r)
+#define W	CVMSTAT_DIR_WRITE
+
+/* ---- the tests ----------------------------------------------------------- */
+
+/* Before start: baseline, not written; then exact deltas per phase. */
+static void test_host_phases(void)
+{
+	struct session s = { 0 };
+	struct fake_vm *v = fake_add_vm(&s.f, 1, 100);
+
+	fake_count(v, 0, R, SVM(0x72), 0, 50);		/* before recording */
+	start(&s, 0);
+	fake_count(v, 0, R, SVM(0x72), 0, 3);
+	fake_count(v, 1, R, SVM(0x72), 0, 4);
+	CHECK(cvm_rec_interval(&s.r) == 0, "interval");
+	fake_count(v, 0, R, SVM(0x72), 0, 2);
+	fake_mark(&s.f, CVMSTAT_PHASE_HOST, 0, 0, "warm, \"up\"\nnaïve");
+	fake_count(v, 0, R, SVM(0x72), 0, 7);		/* after the mark */
+	fake_count(v, 1, R, SVM(0x7b), 0, 1);
+	CHECK(cvm_rec_marks(&s.r) == 0, "marks");
+	fake_count(v, 0, R, SVM(0x72), 0, 10);
+	CHECK(cvm_rec_interval(&s.r) == 0, "interval");
+	fake_mark(&s.f, CVMSTAT_PHASE_HOST, 0, 0, "steady");
+	fake_count(v, 1, R, SVM(0x7b), 0, 5);
+	finish(&s);
+
+	CHECK(!strcmp(s.p.rows[0].col[0], "time_ns") &&
+	      !strcmp(s.p.rows[0].col[C_COUNT], "count"), "header");
+	CHECK(sum(&s.p, "-", "1", "0", "reason", "0x72", "-") == 5,
+	      "before the first mark: vCPU 0 CPUID 5 (not the 50 before start)");
+	CHECK(sum(&s.p, "-", "1", "1", "reason", "0x72", "-") == 4, "vCPU 1 4");
+	CHECK(sum(&s.p, "warm, \"up\"\nnaïve", "1", "0", "reason", "0x72", "-") == 17,
+	      "odd phase name round-trips; its CPUID 17");
+	CHECK(sum(&s.p, "warm, \"up\"\nnaïve", "1", "1", "reason", "0x7b", "-") == 1,
+	      "its IOIO 1");
+	CHECK(sum(&s.p, "steady", "1", "1", "reason", "0x7b", "-") == 5,
+	      "steady IOIO 5");
+	CHECK(sum(&s.p, "steady", NULL, NULL, "reason", "0x72", NULL) == 0,
+	      "nothing else in steady");
+	CHECK(rows_of_kind(&s.p, "mark") == 2 &&
+	      rows_of_kind(&s.p, "mark_inexact") == 0, "two exact mark rows");
+	CHECK(sum(&s.p, "steady", "0", "0", "mark", "0x2", "-") == 1,
+	      "mark row: host, key = seq 2");
+	CHECK(s.r.inexact == 0 && s.r.lost == 0, "nothing inexact");
+	done(&s);
+}
+
+/* Guest marks start a phase for their own VM only. */
+static void test_guest_marks(void)
+{
+	struct session s = { 0 };
+	struct fake_vm *a = fake_add_vm(&s.f, 1, 100);
+	struct fake_vm *b = fake_add_vm(&s.f, 2, 200);
+	int i;
+
+	start(&s, 0);
+	fake_count(a, 0, PIO, 0xf4, W, 1);
+	fake_count(b, 0, PIO, 0x80, W, 6);
+	fake_mark(&s.f, CVMSTAT_PHASE_GUEST, 1, 2, "");
+	s.f.marks[0].vcpu_id = 0;
+	fake_count(a, 0, PIO, 0xf4, W, 3);
+	fake_count(b, 0, PIO, 0x80, W, 4);
+	finish(&s);
+
+	CHECK(sum(&s.p, "-", "1", "0", "pio", "0xf4", "write") == 1,
+	      "the marking write ends the phase before");
+	CHECK(sum(&s.p, "guest phase 2", "1", "0", "pio", "0xf4", "write") == 3,
+	      "VM 1 after its mark: guest phase 2");
+	CHECK(sum(&s.p, "-", "2", "0", "pio", "0x80", "write") == 10,
+	      "VM 2 stays in its phase");
+	CHECK(sum(&s.p, "guest phase 2", "2", NULL, NULL, NULL, NULL) == 0,
+	      "VM 2 never in VM 1's guest phase");
+	for (i = 1; i < s.p.nr; i++)
+		if (!strcmp(s.p.rows[i].col[C_KIND], "mark"))
+			CHECK(!strcmp(s.p.rows[i].col[C_VM], "1") &&
+			      !strcmp(s.p.rows[i].col[C_PID], "100") &&
+			      !strcmp(s.p.rows[i].col[C_NAME], "guest") &&
+			      !strcmp(s.p.rows[i].col[C_PHASE_SEQ], "1"),
+			      "guest mark row names VM 1, pid 100");
+	done(&s);
+}
+
+/* --vm PID: other VMs and their guest marks stay out. */
+static void test_pid_filter(void)
+{
+	struct session s = { 0 };
+	struct fake_vm *a = fake_add_vm(&s.f, 1, 100);
+	struct fake_vm *b = fake_add_vm(&s.f, 2, 200);
+
+	start(&s, 200);
+	fake_count(a, 0, R, SVM(0x78), 0, 9);
+	fake_count(b, 0, R, SVM(0x78), 0, 2);
+	fake_mark(&s.f, CVMSTAT_PHASE_GUEST, 1, 7, "");
+	fake_count(b, 0, R, SVM(0x78), 0, 1);
+	finish(&s);
+	CHECK(sum(&s.p, NULL, "1", NULL, NULL, NULL, NULL) == 0, "VM 1 left out");
+	CHECK(sum(&s.p, "-", "2", "0", "reason", "0x78", "-") == 3,
+	      "VM 2 all in its phase");
+	CHECK(rows_of_kind(&s.p, "mark") == 0, "no row for VM 1's mark");
+	done(&s);
+}
+
+/* A boundary the module no longer holds: said, not guessed. */
+static void test_stale(void)
+{
+	struct session s = { 0 };
+	struct fake_vm *v = fake_add_vm(&s.f, 1, 100);
+
+	start(&s, 0);
+	fake_count(v, 0, R, SVM(0x72), 0, 1);
+	fake_mark(&s.f, CVMSTAT_PHASE_HOST, 0, 0, "one");
+	fake_count(v, 0, R, SVM(0x72), 0, 2);
+	fake_mark(&s.f, CVMSTAT_PHASE_HOST, 0, 0, "two");	/* overwrites */
+	fake_count(v, 0, R, SVM(0x72), 0, 4);
+	finish(&s);
+	CHECK(rows_of_kind(&s.p, "mark_inexact") == 1 &&
+	      rows_of_kind(&s.p, "mark") == 1, "mark 1 inexact, mark 2 exact");
+	CHECK(sum(&s.p, "one", "1", "0", "reason", "0x72", "-") == 3,
+	      "what mark 1 could not split goes to the phase after it");
+	CHECK(sum(&s.p, "two", "1", "0", "reason", "0x72", "-") == 4, "two: 4");
+	CHECK(s.r.inexact == 1, "counted inexact");
+	done(&s);
+}
+
+/* A mark during a live read: the read is taken again, after the mark. */
+static void test_race(void)
+{
+	struct session s = { 0 };
+	struct fake_vm *v = fake_add_vm(&s.f, 1, 100);
+
+	start(&s, 0);
+	fake_count(v, 0, R, SVM(0x72), 0, 5);
+	s.f.race = 1;
+	s.f.live_reads = 0;
+	CHECK(cvm_rec_interval(&s.r) == 0, "interval");
+	CHECK(s.f.live_reads == 2, "live read retried (%d reads)",
+	      s.f.live_reads);
+	fake_count(v, 0, R, SVM(0x72), 0, 1);
+	finish(&s);
+	CHECK(sum(&s.p, "-", "1", "0", "reason", "0x72", "-") == 5,
+	      "counts before the raced mark in the phase before");
+	CHECK(sum(&s.p, "raced", "1", "0", "reason", "0x72", "-") == 1,
+	      "after it in the new phase");
+	done(&s);
+}
+
+/* VMs that come and go; counters reset underneath. */
+static void test_vm_lifetime(void)
+{
+	struct session s = { 0 };
+	struct fake_vm *a = fake_add_vm(&s.f, 1, 100), *b;
+
+	start(&s, 0);
+	fake_mark(&s.f, CVMSTAT_PHASE_HOST, 0, 0, "p1");
+	b = fake_add_vm(&s.f, 2, 300);		/* created after the mark */
+	fake_count(b, 3, R, SVM(0x400), 0, 8);
+	CHECK(cvm_rec_marks(&s.r) == 0, "marks");
+	CHECK(cvm_rec_interval(&s.r) == 0, "interval");
+	fake_count(a, 0, R, SVM(0x72), 0, 10);
+	CHECK(cvm_rec_interval(&s.r) == 0, "interval");
+	a->recs[0].count = 2;			/* reset, then 2 more */
+	a->gone = false;
+	b->gone = true;				/* forgotten */
+	CHECK(cvm_rec_interval(&s.r) == 0, "interval");
+	finish(&s);
+	CHECK(sum(&s.p, "p1", "2", "3", "reason", "0x400", "-") == 8,
+	      "a VM born during the recording: everything counts");
+	CHECK(sum(&s.p, "p1", "1", "0", "reason", "0x72", "-") == 12,
+	      "after a reset: the count since the reset");
+	done(&s);
+}
+
+/* The module's ring wrapped: said on stderr and counted. */
+static void test_lost(void)
+{
+	struct session s = { 0 };
+
+	fake_add_vm(&s.f, 1, 100);
+	start(&s, 0);
+	fake_mark(&s.f, CVMSTAT_PHASE_HOST, 0, 0, "a");
+	fake_mark(&s.f, CVMSTAT_PHASE_HOST, 0, 0, "b");
+	s.f.ring_lost = 1;
+	finish(&s);
+	CHECK(s.r.lost == 1, "one lost");
+	CHECK(rows_of_kind(&s.p, "mark") == 1, "the mark still held is there");
+	done(&s);
+}
+
+/* Starting mid-experiment: the phase in effect is the newest mark's. */
+static void test_start_phase(void)
+{
+	struct session s = { 0 };
+	struct fake_vm *a = fake_add_vm(&s.f, 1, 100);
+
+	fake_add_vm(&s.f, 2, 200);
+	fake_mark(&s.f, CVMSTAT_PHASE_HOST, 0, 0, "setup");
+	fake_mark(&s.f, CVMSTAT_PHASE_GUEST, 1, 3, "");
+	start(&s, 0);
+	fake_count(a, 0, R, SVM(0x72), 0, 1);
+	fake_count(&s.f.vms[1], 0, R, SVM(0x72), 0, 1);
+	finish(&s);
+	CHECK(sum(&s.p, "guest phase 3", "1", NULL, NULL, NULL, NULL) == 1,
+	      "VM 1 in its own guest phase");
+	CHECK(sum(&s.p, "setup", "2", NULL, NULL, NULL, NULL) == 1,
+	      "VM 2 in the host phase");
+	done(&s);
+}
+
+/* ---- output details ------------------------------------------------------ */
+
+static void test_iso8601(void)
+{
+	char buf[48];
+
+	cvm_format_iso8601(buf, sizeof(buf), 1795345200123456789LL);
+	CHECK(!strcmp(buf, "2026-11-22T11:00:00.123456789Z"), "iso %s", buf);
+	cvm_format_iso8601(buf, sizeof(buf), 0);
+	CHECK(!strcmp(buf, "1970-01-01T00:00:00.000000000Z"), "epoch %s", buf);
+}
+
+static void test_json(void)
+{
+	struct cvm_out o;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct cvm_row r = {
+		.time_ns = 5, .phase_seq = 2, .phase = "a\"b\\c\nd\x01é\xff",
+		.vm_id = 3, .pid = 42, .vcpu = 1, .kind = "reason",
+		.key = "0x7b", .dir = "-", .name = "IOIO", .count = 9,
+	};
+
+	cvm_out_init(&o, f, CVM_FMT_JSON);
+	o.wall_offset_ns = 0;
+	CHECK(cvm_out_header(&o) == 0 && cvm_out_row(&o, &r) == 0, "json row");
+	fclose(f);
+	CHECK(!strcmp(buf,
+		      "{\"time_ns\":5,\"time\":\"1970-01-01T00:00:00.000000005Z\","
+		      "\"phase_seq\":2,\"phase\":\"a\\\"b\\\\c\\u000ad\\u0001é\\ufffd\","
+		      "\"vm_id\":3,\"pid\":42,\"vcpu\":1,\"kind\":\"reason\","
+		      "\"key\":\"0x7b\",\"dir\":\"-\",\"name\":\"IOIO\",\"count\":9}\n"),
+	      "json line: %s", buf);
+	free(buf);
+}
+
+static void test_csv_quoting(void)
+{
+	static const char *const names[] = {
+		"plain", "a,b", "say \"hi\"", "two\nlines", "cr\rlf",
+		"ünïcødé ✓", " spaced ", "\"", ",",
+	};
+	struct cvm_out o;
+	struct parsed p;
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	cvm_out_init(&o, f, CVM_FMT_CSV);
+	cvm_out_header(&o);
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		struct cvm_row r = {
+			.phase = names[i], .kind = "mark", .key = "0x1",
+			.dir = "-", .name = names[i], .count = i,
+		};
+		cvm_out_row(&o, &r);
+	}
+	fclose(f);
+	CHECK(strstr(buf, ",plain,") && strstr(buf, "\"a,b\"") &&
+	      strstr(buf, "\"say \"\"hi\"\"\""), "quoting only where needed");
+	parse_csv(buf, len, &p);
+	CHECK(!p.bad && p.nr == 1 + (int)(sizeof(names) / sizeof(*names)),
+	      "parses back, %d rows", p.nr);
+	for (i = 0; !p.bad && i < sizeof(names) / sizeof(*names); i++)
+		CHECK(!strcmp(p.rows[i + 1].col[C_PHASE], names[i]) &&
+		      !strcmp(p.rows[i + 1].col[C_NAME], names[i]),
+		      "field %zu round-trips", i);
+	free_parsed(&p);
+	free(buf);
+}
+
+/* A full disk is an error of the interval that hit it. */
+static void test_full_disk(void)
+{
+	struct session s = { 0 };
+	struct fake_vm *v = fake_add_vm(&s.f, 1, 100);
+	FILE *f = fopen("/dev/full", "w");
+	int i, ret = 0;
+
+	if (!f) {
+		CHECK(0, "open /dev/full: %s", strerror(errno));
+		return;
+	}
+	cvm_out_init(&s.out, f, CVM_FMT_CSV);
+	s.r = (struct cvm_recorder){
+		.src = { &s.f, fake_list_vms, fake_read_vm, fake_list_marks },
+		.out = &s.out,
+	};
+	CHECK(cvm_rec_start(&s.r) == 0, "start");
+	for (i = 0; i < 3 && !ret; i++) {
+		fake_count(v, 0, R, SVM(0x72), 0, 1);
+		ret = cvm_rec_interval(&s.r);
+	}
+	CHECK(ret == -EXIT_SYSTEM && s.r.err == -ENOSPC && i == 1,
+	      "the first interval reports ENOSPC (ret %d err %d after %d)",
+	      ret, s.r.err, i);
+	cvm_rec_free(&s.r);
+	fclose(f);
+}
+
+static void test_snap(void)
+{
+	struct cvmstat_record a[] = {
+		{ .vcpu_id = 1, .kind = R, .key = 5, .count = 10 },
+		{ .vcpu_id = 0, .kind = R, .key = 5, .count = 3 },
+		{ .vcpu_id = 0, .kind = PIO, .dir = W, .key = 9, .count = 4 },
+	};
+	struct cvmstat_record b[] = {
+		{ .vcpu_id = 0, .kind = PIO, .dir = W, .key = 9, .count = 4 },
+		{ .vcpu_id = 0, .kind = R, .key = 5, .count = 7 },
+		{ .vcpu_id = 1, .kind = R, .key = 5, .count = 2 },
+		{ .vcpu_id = 2, .kind = R, .key = 5, .count = 1 },
+	};
+	struct cvmstat_record d[4], m[3];
+	uint32_t n;
+
+	cvm_snap_sort(a, 3);
+	cvm_snap_sort(b, 4);
+	CHECK(a[0].vcpu_id == 0 && a[0].kind == R && a[1].kind == PIO &&
+	      a[2].vcpu_id == 1, "sorted by vcpu, kind");
+	n = cvm_snap_delta(a, 3, b, 4, d);
+	CHECK(n == 3, "three changed, %u", n);
+	CHECK(n == 3 && d[0].vcpu_id == 0 && d[0].count == 4 &&
+	      d[1].vcpu_id == 1 && d[1].count == 2 &&
+	      d[2].vcpu_id == 2 && d[2].count == 1,
+	      "4 more; reset to 2; new 1");
+	memcpy(m, a, sizeof(m));
+	m[0].vcpu_id = m[1].vcpu_id = m[2].vcpu_id = 0;
+	n = cvm_snap_merge(m, 3);
+	CHECK(n == 2 && m[0].kind == R && m[0].count == 13 && m[1].count == 4,
+	      "merged over vCPUs");
+}
+
+int main(void)
+{
+	test_host_phases();
+	test_guest_marks();
+	test_pid_filter();
+	test_stale();
+	test_race();
+	test_vm_lifetime();
+	test_lost();
+	test_start_phase();
+	test_iso8601();
+	test_json();
+	test_csv_quoting();
+	test_full_disk();
+	test_snap();
+	printf("recorder: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
