@@ -256,7 +256,7 @@ static int record_main(int argc, char **argv)
 			goto out_dev;
 	}
 	l.path = strcmp(o.path, "-") ? o.path : "standard output";
-	f = strcmp(o.path, "-") ? fopen(o.path, "w") : stdout;
+	f = strcmp(o.path, "-") ? fopen(o.path, "we") : stdout;
 	if (!f) {
 		cvm_err("cannot open %s: %s", o.path, strerror(errno));
 		code = EXIT_SYSTEM;

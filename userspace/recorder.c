@@ -74,7 +74,7 @@ static int emit_deltas(struct cvm_recorder *r, struct cvm_rec_vm *v,
 	}
 	n = cvm_snap_delta(v->prev, v->n_prev, rd->recs, rd->nr, d);
 	for (i = 0; i < n && !ret; i++) {
-		char key[24], name[128];
+		char name[128];
 		const char *kind = cvm_name_kind(d[i].kind);
 		struct cvm_row row = {
 			.time_ns = time_ns,
@@ -84,13 +84,14 @@ static int emit_deltas(struct cvm_recorder *r, struct cvm_rec_vm *v,
 			.pid = v->pid,
 			.vcpu = d[i].vcpu_id,
 			.kind = kind ? kind : "unknown",
-			.key = key,
+			/* a reason's key without the ISA in its upper half */
+			.key = d[i].kind == CVMSTAT_KIND_REASON ?
+			       (uint32_t)d[i].key : d[i].key,
 			.dir = cvm_dir_name(d[i].dir),
 			.name = name,
 			.count = d[i].count,
 		};
 
-		cvm_format_key(key, sizeof(key), d[i].kind, d[i].key);
 		cvm_format_record_name(name, sizeof(name), d[i].kind,
 				       d[i].key);
 		ret = out_row(r, &row);
@@ -173,7 +174,7 @@ static int handle_mark(struct cvm_recorder *r, const struct cvmstat_phase *m)
 {
 	bool host = m->source != CVMSTAT_PHASE_GUEST;
 	struct cvm_rec_vm *marker = NULL;
-	char name[CVM_PHASE_NAME_MAX], key[24];
+	char name[CVM_PHASE_NAME_MAX];
 	bool exact = true;
 	int i, ret;
 
@@ -213,7 +214,6 @@ static int handle_mark(struct cvm_recorder *r, const struct cvmstat_phase *m)
 		cvm_err("warning: mark %llu (%s) came too soon after the previous one to be read exactly; counts around it go to the phase after it",
 			(unsigned long long)m->seq, name);
 	}
-	snprintf(key, sizeof(key), "0x%llx", (unsigned long long)m->seq);
 	return out_row(r, &(struct cvm_row){
 		.time_ns = m->time_ns,
 		.phase_seq = m->seq,
@@ -222,7 +222,7 @@ static int handle_mark(struct cvm_recorder *r, const struct cvmstat_phase *m)
 		.pid = host ? 0 : marker->pid,
 		.vcpu = host ? 0 : m->vcpu_id,
 		.kind = exact ? "mark" : "mark_inexact",
-		.key = key,
+		.key = m->seq,
 		.dir = "-",
 		.name = host ? "host" : "guest",
 		.count = 1,

@@ -163,9 +163,7 @@ int cvm_out_row(struct cvm_out *o, const struct cvm_row *r)
 		fprintf(f, ",\"vm_id\":%llu,\"pid\":%d,\"vcpu\":%u,\"kind\":",
 			(unsigned long long)r->vm_id, r->pid, r->vcpu);
 		cvm_json_string(f, r->kind);
-		fputs(",\"key\":", f);
-		cvm_json_string(f, r->key);
-		fputs(",\"dir\":", f);
+		fprintf(f, ",\"key\":%llu,\"dir\":", (unsigned long long)r->key);
 		cvm_json_string(f, r->dir);
 		fputs(",\"name\":", f);
 		cvm_json_string(f, r->name);
@@ -179,7 +177,7 @@ int cvm_out_row(struct cvm_out *o, const struct cvm_row *r)
 	fprintf(f, "%llu,%d,%u,", (unsigned long long)r->vm_id, r->pid,
 		r->vcpu);
 	csv_field(f, r->kind, false);
-	csv_field(f, r->key, false);
+	fprintf(f, "%llu,", (unsigned long long)r->key);
 	csv_field(f, r->dir, false);
 	csv_field(f, r->name, false);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->count);

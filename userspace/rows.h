@@ -20,7 +20,7 @@ struct cvm_row {
 	int32_t pid;
 	uint32_t vcpu;
 	const char *kind;
-	const char *key;	/* "0x.." */
+	uint64_t key;		/* decimal in both formats: one type for all readers */
 	const char *dir;	/* "read", "write", "-" */
 	const char *name;
 	uint64_t count;
