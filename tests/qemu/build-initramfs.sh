@@ -6,6 +6,11 @@
 # Builds a gzip'ed newc initramfs: busybox (static) with applet symlinks,
 # tests/qemu/init as /init, kvm-amd and its dependencies (decompressed, with
 # a fresh depmod) under /lib/modules/KVER, and FILES_DIR copied to /cvm.
+# FILES_DIR/cvmstat.ko also goes where DKMS installs it
+# (/lib/modules/KVER/updates/dkms), so that libkmod finds it by name; the
+# shared libraries of FILES_DIR's dynamically linked programs (cvmstat:
+# libkmod has no static library) go to the paths ldd gives, with the
+# dynamic loader.
 set -euo pipefail
 
 die() { echo "build-initramfs: $*" >&2; exit 1; }
@@ -25,7 +30,7 @@ if command -v file >/dev/null; then
 	file -L "$busybox" | grep -q 'statically linked' ||
 		die "$busybox is not statically linked"
 fi
-for t in cpio depmod modprobe xz zstd gzip; do
+for t in cpio depmod modprobe xz zstd gzip ldd; do
 	command -v "$t" >/dev/null || die "missing tool $t"
 done
 
@@ -77,11 +82,39 @@ done
 for f in modules.order modules.builtin modules.builtin.modinfo; do
 	[ -f "$mods/$f" ] && cp "$mods/$f" "$root/lib/modules/$kver/"
 done
+# cvmstat.ko as DKMS installs it, for `cvmstat load` (modprobe by name)
+if [ -f "$files_dir/cvmstat.ko" ]; then
+	install -D -m 644 "$files_dir/cvmstat.ko" \
+		"$root/lib/modules/$kver/updates/dkms/cvmstat.ko"
+fi
 depmod -b "$root" "$kver"
 grep -q 'kvm-amd.ko:' "$root/lib/modules/$kver/modules.dep" ||
 	die "kvm-amd missing from the initramfs modules.dep"
+if [ -f "$files_dir/cvmstat.ko" ]; then
+	grep -q '^updates/dkms/cvmstat.ko:' "$root/lib/modules/$kver/modules.dep" ||
+		die "cvmstat missing from the initramfs modules.dep"
+fi
 
 cp -a "$files_dir/." "$root/cvm/"
+
+# Shared libraries of the dynamically linked programs, at the paths ldd
+# resolved them to (the loader searches there without an ld.so.cache),
+# and the dynamic loader at the path the programs name (/lib64/...).
+# Static programs and scripts make ldd fail: nothing to copy.
+for f in "$files_dir"/*; do
+	[ -f "$f" ] && [ -x "$f" ] || continue
+	libs=$(ldd "$f" 2>/dev/null) || continue
+	for lib in $(echo "$libs" | sed -n -e 's/^.*=> \(\/[^ ]*\) (0x[0-9a-f]*)$/\1/p' \
+				 -e 's/^[[:space:]]*\(\/[^ ]*\) (0x[0-9a-f]*)$/\1/p'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+		echo "build-initramfs: library $lib (for $(basename "$f"))" >&2
+	done
+	if echo "$libs" | grep -q 'not found'; then
+		die "$(basename "$f"): $(echo "$libs" | grep 'not found' | head -1)"
+	fi
+done
 
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |

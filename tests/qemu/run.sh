@@ -5,8 +5,9 @@
 #
 # The module test on one kernel: builds cvmstat.ko against KVER's headers the
 # way DKMS does (a copy of the module sources, W=1, any warning fails), the
-# guest programs (static), an initramfs with scenario.sh, boots it in QEMU
-# and checks the results.  Ends with "qemu-KVER: N passed, N failed".
+# guest programs (static but for the cvmstat tool), an initramfs with
+# scenario.sh, boots it in QEMU and checks the results.  Ends with
+# "qemu-KVER: N passed, N failed".
 set -uo pipefail
 
 [ $# -eq 3 ] || { echo "usage: $0 KVER IMAGE_ROOT OUTDIR" >&2; exit 2; }
@@ -43,9 +44,14 @@ cflags="-O2 -Wall -Wextra -Werror -static -I$top/kmod/include/uapi"
 gcc $cflags -pthread -o "$out/files/cvmload" "$top/tests/workload/cvmload.c" &&
 gcc $cflags -o "$out/files/abi-test" "$top/tests/abi/abi-test.c" &&
 make -s -C "$top/userspace" STATIC=1 cvmstat-read >/dev/null &&
-	cp "$top/userspace/cvmstat-read" "$out/files/" ||
+	cp "$top/userspace/cvmstat-read" "$out/files/" &&
+	make -s -C "$top/userspace" cvmstat >/dev/null &&
+	cp "$top/userspace/cvmstat" "$out/files/" ||
 	fail_early "building the guest programs"
+# (cvmstat links libkmod, which has no static library in Debian:
+# build-initramfs.sh brings its shared libraries along)
 install -m 755 "$here/scenario.sh" "$out/files/scenario.sh"
+install -m 755 "$here/phased.sh" "$out/files/phased.sh"
 
 # 3. boot and check
 "$here/build-initramfs.sh" "$kver" "$image_root" "$out/files" "$out/initrd.cpio.gz" \
