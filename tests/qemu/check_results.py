@@ -9,8 +9,10 @@ MSR must equal what the workload (cvmload) observed itself.  The only reason
 allowed to vary is SVM INTR (0x60, host interrupts).  Prints one line per
 failure and ends with "LABEL: N passed, N failed"; exit status 1 on failure.
 """
+import calendar
 import csv
 import io
+import json
 import re
 import sys
 
@@ -26,6 +28,19 @@ RAM_FAULTS_VCPU0 = 1
 # kvm_userspace_exit: TDX hosts only)
 PROBES_AMD = 0x7F
 FEAT_VM_LIFETIME, FEAT_SVM_FAST_REASON = 1 << 1, 1 << 2
+
+# tests/qemu/phased.sh: the names of its host marks (phases 1 and 3), which
+# the recording must give back byte for byte, and cvmload's vCPUs there and
+# in the JSON run.
+PHASED_NAMES = ('warm-up, "naïve"', "steady\nstate \u2713")
+PHASED_VCPUS = 2
+# cvmstat(8), OUTPUT
+REC_COLUMNS = ["time_ns", "time", "phase_seq", "phase", "vm_id", "pid", "vcpu",
+               "kind", "key", "dir", "name", "count"]
+REC_INTS = ("time_ns", "phase_seq", "vm_id", "pid", "vcpu", "key", "count")
+REC_KINDS = {"reason", "vmgexit", "ghcb_msr", "mmio", "msr", "pio", "tdx_leaf",
+             "overflow", "vcpu", "mark", "mark_inexact"}
+ISO_UTC = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z")
 
 passed = failed = 0
 
@@ -148,9 +163,263 @@ def check_counts(secs, tag, nr_vcpus, ram_faults=RAM_FAULTS_VCPU0, paused=False)
                       for k in got), f"{tag} vcpu {v}: no overflow or CVM-only rows")
 
 
+def module_marks(lines):
+    """cvmstat-read phases: seq -> mark.  Names are printed raw (one may hold
+    a line break), so only the fields before the name are read."""
+    marks = {}
+    for line in lines:
+        m = re.match(r"^(\d+),(\d+),(\d+),(\d+),(host|guest),(\d+),", line)
+        if m:
+            seq, t, vm, vcpu, source, value = m.groups()
+            marks[int(seq)] = {"seq": int(seq), "time_ns": int(t), "vm_id": int(vm),
+                               "vcpu": int(vcpu), "source": source, "value": int(value)}
+    return marks
+
+
+def iso_utc_ns(s):
+    """ISO-8601 UTC (YYYY-MM-DDTHH:MM:SS[.fraction]Z) as ns since the epoch."""
+    m = ISO_UTC.fullmatch(s) if isinstance(s, str) else None
+    if not m:
+        return None
+    y, mo, d, h, mi, sec, frac = m.groups()
+    try:
+        t = calendar.timegm((int(y), int(mo), int(d), int(h), int(mi), int(sec)))
+    except (ValueError, OverflowError):
+        return None
+    return t * 10**9 + int((frac or "0").ljust(9, "0"))
+
+
+def rec_csv(tag, lines):
+    """A CSV recording's rows as dicts, integer fields as ints."""
+    table = list(csv.reader(io.StringIO("\n".join(lines) + "\n", newline="")))
+    check(bool(table) and table[0] == REC_COLUMNS,
+          f"{tag}: header {table[0] if table else None}, want {REC_COLUMNS}")
+    out, bad = [], []
+    for r in table[1:]:
+        if len(r) != len(REC_COLUMNS):
+            bad.append(r)
+            continue
+        row = dict(zip(REC_COLUMNS, r))
+        if not all(re.fullmatch(r"\d+", row[k]) for k in REC_INTS):
+            bad.append(r)
+            continue
+        out.append({k: int(v) if k in REC_INTS else v for k, v in row.items()})
+    check(not bad, f"{tag}: {len(bad)} rows without 12 fields or with bad "
+          f"integers (time_ns, phase_seq, vm_id, pid, vcpu, key, count): {bad[:3]}")
+    return out
+
+
+def rec_json(tag, lines):
+    """A JSON-lines recording's rows: the same fields, numbers as numbers."""
+    out, bad = [], []
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except ValueError:
+            bad.append(line)
+            continue
+        if (not isinstance(row, dict) or set(row) != set(REC_COLUMNS) or
+                not all(type(row[k]) is int and row[k] >= 0 for k in REC_INTS) or
+                not all(isinstance(row[k], str) for k in REC_COLUMNS if k not in REC_INTS)):
+            bad.append(line)
+            continue
+        out.append(row)
+    check(not bad, f"{tag}: {len(bad)} lines that are not an object of the 12 fields "
+          f"with {', '.join(REC_INTS)} unsigned integers and the rest strings: {bad[:3]}")
+    return out
+
+
+def check_rec_rows(tag, recs):
+    """What every row of a recording must satisfy, whatever was recorded."""
+    check(recs != [], f"{tag}: has rows")
+    walls = [(r["time_ns"], iso_utc_ns(r["time"]), r["time"]) for r in recs]
+    bad = [t for _, w, t in walls if w is None or w < iso_utc_ns("2020-01-01T00:00:00Z")]
+    check(not bad, f"{tag}: time is ISO-8601 UTC wall time: {bad[:3]}")
+    if not bad:
+        # one clock offset for the whole recording, to the precision printed
+        offs = [w - t for t, w, _ in walls]
+        check(max(offs) - min(offs) < 1000,
+              f"{tag}: time - time_ns constant, spread {max(offs) - min(offs)} ns")
+        walls.sort()
+        check(all(a[1] <= b[1] for a, b in zip(walls, walls[1:])),
+              f"{tag}: time in the order of time_ns")
+    check(all(r["kind"] in REC_KINDS for r in recs),
+          f"{tag}: kinds {sorted({r['kind'] for r in recs} - REC_KINDS)} unknown")
+    check(all(r["dir"] in ("read", "write", "-") for r in recs),
+          f"{tag}: dir read, write or -: {sorted({r['dir'] for r in recs})}")
+    check(all(r["count"] > 0 for r in recs), f"{tag}: every count > 0")
+    check(all(r["name"] for r in recs), f"{tag}: every row has a name")
+    marks = [r for r in recs if r["kind"] in ("mark", "mark_inexact")]
+    check(all(r["count"] == 1 and r["dir"] == "-" and r["key"] == r["phase_seq"] and
+              r["name"] == ("host" if r["vm_id"] == 0 else "guest") for r in marks),
+          f"{tag}: mark rows: count 1, dir -, key = phase_seq, name host/guest: {marks}")
+    names = {}
+    for r in recs:
+        names.setdefault(r["phase_seq"], set()).add(r["phase"])
+    check(all(len(n) == 1 for n in names.values()),
+          f"{tag}: one name per phase_seq: {names}")
+
+
+def check_recording(tag, recs, pid, vm_id, phases, marks, exp_lines, totals=None):
+    """Rows of a recording of cvmload -X run PID against its expectations.
+
+    phases: (seq, name) of cvmload's phases 1..N; marks: the module's marks
+    this recording must have written a row for (cvmstat-read phases);
+    totals: the VM's counters after the run (cvmstat-read vm), which the
+    rows must add up to over all phases, host interrupts included."""
+    seq_of = {p + 1: seq for p, (seq, _) in enumerate(phases)}
+    got_marks = [r for r in recs if r["kind"] in ("mark", "mark_inexact")]
+    check(not [r for r in got_marks if r["kind"] == "mark_inexact"],
+          f"{tag}: no mark_inexact rows")
+    want = sorted((m["seq"], m["time_ns"], m["vm_id"], pid if m["vm_id"] else 0, m["vcpu"],
+                   dict(phases).get(m["seq"]) or f"guest phase {m['value']}")
+                  for m in marks)
+    got = sorted((r["key"], r["time_ns"], r["vm_id"], r["pid"], r["vcpu"], r["phase"])
+                 for r in got_marks)
+    check(got == want, f"{tag}: mark rows {got}, want {want}")
+
+    vm_rows = [r for r in recs if r["kind"] not in ("mark", "mark_inexact")]
+    check(all(r["vm_id"] == vm_id and r["pid"] == pid for r in vm_rows),
+          f"{tag}: rows of VM {vm_id} (pid {pid}) only: "
+          f"{sorted({(r['vm_id'], r['pid']) for r in vm_rows})}")
+    check({(r["phase_seq"], r["phase"]) for r in vm_rows} == set(phases),
+          f"{tag}: phases {sorted({(r['phase_seq'], r['phase']) for r in vm_rows})}, "
+          f"want {phases} (names byte-exact)")
+    # a phase's rows lie between its mark and the next (closing rows: at it)
+    times = {m["seq"]: m["time_ns"] for m in marks}
+    for p, (seq, _) in enumerate(phases):
+        lo = times.get(seq, 0)
+        hi = times.get(phases[p + 1][0]) if p + 1 < len(phases) else None
+        out = [r["time_ns"] for r in vm_rows if r["phase_seq"] == seq and
+               (r["time_ns"] < lo or (hi is not None and r["time_ns"] > hi))]
+        check(not out, f"{tag} phase {p + 1}: rows within [{lo}, {hi}]: {out[:3]}")
+
+    got = {}
+    for r in vm_rows:
+        k = (r["phase_seq"], r["vcpu"], r["kind"], r["key"], r["dir"])
+        got[k] = got.get(k, 0) + r["count"]
+    exp = {}
+    for r in rows(exp_lines):
+        k = (seq_of.get(int(r["phase"])), int(r["vcpu_id"]), r["kind"], int(r["key"], 16),
+             "-" if r["dir"] == "none" else r["dir"])
+        exp[k] = exp.get(k, 0) + int(r["count"])
+    check(None not in {k[0] for k in exp}, f"{tag}: expectations name phases 1..{len(phases)}")
+    for p, (seq, _) in enumerate(phases):
+        for v in range(PHASED_VCPUS):
+            what = f"{tag} phase {p + 1} vcpu {v}"
+
+            def e(kind):
+                return sum(c for k, c in exp.items() if k[:3] == (seq, v, kind))
+
+            check(e("iter") > 0, f"{what}: workload ran ({e('iter')} iterations)")
+            for kind in ("pio", "mmio", "msr"):
+                w = {k[3:]: c for k, c in exp.items() if k[:3] == (seq, v, kind) and c}
+                h = {k[3:]: c for k, c in got.items() if k[:3] == (seq, v, kind)}
+                check(h == w, f"{what} {kind}: got {sorted(h.items())}, want {sorted(w.items())}")
+            reasons = {k[3]: c for k, c in got.items() if k[:3] == (seq, v, "reason")}
+            want = {
+                SVM_CPUID: e("iter"),
+                SVM_HLT: e("hlt"),
+                SVM_IOIO: e("pio"),
+                SVM_MSR: e("msr"),
+                # the code page's fault, before anything else
+                SVM_NPF: e("mmio") + (RAM_FAULTS_VCPU0 if v == 0 and p == 0 else 0),
+            }
+            for code, n in want.items():
+                check(reasons.get(code, 0) == n,
+                      f"{what} reason {code:#x}: {reasons.get(code, 0)}, want {n}")
+            extra = {hex(c): n for c, n in reasons.items() if c not in want and c != SVM_INTR}
+            check(not extra, f"{what}: unexpected reasons {extra}")
+            total = got.get((seq, v, "vcpu", v, "-"), 0)
+            check(total == sum(reasons.values()),
+                  f"{what}: vcpu total {total} = sum of reasons {sum(reasons.values())}")
+            check(not any(k[:2] == (seq, v) and k[2] in ("overflow", "vmgexit", "ghcb_msr",
+                                                         "tdx_leaf") for k in got),
+                  f"{what}: no overflow or CVM-only rows")
+    if totals is None:
+        return
+    # all phases together: the module's own counters after the run
+    for v in range(PHASED_VCPUS):
+        h = {}
+        for k, c in got.items():
+            if k[1] == v:
+                h[k[2:]] = h.get(k[2:], 0) + c
+        w = {(r["kind"], int(r["key"], 16) & (0xFFFFFFFF if r["kind"] == "reason" else ~0),
+              "-" if r["dir"] == "none" else r["dir"]): int(r["count"])
+             for r in totals if int(r["vcpu_id"]) == v and int(r["count"])}
+        check(h == w, f"{tag} vcpu {v}: rows summed over phases = the module's counters: "
+              f"{sorted(set(h.items()) ^ set(w.items()))}")
+
+
+def check_tool(secs):
+    """Section 12: the cvmstat tool, phased.sh under cvmstat record."""
+    section(secs, "tool-load")
+    section(secs, "tool-load-again")
+    section(secs, "tool-record")
+    run = section(secs, "tool-run")
+    check(any(l.endswith(" ok") for l in run), "tool-run: workload says ok")
+    pid = int(kv(section(secs, "tool-pid")).get("x") or -1)
+    marks = module_marks(section(secs, "tool-marks"))
+    seqs = sorted(marks)
+    kinds = [(marks[s]["source"], marks[s]["value"], marks[s]["vcpu"]) for s in seqs]
+    check(kinds == [("host", 0, 0), ("guest", 2, 0), ("host", 0, 0)],
+          f"tool-marks: a host mark, vCPU 0's guest mark 2, a host mark: {kinds}")
+    totals = rows(section(secs, "tool-counts"))
+    vm_ids = {int(r["vm_id"]) for r in totals}
+    check(len(vm_ids) == 1, f"tool-counts: one VM of pid {pid}: {vm_ids}")
+    vm_id = vm_ids.pop() if len(vm_ids) == 1 else -1
+    check(len(seqs) == 3 and marks[seqs[1]]["vm_id"] == vm_id,
+          f"tool-marks: the guest mark is VM {vm_id}'s")
+    if len(seqs) != 3:
+        return
+    phases = [(seqs[0], PHASED_NAMES[0]), (seqs[1], "guest phase 2"),
+              (seqs[2], PHASED_NAMES[1])]
+    rec = rec_csv("tool-csv", section(secs, "tool-csv"))
+    check(len(rec) < 2000, f"tool-csv: {len(rec)} rows, a size for the results file")
+    check_rec_rows("tool-csv", rec)
+    check_recording("tool-csv", rec, pid, vm_id, phases, [marks[s] for s in seqs],
+                    section(secs, "tool-expect"), totals)
+
+    # JSON lines: starts in the phase of the newest mark, the host's third
+    out = section(secs, "tool-record-json")
+    m = re.search(r"cvmload: pid=(\d+) .* ok$", "\n".join(out), re.M)
+    check(m is not None, "tool-record-json: workload says ok")
+    marks = module_marks(section(secs, "tool-marks-json"))
+    new = [marks[s] for s in sorted(marks) if s > seqs[2]]
+    check([(n["source"], n["value"], n["vcpu"]) for n in new] == [("guest", 2, 0)],
+          f"tool-marks-json: one more mark, vCPU 0's guest mark 2: {new}")
+    rec = rec_json("tool-json", section(secs, "tool-json"))
+    check_rec_rows("tool-json", rec)
+    if m and len(new) == 1:
+        check_recording("tool-json", rec, int(m.group(1)), new[0]["vm_id"],
+                        [phases[2], (new[0]["seq"], "guest phase 2")], new,
+                        section(secs, "tool-expect-json"))
+
+    # show: the VM's exits by reason, all vCPUs, as the module counted them
+    show = section(secs, "tool-show")
+    check(bool(show) and re.match(rf"VM {vm_id}: pid {pid} \(cvmload\), plain, "
+                                  rf"{PHASED_VCPUS} vCPUs, exited$", show[0]),
+          f"tool-show: title {show[:1]}")
+    want = {}
+    for r in totals:
+        if r["kind"] == "reason":
+            k = int(r["key"], 16) & 0xFFFFFFFF
+            want[k] = want.get(k, 0) + int(r["count"])
+    got = {int(m.group(2), 16): int(m.group(1)) for m in
+           (re.match(r"^\s*(\d+)\s+[\d.]+%\s+(0x[0-9a-f]+)\s+-\s+\S+$", l) for l in show) if m}
+    check(got == want, f"tool-show: reasons {sorted(got.items())}, want {sorted(want.items())}")
+    status = section(secs, "tool-status")
+    check(any(re.match(rf"^\s*{vm_id}\s+{pid}\s+cvmload\s+{PHASED_VCPUS}\s+plain\s+exited$", l)
+              for l in status), f"tool-status: VM {vm_id} of pid {pid} listed, exited")
+    section(secs, "tool-unload")
+    section(secs, "tool-unload-again")
+    section(secs, "tool-unloaded")
+
+
 def main():
     path, label = sys.argv[1], sys.argv[2]
-    with open(path, errors="replace") as f:
+    # UTF-8 whatever the locale: phase names must compare byte for byte
+    with open(path, encoding="utf-8", errors="replace") as f:
         secs = parse_sections(f.read())
 
     section(secs, "insmod-before-kvm")
@@ -277,6 +546,8 @@ def main():
     check([(r["kind"], r["count"]) for r in before] == [("vcpu", "0")],
           f"counts-p-before: the VM did nothing before mark 1: {before}")
     section(secs, "rmmod-phases")
+
+    check_tool(secs)
     dmesg = section(secs, "dmesg")
     check(any("cvmstat: bound to kvm" in l for l in dmesg), "dmesg: bound to kvm")
 

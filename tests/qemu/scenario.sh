@@ -148,4 +148,31 @@ sec counts-p-last cvmstat-read vm --pid $pp --at 101
 sec counts-p-stale cvmstat-read vm --pid $pp --at 100
 sec counts-p-before cvmstat-read vm --pid $pp --at 1
 sec rmmod-phases rmmod cvmstat
+
+# 12. The cvmstat tool.  "load" finds cvmstat.ko by name where DKMS puts
+#     it.  "record" follows phased.sh: a host mark, then cvmload marks a
+#     phase from its guest and stops for a host mark, every boundary exact
+#     for every vCPU: the rows summed per phase must equal what cvmload did
+#     in each phase.  Then JSON lines, a guest mark only.
+sec tool-load cvmstat load
+sec tool-load-again cvmstat load
+sec tool-record cvmstat record -o /tmp/rec.csv -i 0.2 -- sh /cvm/phased.sh /tmp/rec.csv
+px=$(cat /tmp/pid-x 2>/dev/null)
+sec tool-run cat /tmp/run-x.out
+sec tool-pid echo "x=$px"
+sec tool-csv cat /tmp/rec.csv
+sec tool-expect cat /tmp/expect-x.csv
+sec tool-marks cvmstat-read phases
+sec tool-counts cvmstat-read vm --pid "$px"
+sec tool-record-json cvmstat record -o /tmp/rec.json -i 0.2 --format json -- \
+	cvmload -v 2 -X 300,g:300 -E /tmp/expect-j.csv
+sec tool-json cat /tmp/rec.json
+sec tool-expect-json cat /tmp/expect-j.csv
+sec tool-marks-json cvmstat-read phases
+sec tool-show cvmstat show --vm "$px"
+sec tool-status cvmstat status
+sec tool-unload cvmstat unload
+sec tool-unload-again cvmstat unload
+sec tool-unloaded test ! -e /sys/module/cvmstat
+
 sec dmesg dmesg
