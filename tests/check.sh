@@ -3,7 +3,8 @@
 #
 # `make check`: installs what it needs (tests/setup.sh, apt-get), then runs
 #   1. the unit tests of the counting core and of the tool's name tables
-#      (host, ASan/UBSan),
+#      (host, ASan/UBSan), of the tool's command line without the module,
+#      and of its bash completion,
 #   2. the module test in QEMU on the newest Debian 6.1 and 6.12 kernels,
 #      and what the probes cost the guest per exit (-icount, deterministic),
 #   3. a DKMS add/build/install/remove for both kernels.
@@ -65,6 +66,12 @@ names() {
 		"$build/test_names"
 }
 suite names names
+
+cli() {
+	make -s -C "$top/userspace" cvmstat && "$top/tests/unit/test_cli.sh"
+}
+suite cli cli
+suite completion "$top/tests/unit/test_completion.sh"
 
 while IFS=$'\t' read -r kver root; do
 	suite "qemu-$kver" "$top/tests/qemu/run.sh" "$kver" "$root" "$build/qemu-$kver"
