@@ -72,7 +72,8 @@ static int load_main(int argc, char **argv)
 				return cvm_usage_error("empty --path");
 			if (access(optarg, R_OK)) {
 				cvm_err("%s: %s", optarg, strerror(errno));
-				return EXIT_SYSTEM;
+				return errno == EACCES || errno == EPERM ?
+				       EXIT_PERM : EXIT_SYSTEM;
 			}
 			path = optarg;
 			break;

@@ -93,8 +93,12 @@ int cvm_bad_option(int ret, int argc, char **argv)
 					       optopt);
 		return cvm_usage_error("option `%s' needs an argument", arg);
 	}
-	if (optopt)
+	if (strncmp(arg, "--", 2))
 		return cvm_usage_error("unknown option -%c", optopt);
+	/* A known long option given a value it does not take sets optopt. */
+	if (optopt)
+		return cvm_usage_error("option `%.*s' takes no value",
+				       (int)strcspn(arg, "="), arg);
 	return cvm_usage_error("unknown option `%s'", arg);
 }
 
@@ -154,12 +158,12 @@ int main(int argc, char **argv)
 			return cvm_bad_option(opt, argc, argv);
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return cvm_usage_error("no command");
 	if (!strcmp(argv[optind], "help")) {
-		if (optind + 1 >= argc) {
+		if (optind + 2 < argc)
+			return cvm_usage_error("help takes one COMMAND");
+		if (optind + 1 >= argc || !strcmp(argv[optind + 1], "help")) {
 			usage(stdout);
 			return EXIT_OK;
 		}

@@ -185,7 +185,8 @@ expect 1 "err~option \`--device' $usage_err" -- --device
 expect 1 'err~empty device path' -- -d '' show
 expect 1 'err~empty device path' -- --device= show
 expect 1 "err~unknown command \`bogus'" -- help bogus
-expect 1 "err~unknown command \`help'" -- help help
+expect 0 'out~^Usage: cvmstat \[-d DEVICE\] COMMAND' -- help help
+expect 1 'err~help takes one COMMAND' -- help show extra
 
 echo "# --help, -h, help, --version"
 expect 0 'out~^Usage: cvmstat \[-d DEVICE\] COMMAND' -- --help
@@ -213,8 +214,8 @@ for c in "${commands[@]}"; do
 	expect 1 "err~$unknown \`--bogus'" -- "$c" --bogus
 	expect 1 "err~$unknown \`--bogus=1'" -- "$c" --bogus=1
 done
-expect 1 "err~$unknown" -- show --help=1 # takes no argument
-expect 1 "err~$unknown" -- reset --all=1
+expect 1 "err~option \`--help' takes no value" -- show --help=1
+expect 1 "err~option \`--all' takes no value" -- reset --all=1
 expect 1 "err~$unknown \`--v'" -- show --v 1 # ambiguous: --vm, --vcpu
 for c in unload status show top reset; do
 	expect 1 "err~unexpected argument \`extra'" -- "$c" extra
