@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make check`: installs what it needs (tests/setup.sh, apt-get), then runs
-#   1. the unit tests of the counting core and of the tool's name tables
-#      (host, ASan/UBSan), of the tool's command line without the module,
+#   1. the unit tests of the counting core, of the tool's name tables and
+#      recorder (host, ASan/UBSan), of its command line and completion, of the tool's command line without the module,
 #      and of its bash completion,
 #   2. the module test in QEMU on the newest Debian 6.1 and 6.12 kernels,
 #      and what the probes cost the guest per exit (-icount, deterministic),
@@ -66,6 +66,16 @@ names() {
 		"$build/test_names"
 }
 suite names names
+
+recorder() {
+	gcc -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
+		-fsanitize=address,undefined -fno-sanitize-recover=all \
+		-I"$top/kmod/include/uapi" -I"$top/userspace" \
+		-o "$build/test_recorder" "$top/tests/unit/test_recorder.c" \
+		"$top"/userspace/{recorder,rows,snapshot,names,dev,modload}.c \
+		-lcsv -lkmod -lm && "$build/test_recorder"
+}
+suite recorder recorder
 
 cli() {
 	make -s -C "$top/userspace" cvmstat && "$top/tests/unit/test_cli.sh"
