@@ -3,7 +3,7 @@
 #
 # `make check`: installs what it needs (tests/setup.sh, apt-get), then runs
 #   1. the unit tests of the counting core, of the tool's name tables and
-#      recorder (host, ASan/UBSan), of its command line and completion, of the tool's command line without the module,
+#      recorder (host, ASan/UBSan), of its command line without the module,
 #      and of its bash completion,
 #   2. the module test in QEMU on the newest Debian 6.1 and 6.12 kernels,
 #      and what the probes cost the guest per exit (-icount, deterministic),
