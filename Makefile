@@ -4,6 +4,7 @@
 # here or by DKMS with `make -C /lib/modules/KVER/build M=$PWD`.
 #
 #   make                module (for KVER, default the running kernel) + tools
+#   make demo           cvmstat recording a 3-phase workload in QEMU (no SNP/TDX needed)
 #   make check          unit tests, QEMU tests on Debian 6.1 and 6.12, DKMS
 #   make dkms-install   copy the sources to /usr/src and `dkms add` them
 #   make install        the tools, man pages
@@ -43,6 +44,9 @@ dkms-remove:
 	-dkms remove -m cvmstat -v $(VERSION) --all
 	rm -rf /usr/src/cvmstat-$(VERSION)
 
+demo:
+	bash tests/demo.sh
+
 check:
 	bash tests/check.sh
 
@@ -51,4 +55,4 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all module userspace install stage-module dkms-install dkms-remove check clean
+.PHONY: all module userspace install stage-module dkms-install dkms-remove demo check clean

@@ -5,8 +5,9 @@
 #   1. the unit tests of the counting core, of the tool's name tables and
 #      recorder (host, ASan/UBSan), of its command line without the module,
 #      and of its bash completion,
-#   2. the module test in QEMU on the newest Debian 6.1 and 6.12 kernels,
-#      and what the probes cost the guest per exit (-icount, deterministic),
+#   2. the module and tool test in QEMU on the newest Debian 6.1 and 6.12
+#      kernels, the recordings it made loaded with pandas and R, and what
+#      the probes cost the guest per exit (-icount, deterministic),
 #   3. a DKMS add/build/install/remove for both kernels.
 # Every suite ends with "NAME: N passed, N failed"; this script adds them up
 # and ends with "N passed, N failed", exiting 1 if anything failed.
@@ -85,6 +86,9 @@ suite completion "$top/tests/unit/test_completion.sh"
 
 while IFS=$'\t' read -r kver root; do
 	suite "qemu-$kver" "$top/tests/qemu/run.sh" "$kver" "$root" "$build/qemu-$kver"
+	# the recordings that run made, loaded with pandas and R
+	suite "frames-$kver" "$top/tests/qemu/check_frames.sh" \
+		"$build/qemu-$kver/rec.csv" "$build/qemu-$kver/rec.jsonl"
 	suite "cost-$kver" "$top/tests/qemu/cost.sh" "$kver" "$root" "$build/qemu-$kver"
 done <"$build/kernels.txt"
 

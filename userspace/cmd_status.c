@@ -265,8 +265,8 @@ static int status_main(int argc, char **argv)
 {
 	struct cvmstat_version v;
 	enum cvm_mod_state st;
-	char buf[128], *end;
-	long port;
+	char buf[128];
+	int port;
 	unsigned int i;
 	int fd, ret = no_args(argc, argv, &cvm_cmd_status);
 
@@ -303,16 +303,13 @@ static int status_main(int argc, char **argv)
 	printf("\n");
 	print_host(v.isa);
 	print_kvm();
-	read_line("/sys/module/cvmstat/parameters/phase_port", buf, sizeof(buf));
-	port = strtol(buf, &end, 10);
+	port = cvm_phase_port();
 	printf("parameters: max_vms=%u max_vcpus=%u phase_port=", v.max_vms,
 	       v.max_vcpus);
-	if (!*buf || *end)
-		printf("unknown\n");
-	else if (port < 0 || port > 0xffff)
+	if (port < 0 || port > 0xffff)
 		printf("off (guest marks disabled)\n");
 	else
-		printf("0x%lx (a guest byte written there marks a phase)\n", port);
+		printf("0x%x (a guest byte written there marks a phase)\n", port);
 	printf("held:       %u VMs; untracked VMs %llu, vCPUs %llu; unattributed events %llu\n",
 	       v.nr_vms, (unsigned long long)v.untracked_vms,
 	       (unsigned long long)v.untracked_vcpus,

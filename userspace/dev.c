@@ -17,6 +17,7 @@
 
 #include "dev.h"
 #include "modload.h"
+#include "names.h"
 
 const char *cvm_cmd = "cvmstat";
 const char *cvm_dev_path = "/dev/cvmstat";
@@ -85,6 +86,7 @@ int cvm_dev_open(struct cvmstat_version *ver)
 	}
 	if (ver)
 		*ver = v;
+	cvm_names_set_phase_port(cvm_phase_port());
 	return fd;
 }
 
@@ -230,6 +232,19 @@ bool cvm_parse_interval(const char *s, uint64_t *ns)
 		return false;
 	*ns = (uint64_t)llround(d * 1e9);
 	return true;
+}
+
+int cvm_phase_port(void)
+{
+	FILE *f = fopen("/sys/module/cvmstat/parameters/phase_port", "r");
+	int port = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &port) != 1)
+			port = -1;
+		fclose(f);
+	}
+	return port;
 }
 
 uint64_t cvm_now_ns(void)

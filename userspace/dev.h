@@ -89,6 +89,9 @@ bool cvm_parse_interval(const char *s, uint64_t *ns);
 bool cvm_parse_uint(const char *s, unsigned long min, unsigned long max,
 		    unsigned long *v);
 
+/* The loaded module's phase_port parameter; -1 when off or unknown. */
+int cvm_phase_port(void);
+
 /* CLOCK_MONOTONIC now, ns. */
 uint64_t cvm_now_ns(void);
 

@@ -929,6 +929,14 @@ const char *cvm_name_kind(unsigned int kind)
 
 /* ---- records ------------------------------------------------------------ */
 
+/* cvmstat.ko's phase port: its writes are phase marks, whatever else sits there. */
+static uint64_t phase_port = UINT64_MAX;
+
+void cvm_names_set_phase_port(int port)
+{
+	phase_port = port >= 0 && port <= UINT16_MAX ? (uint64_t)port : UINT64_MAX;
+}
+
 int cvm_format_key(char *buf, size_t len, unsigned int kind, uint64_t key)
 {
 	/* A reason's key carries the ISA in its upper half: print the code. */
@@ -959,7 +967,10 @@ int cvm_format_record_name(char *buf, size_t len, unsigned int kind,
 		name = key <= UINT32_MAX ? cvm_name_msr(key) : NULL;
 		break;
 	case CVMSTAT_KIND_PIO:
-		name = key <= UINT16_MAX ? cvm_name_port(key) : NULL;
+		if (key == phase_port)
+			name = "PHASE_MARK";
+		else if (key <= UINT16_MAX)
+			name = cvm_name_port(key);
 		break;
 	case CVMSTAT_KIND_MMIO:
 		n = cvm_format_mmio(buf, len, key);

@@ -84,6 +84,12 @@ int cvm_format_record_name(char *buf, size_t len, unsigned int kind,
 			   uint64_t key);
 
 /*
+ * The module's phase port (-1: none): cvm_format_record_name() then names
+ * that port "PHASE_MARK".
+ */
+void cvm_names_set_phase_port(int port);
+
+/*
  * Self-check of the built-in tables (sorted, no duplicate codes).  Returns
  * 0 when they are consistent, else the number of problems found.  For the
  * unit tests.

@@ -12,6 +12,7 @@ failure and ends with "LABEL: N passed, N failed"; exit status 1 on failure.
 import calendar
 import csv
 import io
+import os
 import json
 import re
 import sys
@@ -548,6 +549,11 @@ def main():
     section(secs, "rmmod-phases")
 
     check_tool(secs)
+    # The recordings as files, for check_frames.sh (pandas and R).
+    out = os.path.dirname(os.path.abspath(path))
+    for name, fname in (("tool-csv", "rec.csv"), ("tool-json", "rec.jsonl")):
+        with open(os.path.join(out, fname), "w", encoding="utf-8", newline="") as f:
+            f.write("".join(l + "\n" for l in secs.get(name, {}).get("lines", [])))
     dmesg = section(secs, "dmesg")
     check(any("cvmstat: bound to kvm" in l for l in dmesg), "dmesg: bound to kvm")
 

@@ -490,6 +490,44 @@ static void test_never_fails(void)
 	CHECK(bad == 0, "%u MMIO addresses formatted badly", bad);
 }
 
+/* What show and record print for a record: its key and its name. */
+static void test_records(void)
+{
+	CHECK_FMT(cvm_format_key, "0x7b", CVMSTAT_KIND_REASON,
+		  CVMSTAT_REASON_KEY(SVM, 0x7b));
+	CHECK_FMT(cvm_format_key, "0xfee00380", CVMSTAT_KIND_MMIO, 0xfee00380);
+	CHECK_FMT(cvm_format_record_name, "IOIO", CVMSTAT_KIND_REASON,
+		  CVMSTAT_REASON_KEY(SVM, 0x7b));
+	CHECK_FMT(cvm_format_record_name, "TDCALL", CVMSTAT_KIND_REASON,
+		  CVMSTAT_REASON_KEY(VMX, 77));
+	CHECK_FMT(cvm_format_record_name, "0x1234", CVMSTAT_KIND_REASON,
+		  CVMSTAT_REASON_KEY(SVM, 0x1234));
+	CHECK_FMT(cvm_format_record_name, "LAPIC TIMER_INIT_COUNT",
+		  CVMSTAT_KIND_MMIO, 0xfee00380);
+	CHECK_FMT(cvm_format_record_name, "0x20000", CVMSTAT_KIND_MMIO, 0x20000);
+	CHECK_FMT(cvm_format_record_name, "X2APIC_TIMER_INIT_COUNT", CVMSTAT_KIND_MSR, 0x838);
+	CHECK_FMT(cvm_format_record_name, "0x1ffffffff", CVMSTAT_KIND_MSR,
+		  0x1ffffffffULL);
+	CHECK_FMT(cvm_format_record_name, "COM1_DATA", CVMSTAT_KIND_PIO, 0x3f8);
+	CHECK_FMT(cvm_format_record_name, "0x10000", CVMSTAT_KIND_PIO, 0x10000);
+	CHECK_FMT(cvm_format_record_name, "PSC", CVMSTAT_KIND_VMGEXIT, 0x80000010);
+	CHECK_FMT(cvm_format_record_name, "MAP_GPA", CVMSTAT_KIND_TDX_LEAF,
+		  0x10001);
+	CHECK_FMT(cvm_format_record_name, "mmio", CVMSTAT_KIND_OVERFLOW,
+		  CVMSTAT_KIND_MMIO);
+	CHECK_FMT(cvm_format_record_name, "exits", CVMSTAT_KIND_VCPU, 3);
+	CHECK_FMT(cvm_format_record_name, "0x5", 200, 5);
+	/* the module's phase port is named for what it does there */
+	CHECK_FMT(cvm_format_record_name, "ISA_DEBUG_EXIT", CVMSTAT_KIND_PIO, 0xf4);
+	cvm_names_set_phase_port(0xf4);
+	CHECK_FMT(cvm_format_record_name, "PHASE_MARK", CVMSTAT_KIND_PIO, 0xf4);
+	cvm_names_set_phase_port(0x80);
+	CHECK_FMT(cvm_format_record_name, "PHASE_MARK", CVMSTAT_KIND_PIO, 0x80);
+	CHECK_FMT(cvm_format_record_name, "ISA_DEBUG_EXIT", CVMSTAT_KIND_PIO, 0xf4);
+	cvm_names_set_phase_port(-1);
+	CHECK_FMT(cvm_format_record_name, "POST", CVMSTAT_KIND_PIO, 0x80);
+}
+
 int main(void)
 {
 	int bad = cvm_names_selftest();
@@ -506,6 +544,7 @@ int main(void)
 	test_port();
 	test_enums();
 	test_never_fails();
+	test_records();
 
 	printf("names: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
