@@ -39,6 +39,7 @@ struct top_state {
 	int pid;
 	struct top_vm *vms;
 	int nr_vms;
+	uint64_t sampled_ns;	/* when vms was read: rates use the real interval */
 };
 
 /* Reads the VMs' reasons into a new list; -(exit code) on error. */
@@ -175,8 +176,10 @@ static void print_rates(struct rate *rates, int n, double secs, int nr_vms,
 }
 
 /* One refresh: rates since the previous sample.  -(exit code) on error. */
-static int refresh(struct top_state *s, double secs, bool tty, int64_t wall)
+static int refresh(struct top_state *s, bool tty, int64_t wall)
 {
+	uint64_t now = cvm_now_ns();
+	double secs = (now - s->sampled_ns) / 1e9;
 	struct top_vm *cur;
 	struct rate *rates = NULL;
 	int i, j, n, nr = 0, ret;
@@ -213,6 +216,7 @@ static int refresh(struct top_state *s, double secs, bool tty, int64_t wall)
 	free_vms(s->vms, s->nr_vms);
 	s->vms = cur;
 	s->nr_vms = n;
+	s->sampled_ns = now;
 	return 0;
 }
 
@@ -263,6 +267,7 @@ static int top_main(int argc, char **argv)
 	s.fd = cvm_dev_open(NULL);
 	if (s.fd < 0)
 		return -s.fd;
+	s.sampled_ns = cvm_now_ns();
 	ret = sample(&s, &s.vms, &s.nr_vms);
 	if (ret)
 		goto out;
@@ -279,7 +284,7 @@ static int top_main(int argc, char **argv)
 			;
 		if (stop)
 			break;
-		ret = refresh(&s, interval / 1e9, tty, clock.wall_offset_ns);
+		ret = refresh(&s, tty, clock.wall_offset_ns);
 		if (ret)
 			goto out;
 	}

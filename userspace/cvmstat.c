@@ -68,18 +68,9 @@ int cvm_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	if (strcmp(cvm_cmd, "cvmstat"))
-		fprintf(stderr, "cvmstat: %s: ", cvm_cmd);
-	else
-		fputs("cvmstat: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cvm_verr(true, fmt, ap);
 	va_end(ap);
-	if (strcmp(cvm_cmd, "cvmstat"))
-		fprintf(stderr, " (see `cvmstat %s --help`)\n", cvm_cmd);
-	else
-		fputs(" (see `cvmstat --help`)\n", stderr);
 	return EXIT_USAGE;
 }
 

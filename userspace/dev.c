@@ -22,19 +22,26 @@
 const char *cvm_cmd = "cvmstat";
 const char *cvm_dev_path = "/dev/cvmstat";
 
+void cvm_verr(bool usage, const char *fmt, va_list ap)
+{
+	bool cmd = strcmp(cvm_cmd, "cvmstat");
+
+	fflush(stdout);
+	fprintf(stderr, cmd ? "cvmstat: %s: " : "cvmstat: ", cvm_cmd);
+	vfprintf(stderr, fmt, ap);
+	if (usage)
+		fprintf(stderr, cmd ? " (see `cvmstat %s --help`)" :
+			" (see `cvmstat --help`)", cvm_cmd);
+	fputc('\n', stderr);
+}
+
 void cvm_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	if (strcmp(cvm_cmd, "cvmstat"))
-		fprintf(stderr, "cvmstat: %s: ", cvm_cmd);
-	else
-		fputs("cvmstat: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cvm_verr(false, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int cvm_errno_exit(int err)

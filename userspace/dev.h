@@ -7,6 +7,7 @@
 #ifndef CVMSTAT_DEV_H
 #define CVMSTAT_DEV_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -31,6 +32,9 @@ extern const char *cvm_dev_path;
 
 /* "cvmstat: CMD: message\n" on stderr. */
 void cvm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same; @usage adds a pointer to the command's --help. */
+void cvm_verr(bool usage, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* The exit code for a failed system call's errno (EACCES -> EXIT_PERM...). */
 int cvm_errno_exit(int err);
 

@@ -5,6 +5,7 @@
  * from a path given by the user.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -23,12 +24,15 @@ static void quiet_log(void *data, int priority, const char *file, int line,
 	(void)format, (void)args;
 }
 
-static struct kmod_ctx *ctx_new(void)
+/* A libkmod context, or NULL; @say: print why there is none. */
+static struct kmod_ctx *ctx_new(bool say)
 {
 	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
 
 	if (ctx)
 		kmod_set_log_fn(ctx, quiet_log, NULL);
+	else if (say)
+		cvm_err("libkmod: cannot start (out of memory?)");
 	return ctx;
 }
 
@@ -54,7 +58,7 @@ static struct kmod_module *lookup_installed(struct kmod_ctx *ctx)
 
 enum cvm_mod_state cvm_module_state(void)
 {
-	struct kmod_ctx *ctx = ctx_new();
+	struct kmod_ctx *ctx = ctx_new(false);
 	struct kmod_module *mod = NULL;
 	enum cvm_mod_state s = CVM_MOD_UNKNOWN;
 
@@ -144,14 +148,12 @@ static int load_error(int err, const char *what)
 
 int cvm_module_load(const char *path, const char *options)
 {
-	struct kmod_ctx *ctx = ctx_new();
+	struct kmod_ctx *ctx = ctx_new(true);
 	struct kmod_module *mod = NULL;
 	int ret, code = EXIT_OK;
 
-	if (!ctx) {
-		cvm_err("libkmod: cannot start");
+	if (!ctx)
 		return EXIT_SYSTEM;
-	}
 	if (cvm_module_state() == CVM_MOD_LIVE) {
 		printf("cvmstat.ko is already loaded%s\n",
 		       options && *options ? " (parameters not applied: `cvmstat unload` first)" : "");
@@ -186,14 +188,12 @@ out:
 
 int cvm_module_unload(void)
 {
-	struct kmod_ctx *ctx = ctx_new();
+	struct kmod_ctx *ctx = ctx_new(true);
 	struct kmod_module *mod = NULL;
 	int ret, code = EXIT_OK;
 
-	if (!ctx) {
-		cvm_err("libkmod: cannot start");
+	if (!ctx)
 		return EXIT_SYSTEM;
-	}
 	if (kmod_module_new_from_name(ctx, MODNAME, &mod) < 0 ||
 	    kmod_module_get_initstate(mod) < 0) {
 		printf("cvmstat.ko is not loaded\n");

@@ -352,6 +352,61 @@ def check_recording(tag, recs, pid, vm_id, phases, marks, exp_lines, totals=None
               f"{sorted(set(h.items()) ^ set(w.items()))}")
 
 
+TOP_TITLE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z  1 VM  (\d+) exits/s  \(interval ([\d.]+) s\)$"
+TOP_ROW = r"^(\S+)\s+([\d.]+)\s+([\d.]+)%\s+(\d+)$"
+
+
+def top_blocks(tag, lines):
+    """`cvmstat top` off a terminal: blocks of title, header, rows, blank."""
+    blocks, cur = [], None
+    for l in lines:
+        m = re.match(TOP_TITLE, l)
+        if m:
+            cur = {"rate": int(m.group(1)), "interval": m.group(2), "rows": {}}
+            blocks.append(cur)
+        elif cur is not None and re.match(r"^REASON\s+RATE/s\s+SHARE\s+TOTAL$", l):
+            cur["header"] = True
+        elif cur is not None and l:
+            m = re.match(TOP_ROW, l)
+            check(m is not None, f"{tag}: row {l!r}")
+            if m:
+                cur["rows"][m.group(1)] = (float(m.group(2)), int(m.group(4)))
+    check(all(b.get("header") for b in blocks), f"{tag}: every block has its header")
+    return blocks
+
+
+def check_top(secs, want):
+    """top --vm after the VM exited (exact), and while one runs (live)."""
+    names = {SVM_INTR: "INTR", SVM_CPUID: "CPUID", SVM_HLT: "HLT",
+             SVM_IOIO: "IOIO", SVM_MSR: "MSR", SVM_NPF: "NPF"}
+    blocks = top_blocks("tool-top-exited", section(secs, "tool-top-exited"))
+    check(len(blocks) == 2, f"tool-top-exited: 2 refreshes, got {len(blocks)}")
+    for b in blocks:
+        check(b["rate"] == 0 and 0.1 <= float(b["interval"]) < 0.5,
+              f"tool-top-exited: 0 exits/s every 0.1 s: {b['rate']} {b['interval']}")
+        got = {k: t for k, (r, t) in b["rows"].items()}
+        check(got == {names.get(k, hex(k)): n for k, n in want.items()} and
+              all(r == 0 for r, t in b["rows"].values()),
+              f"tool-top-exited: totals {got}, want {want}, rates all 0")
+    blocks = top_blocks("tool-top-live", section(secs, "tool-top-live"))
+    check(len(blocks) == 2, f"tool-top-live: 2 refreshes, got {len(blocks)}")
+    for b in blocks:
+        rows = b["rows"]
+        check(b["rate"] > 0 and all(rows.get(k, (0, 0))[0] > 0 for k in
+                                    ("CPUID", "IOIO", "NPF", "MSR", "HLT")),
+              f"tool-top-live: live rates for every reason of the workload: {rows}")
+        check(abs(sum(r for r, t in rows.values()) - b["rate"]) <= len(rows),
+              f"tool-top-live: the title's rate is the sum of the rows: {b['rate']}")
+    if len(blocks) == 2:
+        # rates are per measured interval, printed to 0.1/s and 0.01 s
+        a, z, t = blocks[0]["rows"], blocks[1]["rows"], float(blocks[1]["interval"])
+        check(t >= 0.5 and all(abs(z[k][1] - a[k][1] - z[k][0] * t) <= 0.006 * z[k][0] + 0.1
+                               for k in a if k in z),
+              f"tool-top-live: totals grow by rate x interval ({t} s): {a} -> {z}")
+    run = section(secs, "tool-top-run")
+    check(any(l.endswith(" ok") for l in run), "tool-top-run: workload says ok")
+
+
 def check_tool(secs):
     """Section 12: the cvmstat tool, phased.sh under cvmstat record."""
     section(secs, "tool-load")
@@ -409,6 +464,7 @@ def check_tool(secs):
     got = {int(m.group(2), 16): int(m.group(1)) for m in
            (re.match(r"^\s*(\d+)\s+[\d.]+%\s+(0x[0-9a-f]+)\s+-\s+\S+$", l) for l in show) if m}
     check(got == want, f"tool-show: reasons {sorted(got.items())}, want {sorted(want.items())}")
+    check_top(secs, want)
     status = section(secs, "tool-status")
     check(any(re.match(rf"^\s*{vm_id}\s+{pid}\s+cvmload\s+{PHASED_VCPUS}\s+plain\s+exited$", l)
               for l in status), f"tool-status: VM {vm_id} of pid {pid} listed, exited")

@@ -7,14 +7,7 @@
 PATH=/cvm:$PATH
 export PATH
 
-sec() {
-	name=$1
-	shift
-	echo "=== BEGIN $name"
-	"$@" 2>&1
-	rc=$?
-	echo "=== END $name rc=$rc"
-}
+. /cvm/sections.sh
 
 modprobe kvm-amd
 sec load cvmstat load

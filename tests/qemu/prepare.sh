@@ -54,6 +54,7 @@ make -s -C "$out/tool/userspace" clean cvmstat >/dev/null &&
 	fail "building the guest programs"
 install -m 755 "$scenario" "$out/files/scenario.sh"
 install -m 755 "$here/phased.sh" "$out/files/phased.sh"
+install -m 644 "$here/sections.sh" "$out/files/sections.sh"
 
 # 3. the initramfs
 "$here/build-initramfs.sh" "$kver" "$image_root" "$out/files" "$out/initrd.cpio.gz" \

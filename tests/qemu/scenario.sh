@@ -9,14 +9,7 @@
 PATH=/cvm:$PATH
 export PATH
 
-sec() {
-	name=$1
-	shift
-	echo "=== BEGIN $name"
-	"$@" 2>&1
-	rc=$?
-	echo "=== END $name rc=$rc"
-}
+. /cvm/sections.sh
 
 # Output of a finished background job, with its exit status.
 job() {
@@ -170,6 +163,15 @@ sec tool-json cat /tmp/rec.json
 sec tool-expect-json cat /tmp/expect-j.csv
 sec tool-marks-json cvmstat-read phases
 sec tool-show cvmstat show --vm "$px"
+# top, not on a terminal: plain blocks.  After the VM exited the rates are 0
+# and the totals exact; while one runs, the rates are live.
+sec tool-top-exited cvmstat top --vm "$px" -i 0.1 -n 2
+cvmload -v 1 -s 4 >/tmp/run-t.out 2>&1 &
+pt=$!
+while [ -z "$(vm_of $pt)" ] && kill -0 $pt 2>/dev/null; do sleep 0.1; done
+sec tool-top-live cvmstat top --vm "$pt" -i 0.5 -n 2
+wait $pt
+job tool-top-run /tmp/run-t.out $?
 sec tool-status cvmstat status
 sec tool-unload cvmstat unload
 sec tool-unload-again cvmstat unload
