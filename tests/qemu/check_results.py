@@ -407,6 +407,25 @@ def check_top(secs, want):
     check(any(l.endswith(" ok") for l in run), "tool-top-run: workload says ok")
 
 
+def check_tool_errors(secs):
+    """One line on stderr and the documented exit code, inside a real guest."""
+    out = section(secs, "tool-err-novm", rc=3)
+    check(out == ["cvmstat: show: no VM of process 999999 (`cvmstat status` lists the VMs seen)"],
+          f"tool-err-novm: {out}")
+    out = section(secs, "tool-err-diskfull", rc=2)
+    err = [l for l in out if l.startswith("cvmstat:")]
+    check(err == ["cvmstat: record: writing /tmp/small/rec.csv: No space left on device"],
+          f"tool-err-diskfull: the full disk is reported: {err}")
+    check(any(re.search(r"cvmload: pid=\d+ vcpus=2 .* ok$", l) for l in out),
+          "tool-err-diskfull: the command still ran to its end")
+    out = section(secs, "tool-err-notfound", rc=127)
+    check(out == ["cvmstat: record: /cvm/no-such-command: No such file or directory"],
+          f"tool-err-notfound: {out}")
+    out = section(secs, "tool-sigterm")
+    check(out == ["time_ns,time,phase_seq,phase,vm_id,pid,vcpu,kind,key,dir,name,count"],
+          f"tool-sigterm: SIGTERM ends the recording with exit 0, a header: {out}")
+
+
 def check_tool(secs):
     """Section 12: the cvmstat tool, phased.sh under cvmstat record."""
     section(secs, "tool-load")
@@ -468,6 +487,7 @@ def check_tool(secs):
     status = section(secs, "tool-status")
     check(any(re.match(rf"^\s*{vm_id}\s+{pid}\s+cvmload\s+{PHASED_VCPUS}\s+plain\s+exited$", l)
               for l in status), f"tool-status: VM {vm_id} of pid {pid} listed, exited")
+    check_tool_errors(secs)
     section(secs, "tool-unload")
     section(secs, "tool-unload-again")
     section(secs, "tool-unloaded")

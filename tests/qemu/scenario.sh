@@ -173,6 +173,22 @@ sec tool-top-live cvmstat top --vm "$pt" -i 0.5 -n 2
 wait $pt
 job tool-top-run /tmp/run-t.out $?
 sec tool-status cvmstat status
+# Errors a researcher meets, each with its exit code: no such VM, a full
+# disk in the middle of a recording (the command still runs to its end),
+# a command that does not exist; and SIGTERM ends a recording cleanly.
+sec tool-err-novm cvmstat show --vm 999999
+mkdir -p /tmp/small && mount -t tmpfs -o size=16k tmpfs /tmp/small
+sec tool-err-diskfull cvmstat record -o /tmp/small/rec.csv -i 0.1 -- \
+	cvmload -v 2 -k 2000
+sec tool-err-notfound cvmstat record -o /tmp/nf.csv -- /cvm/no-such-command
+cvmstat record -o /tmp/sig.csv -i 0.2 &
+ps=$!
+sleep 1
+kill -TERM $ps
+wait $ps
+rs=$?
+head -n 1 /tmp/sig.csv >/tmp/sig.head
+job tool-sigterm /tmp/sig.head $rs
 sec tool-unload cvmstat unload
 sec tool-unload-again cvmstat unload
 sec tool-unloaded test ! -e /sys/module/cvmstat
