@@ -356,10 +356,22 @@ TOP_TITLE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z  1 VM  (\d+) exits/s  \(in
 TOP_ROW = r"^(\S+)\s+([\d.]+)\s+([\d.]+)%\s+(\d+)$"
 
 
-def top_blocks(tag, lines):
-    """`cvmstat top` off a terminal: blocks of title, header, rows, blank."""
+CLEAR = "\x1b[H\x1b[J"
+
+
+def top_blocks(tag, lines, tty):
+    """`cvmstat top`: blocks of title, header, rows; on a terminal each title
+    clears the screen first, off one a blank line ends each block."""
     blocks, cur = [], None
     for l in lines:
+        if tty:
+            check(l.startswith(CLEAR) == bool(re.match(TOP_TITLE, l[len(CLEAR):])),
+                  f"{tag}: the screen is cleared before each title only: {l!r}")
+            l = l[len(CLEAR):] if l.startswith(CLEAR) else l
+        else:
+            check("\x1b" not in l, f"{tag}: no escape sequence off a terminal: {l!r}")
+            if cur is not None and not l:
+                cur["ended"] = True
         m = re.match(TOP_TITLE, l)
         if m:
             cur = {"rate": int(m.group(1)), "interval": m.group(2), "rows": {}}
@@ -372,6 +384,8 @@ def top_blocks(tag, lines):
             if m:
                 cur["rows"][m.group(1)] = (float(m.group(2)), int(m.group(4)))
     check(all(b.get("header") for b in blocks), f"{tag}: every block has its header")
+    if not tty:
+        check(all(b.get("ended") for b in blocks), f"{tag}: a blank line after each block")
     return blocks
 
 
@@ -379,7 +393,7 @@ def check_top(secs, want):
     """top --vm after the VM exited (exact), and while one runs (live)."""
     names = {SVM_INTR: "INTR", SVM_CPUID: "CPUID", SVM_HLT: "HLT",
              SVM_IOIO: "IOIO", SVM_MSR: "MSR", SVM_NPF: "NPF"}
-    blocks = top_blocks("tool-top-exited", section(secs, "tool-top-exited"))
+    blocks = top_blocks("tool-top-exited", section(secs, "tool-top-exited"), True)
     check(len(blocks) == 2, f"tool-top-exited: 2 refreshes, got {len(blocks)}")
     for b in blocks:
         check(b["rate"] == 0 and 0.1 <= float(b["interval"]) < 0.5,
@@ -388,7 +402,7 @@ def check_top(secs, want):
         check(got == {names.get(k, hex(k)): n for k, n in want.items()} and
               all(r == 0 for r, t in b["rows"].values()),
               f"tool-top-exited: totals {got}, want {want}, rates all 0")
-    blocks = top_blocks("tool-top-live", section(secs, "tool-top-live"))
+    blocks = top_blocks("tool-top-live", section(secs, "tool-top-live"), False)
     check(len(blocks) == 2, f"tool-top-live: 2 refreshes, got {len(blocks)}")
     for b in blocks:
         rows = b["rows"]

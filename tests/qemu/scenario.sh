@@ -163,13 +163,15 @@ sec tool-json cat /tmp/rec.json
 sec tool-expect-json cat /tmp/expect-j.csv
 sec tool-marks-json cvmstat-read phases
 sec tool-show cvmstat show --vm "$px"
-# top, not on a terminal: plain blocks.  After the VM exited the rates are 0
-# and the totals exact; while one runs, the rates are live.
+# top.  After the VM exited, on a terminal (this serial port): redrawn in
+# place, rates 0, totals exact.  While one runs, into a file: plain blocks,
+# live rates.
 sec tool-top-exited cvmstat top --vm "$px" -i 0.1 -n 2
 cvmload -v 1 -s 4 >/tmp/run-t.out 2>&1 &
 pt=$!
 while [ -z "$(vm_of $pt)" ] && kill -0 $pt 2>/dev/null; do sleep 0.1; done
-sec tool-top-live cvmstat top --vm "$pt" -i 0.5 -n 2
+cvmstat top --vm "$pt" -i 0.5 -n 2 >/tmp/top-live.out 2>&1
+job tool-top-live /tmp/top-live.out $?
 wait $pt
 job tool-top-run /tmp/run-t.out $?
 sec tool-status cvmstat status
