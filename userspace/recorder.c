@@ -283,60 +283,6 @@ int cvm_rec_marks(struct cvm_recorder *r)
 	return 0;
 }
 
-/*
- * Every recorded VM read live, into @rds (one per VM, in order), with no
- * mark made meanwhile: the reads then all lie inside the current phases.
- */
-static int read_live(struct cvm_recorder *r, struct cvm_vm_read **rds)
-{
-	struct cvm_vm_read *rd = NULL;
-	int tries, i, ret;
-	uint64_t last;
-
-	for (tries = 0;; tries++) {
-		ret = cvm_rec_marks(r);
-		if (!ret)
-			ret = sync_vms(r);
-		if (ret)
-			return ret;
-		rd = calloc(r->nr_vms ? r->nr_vms : 1, sizeof(*rd));
-		if (!rd) {
-			cvm_err("out of memory");
-			return -EXIT_SYSTEM;
-		}
-		for (i = 0; i < r->nr_vms; i++) {
-			ret = r->src.read_vm(r->src.ctx, r->vms[i].vm_id, 0,
-					     &rd[i]);
-			if (ret == -ENOENT) {
-				/* forgotten meanwhile: nothing new */
-				rd[i].nr = 0;
-				rd[i].recs = NULL;
-				rd[i].vm_id = 0;
-			} else if (ret) {
-				ret = read_error(r->vms[i].vm_id, ret);
-				goto fail;
-			}
-		}
-		ret = newest_mark(r, &last);
-		if (ret)
-			goto fail;
-		if (last <= r->listed || tries >= LIVE_TRIES)
-			break;
-		for (i = 0; i < r->nr_vms; i++)
-			cvm_vm_read_free(&rd[i]);
-		free(rd);
-	}
-	if (last > r->listed)
-		cvm_err("warning: phase marks keep coming while reading; some counts may go to the phase after them");
-	*rds = rd;
-	return 0;
-fail:
-	for (i = 0; i < r->nr_vms; i++)
-		cvm_vm_read_free(&rd[i]);
-	free(rd);
-	return ret;
-}
-
 static void free_reads(struct cvm_vm_read *rd, int n)
 {
 	int i;
@@ -346,32 +292,105 @@ static void free_reads(struct cvm_vm_read *rd, int n)
 	free(rd);
 }
 
+/*
+ * Every recorded VM read live, into @rds (one per VM, in order; a VM
+ * forgotten meanwhile reads empty, vm_id 0).  *@quiet: no mark was made
+ * while they were read, so the reads all lie inside the current phases.
+ */
+static int read_all(struct cvm_recorder *r, struct cvm_vm_read **rds,
+		    bool *quiet)
+{
+	struct cvm_vm_read *rd;
+	uint64_t last;
+	int i, ret;
+
+	rd = calloc(r->nr_vms ? r->nr_vms : 1, sizeof(*rd));
+	if (!rd) {
+		cvm_err("out of memory");
+		return -EXIT_SYSTEM;
+	}
+	for (i = 0; i < r->nr_vms; i++) {
+		ret = r->src.read_vm(r->src.ctx, r->vms[i].vm_id, 0, &rd[i]);
+		if (ret && ret != -ENOENT) {
+			ret = read_error(r->vms[i].vm_id, ret);
+			goto fail;
+		}
+	}
+	ret = newest_mark(r, &last);
+	if (ret)
+		goto fail;
+	*quiet = last <= r->listed;
+	*rds = rd;
+	return 0;
+fail:
+	free_reads(rd, r->nr_vms);
+	return ret;
+}
+
+/* Live reads, taken again (after handling the marks) while marks come. */
+static int read_live(struct cvm_recorder *r, struct cvm_vm_read **rds)
+{
+	bool quiet = false;
+	int tries, ret;
+
+	for (tries = 0; !quiet && tries <= LIVE_TRIES; tries++) {
+		if (tries)
+			free_reads(*rds, r->nr_vms);
+		ret = cvm_rec_marks(r);
+		if (!ret)
+			ret = sync_vms(r);
+		if (!ret)
+			ret = read_all(r, rds, &quiet);
+		if (ret)
+			return ret;
+	}
+	if (!quiet)
+		cvm_err("warning: phase marks keep coming while reading; some counts may go to the phase after them");
+	return 0;
+}
+
 int cvm_rec_start(struct cvm_recorder *r)
 {
 	struct cvmstat_phase marks[CVMSTAT_PHASE_RING];
 	struct cvm_vm_read *rd;
+	bool quiet = false;
 	uint64_t last;
 	uint32_t lost;
-	int i, k, n, ret;
+	int i, k, n, ret, tries;
 
-	r->host_seq = 0;
-	snprintf(r->host_phase, sizeof(r->host_phase), "-");
-	n = r->src.list_marks(r->src.ctx, 0, marks, &last, &lost);
-	if (n < 0) {
-		cvm_err("listing phase marks: %s", strerror(-n));
-		return -cvm_errno_exit(-n);
-	}
-	/* The phase in effect: the newest host mark held. */
-	for (i = 0; i < n; i++) {
-		if (marks[i].source != CVMSTAT_PHASE_GUEST) {
-			r->host_seq = marks[i].seq;
-			phase_name(&marks[i], r->host_phase);
+	/*
+	 * The phase in effect and the baseline must belong together: when a
+	 * mark comes while the baseline is read, start over.
+	 */
+	for (tries = 0; !quiet; tries++) {
+		if (tries) {
+			free_reads(rd, r->nr_vms);
+			cvm_rec_free(r);
 		}
+		r->host_seq = 0;
+		snprintf(r->host_phase, sizeof(r->host_phase), "-");
+		n = r->src.list_marks(r->src.ctx, 0, marks, &last, &lost);
+		if (n < 0) {
+			cvm_err("listing phase marks: %s", strerror(-n));
+			return -cvm_errno_exit(-n);
+		}
+		/* The phase in effect: the newest host mark held. */
+		for (i = 0; i < n; i++) {
+			if (marks[i].source != CVMSTAT_PHASE_GUEST) {
+				r->host_seq = marks[i].seq;
+				phase_name(&marks[i], r->host_phase);
+			}
+		}
+		r->listed = last;
+		ret = sync_vms(r);
+		if (!ret)
+			ret = read_all(r, &rd, &quiet);
+		if (ret)
+			return ret;
+		if (!quiet && tries == LIVE_TRIES)
+			cvm_err("warning: phase marks keep coming; starting anyway");
+		quiet |= tries == LIVE_TRIES;
 	}
-	r->listed = last;
-	ret = read_live(r, &rd);
-	if (ret)
-		return ret;
 	/* A VM's own newer guest mark rules it; the baseline is not written. */
 	for (k = 0; k < r->nr_vms; k++) {
 		struct cvm_rec_vm *v = &r->vms[k];

@@ -528,6 +528,26 @@ static void test_start_phase(void)
 	done(&s);
 }
 
+/* A mark while the baseline is read: start over, nothing written early. */
+static void test_start_race(void)
+{
+	struct session s = { 0 };
+	struct fake_vm *v = fake_add_vm(&s.f, 1, 100);
+
+	fake_count(v, 0, R, SVM(0x72), 0, 40);		/* before recording */
+	s.f.race = 1;
+	start(&s, 0);
+	CHECK(s.f.live_reads == 2, "baseline read twice (%d)", s.f.live_reads);
+	fake_count(v, 0, R, SVM(0x72), 0, 2);
+	finish(&s);
+	CHECK(sum(&s.p, NULL, "1", "0", "reason", "114", "-") == 2,
+	      "only what came after the start, none of the 40 before");
+	CHECK(sum(&s.p, "raced", "1", "0", "reason", "114", "-") == 2,
+	      "in the phase of the mark made during the start");
+	CHECK(rows_of_kind(&s.p, "mark") == 0, "a mark before the start has no row");
+	done(&s);
+}
+
 /* ---- output details ------------------------------------------------------ */
 
 static void test_iso8601(void)
@@ -672,6 +692,7 @@ int main(void)
 	test_vm_lifetime();
 	test_lost();
 	test_start_phase();
+	test_start_race();
 	test_iso8601();
 	test_json();
 	test_csv_quoting();
