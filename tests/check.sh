@@ -88,7 +88,7 @@ while IFS=$'\t' read -r kver root; do
 	suite "qemu-$kver" "$top/tests/qemu/run.sh" "$kver" "$root" "$build/qemu-$kver"
 	# the recordings that run made, loaded with pandas and R
 	suite "frames-$kver" "$top/tests/qemu/check_frames.sh" \
-		"$build/qemu-$kver/rec.csv" "$build/qemu-$kver/rec.jsonl"
+		"$build/qemu-$kver/rec.csv" "$build/qemu-$kver/rec.jsonl" "frames-$kver"
 	suite "cost-$kver" "$top/tests/qemu/cost.sh" "$kver" "$root" "$build/qemu-$kver"
 done <"$build/kernels.txt"
 

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Usage: check_frames.sh RECORD.csv [RECORD.jsonl]
+# Usage: check_frames.sh RECORD.csv [RECORD.jsonl [LABEL]]
 #
 # Loads what `cvmstat record` wrote the way a researcher would, with no
 # options: pandas.read_csv, R's read.csv and (for JSON lines)
 # pandas.read_json(lines=True).  Each must give the documented columns in
 # order, integer columns as integers, no missing value anywhere, and the
 # same per-(phase, vm, vcpu, kind, key, dir) sums as python's csv module.
-# Ends with "frames: N passed, N failed".
+# Ends with "LABEL: N passed, N failed" (default label "frames").
 set -uo pipefail
 
 [ $# -ge 1 ] || { echo "usage: $0 RECORD.csv [RECORD.jsonl]" >&2; exit 2; }
 csv=$1
 jsonl=${2:-}
+label=${3:-frames}
 passed=0
 failed=0
 
@@ -91,7 +92,7 @@ writeLines(paste(k[o], num(s$count[o]), sep = "\t"))
 EOF
 }
 
-ref=$(reference "$csv" csv) || { echo "FAIL: reference read of $csv"; echo "frames: 0 passed, 1 failed"; exit 1; }
+ref=$(reference "$csv" csv) || { echo "FAIL: reference read of $csv"; echo "$label: 0 passed, 1 failed"; exit 1; }
 check "python csv reads rows" test -n "$ref"
 check "pandas.read_csv: columns, dtypes, no NA, same sums" \
 	diff <(echo "$ref") <(pandas_csv "$csv" csv)
@@ -103,5 +104,5 @@ if [ -n "$jsonl" ]; then
 	check "pandas.read_json(lines=True): columns, dtypes, no NA, same sums" \
 		diff <(echo "$ref") <(pandas_csv "$jsonl" json)
 fi
-echo "frames: $passed passed, $failed failed"
+echo "$label: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
