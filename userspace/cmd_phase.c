@@ -77,8 +77,9 @@ static int reset_main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:p:ah", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			if (!cvm_parse_pid(optarg, &pid))
-				return cvm_usage_error("invalid process id `%s'", optarg);
+			ret = cvm_opt_pid(optarg, &pid);
+			if (ret)
+				return ret;
 			break;
 		case 'a':
 			all = true;

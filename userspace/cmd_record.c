@@ -91,7 +91,7 @@ static pid_t spawn(char **argv, const sigset_t *orig, int *exit_code)
 struct rec_opts {
 	const char *path;
 	uint64_t interval;
-	int pid;
+	pid_t pid;
 	enum cvm_format format;
 	char **command;
 };
@@ -106,8 +106,7 @@ static int parse(int argc, char **argv, struct rec_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	pid_t pid;
-	int opt;
+	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "+:o:i:p:f:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -117,14 +116,14 @@ static int parse(int argc, char **argv, struct rec_opts *o)
 			o->path = optarg;
 			break;
 		case 'i':
-			if (!cvm_parse_interval(optarg, &o->interval))
-				return cvm_usage_error("invalid interval `%s' (seconds, 0.01 to 86400)",
-						       optarg);
+			ret = cvm_opt_interval(optarg, &o->interval);
+			if (ret)
+				return ret;
 			break;
 		case 'p':
-			if (!cvm_parse_pid(optarg, &pid))
-				return cvm_usage_error("invalid process id `%s'", optarg);
-			o->pid = pid;
+			ret = cvm_opt_pid(optarg, &o->pid);
+			if (ret)
+				return ret;
 			break;
 		case 'f':
 			if (!strcmp(optarg, "csv"))

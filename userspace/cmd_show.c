@@ -31,7 +31,7 @@ static const struct {
 };
 
 struct show_opts {
-	int pid;
+	pid_t pid;
 	long vcpu;		/* -1: all */
 	unsigned int kinds;
 	bool by_vcpu;
@@ -161,15 +161,14 @@ static int show_main(int argc, char **argv)
 	struct cvmstat_vm_info *vms;
 	unsigned long v;
 	int opt, fd, n, i, ret = EXIT_OK;
-	pid_t pid;
 	size_t k;
 
 	while ((opt = getopt_long(argc, argv, "+:p:c:b:t:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			if (!cvm_parse_pid(optarg, &pid))
-				return cvm_usage_error("invalid process id `%s'", optarg);
-			o.pid = pid;
+			ret = cvm_opt_pid(optarg, &o.pid);
+			if (ret)
+				return ret;
 			break;
 		case 'c':
 			if (!cvm_parse_uint(optarg, 0, UINT32_MAX, &v))

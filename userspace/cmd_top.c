@@ -36,7 +36,7 @@ struct top_vm {
 
 struct top_state {
 	int fd;
-	int pid;
+	pid_t pid;
 	struct top_vm *vms;
 	int nr_vms;
 	uint64_t sampled_ns;	/* when vms was read: rates use the real interval */
@@ -237,19 +237,18 @@ static int top_main(int argc, char **argv)
 	int opt, ret;
 	bool tty = isatty(STDOUT_FILENO);
 	struct cvm_out clock;
-	pid_t pid;
 
 	while ((opt = getopt_long(argc, argv, "+:p:i:n:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			if (!cvm_parse_pid(optarg, &pid))
-				return cvm_usage_error("invalid process id `%s'", optarg);
-			s.pid = pid;
+			ret = cvm_opt_pid(optarg, &s.pid);
+			if (ret)
+				return ret;
 			break;
 		case 'i':
-			if (!cvm_parse_interval(optarg, &interval))
-				return cvm_usage_error("invalid interval `%s' (seconds, 0.01 to 86400)",
-						       optarg);
+			ret = cvm_opt_interval(optarg, &interval);
+			if (ret)
+				return ret;
 			break;
 		case 'n':
 			if (!cvm_parse_uint(optarg, 1, ULONG_MAX, &count))

@@ -7,7 +7,9 @@
 #ifndef CVMSTAT_COMMANDS_H
 #define CVMSTAT_COMMANDS_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 struct cvm_command {
 	const char *name;
@@ -34,6 +36,10 @@ int cvm_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * an unknown option, or one missing its argument.
  */
 int cvm_bad_option(int ret, int argc, char **argv);
+
+/* --vm PID and -i SECONDS: 0, or a usage error's exit code (printed). */
+int cvm_opt_pid(const char *arg, pid_t *pid);
+int cvm_opt_interval(const char *arg, uint64_t *ns);
 
 /*
  * The VMs --vm PID selects (all when @pid is 0), oldest first, into *vms.

@@ -93,6 +93,19 @@ int cvm_bad_option(int ret, int argc, char **argv)
 	return cvm_usage_error("unknown option `%s'", arg);
 }
 
+int cvm_opt_pid(const char *arg, pid_t *pid)
+{
+	return cvm_parse_pid(arg, pid) ? 0 :
+	       cvm_usage_error("invalid process id `%s'", arg);
+}
+
+int cvm_opt_interval(const char *arg, uint64_t *ns)
+{
+	return cvm_parse_interval(arg, ns) ? 0 :
+	       cvm_usage_error("invalid interval `%s' (seconds, 0.01 to 86400)",
+			       arg);
+}
+
 int cvm_select_vms(int fd, int pid, struct cvmstat_vm_info **out)
 {
 	struct cvmstat_vm_info *vms;
