@@ -150,13 +150,15 @@ static int parse(int argc, char **argv, struct rec_opts *o)
 static int check_vmm(int fd, pid_t pid)
 {
 	struct cvmstat_vm_info *vms;
-	int n = cvm_list_vms(fd, &vms);
+	int i, n = cvm_list_vms(fd, &vms);
+	bool found = false;
 
 	if (n < 0)
 		return -n;
-	n = cvm_vms_of_pid(vms, n, pid, (uint64_t[1]){ 0 }, 1);
+	for (i = 0; i < n; i++)
+		found |= vms[i].pid == pid;
 	free(vms);
-	if (!n && kill(pid, 0) && errno == ESRCH) {
+	if (!found && kill(pid, 0) && errno == ESRCH) {
 		cvm_err("no VM of process %d, and no such process", pid);
 		return EXIT_NOVM;
 	}

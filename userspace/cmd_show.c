@@ -34,7 +34,6 @@ struct show_opts {
 	pid_t pid;
 	long vcpu;		/* -1: all */
 	unsigned int kinds;
-	bool by_vcpu;
 	unsigned long top;	/* 0: all rows */
 };
 
@@ -51,11 +50,16 @@ static int cmp_count_desc(const void *a, const void *b)
 	return x->dir < y->dir ? -1 : x->dir > y->dir;
 }
 
+static bool by_vcpu(const struct show_opts *o)
+{
+	return o->kinds == 1U << CVMSTAT_KIND_VCPU;
+}
+
 /*
  * The records of the view, summed over the vCPUs shown (--by vcpu keeps
- * one row per vCPU, keyed by its id).  Returns how many.
+ * one row per vCPU, keyed by its id).
  */
-static uint32_t select_rows(const struct show_opts *o, struct cvm_vm_read *rd,
+static void select_rows(const struct show_opts *o, struct cvm_vm_read *rd,
 			    bool *vcpu_seen)
 {
 	uint32_t i, n = 0;
@@ -68,13 +72,12 @@ static uint32_t select_rows(const struct show_opts *o, struct cvm_vm_read *rd,
 		*vcpu_seen = true;
 		if (!(o->kinds & 1U << r.kind))
 			continue;
-		if (o->by_vcpu)
+		if (by_vcpu(o))
 			r.key = r.vcpu_id;
 		r.vcpu_id = 0;
 		rd->recs[n++] = r;
 	}
 	rd->nr = cvm_snap_merge(rd->recs, n);
-	return rd->nr;
 }
 
 static void print_table(const struct show_opts *o, struct cvm_vm_read *rd)
@@ -88,12 +91,12 @@ static void print_table(const struct show_opts *o, struct cvm_vm_read *rd)
 	if (o->top && n > o->top)
 		n = o->top;
 	printf("%14s %7s  %-12s %-5s  %s\n", "COUNT", "SHARE",
-	       o->by_vcpu ? "VCPU" : "KEY", "DIR", "NAME");
+	       by_vcpu(o) ? "VCPU" : "KEY", "DIR", "NAME");
 	for (i = 0; i < n; i++) {
 		const struct cvmstat_record *r = &rd->recs[i];
 		char key[24], name[128];
 
-		if (o->by_vcpu) {
+		if (by_vcpu(o)) {
 			snprintf(key, sizeof(key), "%llu",
 				 (unsigned long long)r->key);
 			snprintf(name, sizeof(name), "exits");
@@ -183,7 +186,6 @@ static int show_main(int argc, char **argv)
 				return cvm_usage_error("invalid --by `%s' (reason, mmio, msr, pio, vmgexit, tdx, vcpu)",
 						       optarg);
 			o.kinds = views[k].kinds;
-			o.by_vcpu = o.kinds == 1U << CVMSTAT_KIND_VCPU;
 			break;
 		case 't':
 			if (!cvm_parse_uint(optarg, 1, UINT32_MAX, &o.top))

@@ -192,17 +192,6 @@ int cvm_phase_list(int fd, uint64_t after, struct cvmstat_phase *marks,
 	return l.nr;
 }
 
-int cvm_vms_of_pid(const struct cvmstat_vm_info *vms, int n, pid_t pid,
-		   uint64_t *ids, int max)
-{
-	int i, k = 0;
-
-	for (i = 0; i < n && k < max; i++)
-		if (vms[i].pid == pid)
-			ids[k++] = vms[i].vm_id;
-	return k;
-}
-
 bool cvm_parse_uint(const char *s, unsigned long min, unsigned long max,
 		    unsigned long *v)
 {

@@ -76,13 +76,6 @@ void cvm_vm_read_free(struct cvm_vm_read *r);
 int cvm_phase_list(int fd, uint64_t after, struct cvmstat_phase *marks,
 		   uint64_t *last, uint32_t *lost);
 
-/*
- * The VM ids of VMM process @pid (all of them, oldest first) into @ids (room
- * for @max).  Returns how many.
- */
-int cvm_vms_of_pid(const struct cvmstat_vm_info *vms, int n, pid_t pid,
-		   uint64_t *ids, int max);
-
 /* Parses a process id for --vm (1..INT_MAX).  False: not one. */
 bool cvm_parse_pid(const char *s, pid_t *pid);
 

@@ -396,8 +396,9 @@ def check_top(secs, want):
     blocks = top_blocks("tool-top-exited", section(secs, "tool-top-exited"), True)
     check(len(blocks) == 2, f"tool-top-exited: 2 refreshes, got {len(blocks)}")
     for b in blocks:
-        check(b["rate"] == 0 and 0.1 <= float(b["interval"]) < 0.5,
-              f"tool-top-exited: 0 exits/s every 0.1 s: {b['rate']} {b['interval']}")
+        # the interval measured: a late wake-up shortens the next one
+        check(b["rate"] == 0 and 0 < float(b["interval"]) < 0.5,
+              f"tool-top-exited: 0 exits/s about every 0.1 s: {b['rate']} {b['interval']}")
         got = {k: t for k, (r, t) in b["rows"].items()}
         check(got == {names.get(k, hex(k)): n for k, n in want.items()} and
               all(r == 0 for r, t in b["rows"].values()),
@@ -414,7 +415,7 @@ def check_top(secs, want):
     if len(blocks) == 2:
         # rates are per measured interval, printed to 0.1/s and 0.01 s
         a, z, t = blocks[0]["rows"], blocks[1]["rows"], float(blocks[1]["interval"])
-        check(t >= 0.5 and all(abs(z[k][1] - a[k][1] - z[k][0] * t) <= 0.006 * z[k][0] + 0.1
+        check(t > 0.25 and all(abs(z[k][1] - a[k][1] - z[k][0] * t) <= 0.006 * z[k][0] + 0.1
                                for k in a if k in z),
               f"tool-top-live: totals grow by rate x interval ({t} s): {a} -> {z}")
     run = section(secs, "tool-top-run")
@@ -426,6 +427,12 @@ def check_tool_errors(secs):
     out = section(secs, "tool-err-novm", rc=3)
     check(out == ["cvmstat: show: no VM of process 999999 (`cvmstat status` lists the VMs seen)"],
           f"tool-err-novm: {out}")
+    out = section(secs, "tool-err-norec", rc=3)
+    check(out == ["cvmstat: record: no VM of process 999999, and no such process"],
+          f"tool-err-norec: {out}")
+    # a VMM that has exited but whose VM is still held can be recorded
+    out = section(secs, "tool-rec-vm")
+    check(out == [], f"tool-rec-vm: --vm of an exited VMM records quietly: {out}")
     out = section(secs, "tool-err-diskfull", rc=2)
     err = [l for l in out if l.startswith("cvmstat:")]
     check(err == ["cvmstat: record: writing /tmp/small/rec.csv: No space left on device"],

@@ -179,6 +179,8 @@ sec tool-status cvmstat status
 # disk in the middle of a recording (the command still runs to its end),
 # a command that does not exist; and SIGTERM ends a recording cleanly.
 sec tool-err-novm cvmstat show --vm 999999
+sec tool-err-norec cvmstat record -o /tmp/norec.csv --vm 999999 -- true
+sec tool-rec-vm cvmstat record -o /tmp/recvm.csv --vm "$px" -- true
 mkdir -p /tmp/small && mount -t tmpfs -o size=16k tmpfs /tmp/small
 sec tool-err-diskfull cvmstat record -o /tmp/small/rec.csv -i 0.1 -- \
 	cvmload -v 2 -k 2000
