@@ -550,9 +550,9 @@ static uint8_t phase_in_reply(struct vcpu *v)
 	return IN_SYNC;
 }
 
-static void barrier_wait(void)
+static void barrier_wait(pthread_barrier_t *b)
 {
-	int ret = pthread_barrier_wait(&boundary);
+	int ret = pthread_barrier_wait(b);
 
 	if (ret && ret != PTHREAD_BARRIER_SERIAL_THREAD)
 		die("pthread_barrier_wait: %s", strerror(ret));
@@ -586,7 +586,7 @@ static void snapshot(struct vcpu *v)
 static void end_phase(struct vcpu *v)
 {
 	snapshot(v);
-	barrier_wait();
+	barrier_wait(&boundary);
 	v->phase++;
 }
 
@@ -598,7 +598,7 @@ static void park(struct vcpu *v)
 	if (next >= opt.nr_phases)
 		die("vCPU %d: parked after the last phase", v->id);
 	/* every vCPU has ended the phase (and none is in its guest) */
-	barrier_wait();
+	barrier_wait(&boundary);
 	if (plan[next].mark == MARK_GUEST && v->id == 0) {
 		/* back in, to write PHASE_PORT; handle_io() ends the phase */
 		v->marking = true;
@@ -692,15 +692,27 @@ static void handle_mmio(struct vcpu *v)
  * vCPU 0 runs alone until its first exit, by which time it has faulted the
  * code page in: the VM's only RAM fault (one NPF/EPT violation) is always
  * vCPU 0's, so per-vCPU exit counts are deterministic.
+ *
+ * And no thread is created or ends while any vCPU runs: either changes this
+ * process's memory map (a new stack's guard page, glibc's madvise() of an
+ * ended thread's stack), which KVM's MMU notifier sees; a guest fault racing
+ * with it is retried, one NPF more than the guest did.  (Seen once: vCPU 1
+ * got an extra NPF while vCPU 0's thread ended.)
  */
 static sem_t code_page_mapped;
+static pthread_barrier_t created, finished;
 
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct kvm_regs regs;
 	bool first = v->id == 0;
+	unsigned long i;
 
+	barrier_wait(&created);
+	while (v->id && sem_wait(&code_page_mapped))
+		if (errno != EINTR)
+			die("sem_wait: %s", strerror(errno));
 	for (;;) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -709,7 +721,8 @@ static void *vcpu_thread(void *arg)
 		}
 		if (first) {
 			first = false;
-			sem_post(&code_page_mapped);
+			for (i = 1; i < opt.nvcpus; i++)
+				sem_post(&code_page_mapped);
 		}
 		switch (v->run->exit_reason) {
 		case KVM_EXIT_IO:
@@ -741,6 +754,7 @@ done:
 	v->iter = (uint32_t)regs.rbp;
 	if (opt.nr_phases)
 		snapshot(v);
+	barrier_wait(&finished);
 	return NULL;
 }
 
@@ -986,15 +1000,16 @@ int main(int argc, char **argv)
 	if (sem_init(&code_page_mapped, 0, 0))
 		die("sem_init: %s", strerror(errno));
 	ret = pthread_barrier_init(&boundary, NULL, opt.nvcpus);
+	if (!ret)
+		ret = pthread_barrier_init(&created, NULL, opt.nvcpus);
+	if (!ret)
+		ret = pthread_barrier_init(&finished, NULL, opt.nvcpus);
 	if (ret)
 		die("pthread_barrier_init: %s", strerror(ret));
 	for (i = 0; i < opt.nvcpus; i++) {
 		ret = pthread_create(&vs[i].thread, NULL, vcpu_thread, &vs[i]);
 		if (ret)
 			die("pthread_create: %s", strerror(ret));
-		while (i == 0 && sem_wait(&code_page_mapped))
-			if (errno != EINTR)
-				die("sem_wait: %s", strerror(errno));
 	}
 	for (i = 0; i < opt.nvcpus; i++) {
 		ret = pthread_join(vs[i].thread, NULL);
