@@ -21,8 +21,9 @@ SVM = 2
 SVM_INTR, SVM_CPUID, SVM_HLT, SVM_IOIO, SVM_MSR, SVM_NPF = (
     0x60, 0x72, 0x78, 0x7B, 0x7C, 0x400)
 # cvmload's guest fetches its code from one RAM page and touches no other
-# RAM: the first fetch faults it in, one NPF per VM, and cvmload runs vCPU 0
-# alone until then.  Every other NPF is an MMIO access.
+# RAM: the first fetch faults it in, one NPF per VM, and cvmload starts the
+# vCPUs in turn, vCPU 0 first.  Every other NPF is an MMIO access (exactly
+# one each: each vCPU starts after the one before has mapped the MMIO page).
 RAM_FAULTS_VCPU0 = 1
 # enum cvmstat_probe bits: kvm_exit, kvm_mmio, kvm_fast_mmio, kvm_msr,
 # kvm_pio, kvm_vmgexit_enter, kvm_vmgexit_msr_protocol_enter (not
