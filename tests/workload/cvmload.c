@@ -151,7 +151,6 @@ struct vcpu {
 	bool marking;		/* vCPU 0 went back in to write PHASE_PORT */
 	struct counts at[MAX_PHASES];	/* the totals at the end of each phase */
 	sem_t go;		/* posted when this vCPU may enter its guest */
-	struct vcpu *next;	/* the vCPU started after this one, or NULL */
 };
 
 static struct {
@@ -712,8 +711,6 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct kvm_regs regs;
-	bool first_mmio = true;
-
 	barrier_wait(&created);
 	while (sem_wait(&v->go))
 		if (errno != EINTR)
@@ -731,9 +728,9 @@ static void *vcpu_thread(void *arg)
 			break;
 		case KVM_EXIT_MMIO:
 			handle_mmio(v);
-			if (first_mmio && v->next)
-				sem_post(&v->next->go);
-			first_mmio = false;
+			/* its first MMIO exit: the next vCPU (vs[] is one array) */
+			if (v->mmio_w + v->mmio_r == 1 && v->id + 1 < (int)opt.nvcpus)
+				sem_post(&v[1].go);
 			break;
 		case KVM_EXIT_HLT:
 			v->hlt++;
@@ -1012,7 +1009,6 @@ int main(int argc, char **argv)
 	for (i = 0; i < opt.nvcpus; i++) {
 		if (sem_init(&vs[i].go, 0, i == 0))
 			die("sem_init: %s", strerror(errno));
-		vs[i].next = i + 1 < opt.nvcpus ? &vs[i + 1] : NULL;
 	}
 	ret = pthread_barrier_init(&boundary, NULL, opt.nvcpus);
 	if (!ret)
