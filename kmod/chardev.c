@@ -36,7 +36,7 @@ static long ioc_version(void __user *arg)
 	if (v.size != sizeof(v) || v.abi_major || v.abi_minor || v.features ||
 	    v.probes_known || v.probes_bound || v.max_vms || v.max_vcpus ||
 	    v.nr_vms || v.isa || v.untracked_vms || v.untracked_vcpus ||
-	    v.unattributed || v.lifetime_missed ||
+	    v.unattributed || v.lifetime_missed || v.vcpu_bytes ||
 	    !all_zero(v.reserved, sizeof(v.reserved)))
 		return -EINVAL;
 
@@ -60,6 +60,7 @@ static long ioc_version(void __user *arg)
 	v.untracked_vcpus = st.untracked_vcpus;
 	v.unattributed = st.unattributed;
 	v.lifetime_missed = st.lifetime_missed;
+	v.vcpu_bytes = sizeof(struct cvm_vcpu);
 	return copy_to_user(arg, &v, sizeof(v)) ? -EFAULT : 0;
 }
 

@@ -93,11 +93,11 @@ static int cmd_version(int fd)
 	printf("abi=%u.%u\nfeatures=0x%llx\nprobes_known=0x%x\n"
 	       "probes_bound=0x%x\nmax_vms=%u\nmax_vcpus=%u\nnr_vms=%u\nisa=%u\n"
 	       "untracked_vms=%llu\nuntracked_vcpus=%llu\n"
-	       "unattributed=%llu\nlifetime_missed=%llu\n",
+	       "unattributed=%llu\nlifetime_missed=%llu\nvcpu_bytes=%llu\n",
 	       v.abi_major, v.abi_minor, v.features, v.probes_known,
 	       v.probes_bound, v.max_vms, v.max_vcpus, v.nr_vms, v.isa,
 	       v.untracked_vms, v.untracked_vcpus, v.unattributed,
-	       v.lifetime_missed);
+	       v.lifetime_missed, v.vcpu_bytes);
 	return 0;
 }
 

@@ -96,7 +96,7 @@ static void test_version(void)
 	v.size = sizeof(v) - 8;
 	expect_err(CVMSTAT_IOC_VERSION, &v, EINVAL, "VERSION size too small");
 	fresh(v);
-	v.reserved[2] = 1;
+	v.reserved[1] = 1;
 	expect_err(CVMSTAT_IOC_VERSION, &v, EINVAL, "VERSION reserved nonzero");
 	fresh(v);
 	v.features = 1;
@@ -110,6 +110,8 @@ static void test_version(void)
 	      (v.features & CVMSTAT_FEAT_VM_LIFETIME),
 	      "VERSION: kvm_exit bound, lifetime hooks on");
 	check(v.lifetime_missed == 0, "VERSION: no VM destruction missed");
+	check(v.vcpu_bytes > 32768 && v.vcpu_bytes < 65536,
+	      "VERSION: a vCPU slot's size (key tables for a real guest)");
 	check(v.features & CVMSTAT_FEAT_GUEST_MARKS_OPTIN,
 	      "VERSION: guest marks are opt-in");
 }

@@ -97,6 +97,9 @@ enum cvmstat_probe {
  *	hooked functions); each was retired then and is flagged
  *	CVMSTAT_VM_STALE: its counts may include some of the VM that reused
  *	its memory.  Should be 0.
+ * @vcpu_bytes: out (ABI 1.2): memory one vCPU's counters take: a VM's
+ *	counting takes this times its vCPUs; the module holds @max_vcpus
+ *	slots of it from load on (their key tables are fixed in size)
  * @reserved: must be zero on input; zero on output
  */
 struct cvmstat_version {
@@ -114,7 +117,8 @@ struct cvmstat_version {
 	__u64 untracked_vcpus;
 	__u64 unattributed;
 	__u64 lifetime_missed;
-	__u64 reserved[3];
+	__u64 vcpu_bytes;
+	__u64 reserved[2];
 };
 
 enum cvmstat_vm_type {
