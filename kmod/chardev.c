@@ -44,9 +44,11 @@ static long ioc_version(void __user *arg)
 	v.abi_minor = CVMSTAT_ABI_MINOR;
 	v.features = CVMSTAT_FEAT_EXIT_REASON | CVMSTAT_FEAT_VM_TYPE_IF |
 		     CVMSTAT_FEAT_KVM_ENTRY_IF | CVMSTAT_FEAT_PHASES |
-		     CVMSTAT_FEAT_GUEST_MARKS_OPTIN;
+		     CVMSTAT_FEAT_GUEST_MARKS_OPTIN | CVMSTAT_FEAT_HALTPOLL_IF;
 	if (cvm_lifetime_ok())
 		v.features |= CVMSTAT_FEAT_VM_LIFETIME;
+	if (cvm_hp_vm_ok())
+		v.features |= CVMSTAT_FEAT_HALTPOLL_VM;
 	if (cvm_host_isa == CVMSTAT_ISA_SVM && !READ_ONCE(cvm_svm_fast_broken))
 		v.features |= CVMSTAT_FEAT_SVM_FAST_REASON;
 	v.probes_known = cvm_probes_known();
@@ -107,7 +109,8 @@ static long read_vm(struct cvm_vm *vm, struct cvmstat_read *r)
 	vcpus = kvcalloc(cvm_max_vcpus, sizeof(*vcpus), GFP_KERNEL);
 	counts = kvmalloc(sizeof(*counts), GFP_KERNEL);
 	scratch = kvmalloc(sizeof(*scratch), GFP_KERNEL);
-	recs = kvmalloc_array(cvm_max_records(), sizeof(*recs), GFP_KERNEL);
+	recs = kvmalloc_array(cvm_max_records() + cvm_hp_max_records(),
+			      sizeof(*recs), GFP_KERNEL);
 	if (!vcpus || !counts || !scratch || !recs) {
 		ret = -ENOMEM;
 		goto out;
@@ -124,6 +127,10 @@ static long read_vm(struct cvm_vm *vm, struct cvmstat_read *r)
 			goto out;
 		}
 		n = cvm_emit(counts, vcpus[i]->vcpu_id, vcpus[i]->vcpu_idx, recs);
+		if (r->flags & CVMSTAT_READ_HALTPOLL)
+			n += cvm_hp_emit(&counts->hp, vcpus[i]->vcpu_id,
+					 r->flags & CVMSTAT_READ_HALTPOLL_STATE,
+					 recs + n);
 		if (total + n <= r->nr &&
 		    copy_to_user(dst + total, recs, n * sizeof(*recs))) {
 			ret = -EFAULT;
@@ -146,14 +153,21 @@ out:
 
 static long ioc_read_vm(void __user *arg)
 {
+	const u32 read_flags = CVMSTAT_READ_AT_PHASE |
+		(CVMSTAT_FEAT_HALTPOLL_IF ? CVMSTAT_READ_HALTPOLL |
+					    CVMSTAT_READ_HALTPOLL_STATE : 0);
 	struct cvmstat_read r;
 	struct cvm_vm *vm;
 	long ret;
 
 	if (copy_from_user(&r, arg, sizeof(r)))
 		return -EFAULT;
-	if (r.size != sizeof(r) || (r.flags & ~CVMSTAT_READ_AT_PHASE) ||
+	if (r.size != sizeof(r) || (r.flags & ~read_flags) ||
 	    r.nr_vcpus || r.snap_ns || !all_zero(r.reserved, sizeof(r.reserved)))
+		return -EINVAL;
+	/* the halt-poll state comes with the halt-poll counters only */
+	if ((r.flags & CVMSTAT_READ_HALTPOLL_STATE) &&
+	    !(r.flags & CVMSTAT_READ_HALTPOLL))
 		return -EINVAL;
 	if ((r.flags & CVMSTAT_READ_AT_PHASE) ?
 	    !r.phase || r.phase > READ_ONCE(cvm_phase_seq) : r.phase)
@@ -279,11 +293,16 @@ static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	BUILD_BUG_ON(sizeof(struct cvmstat_phase_mark) % 8);
 	BUILD_BUG_ON(sizeof(struct cvmstat_phase_list) % 8);
 	BUILD_BUG_ON(sizeof(struct cvmstat_guest_marks) % 8);
+	BUILD_BUG_ON(sizeof(struct cvmstat_hp_vm) % 8);
+	BUILD_BUG_ON(sizeof(struct cvmstat_hp_set) % 8);
+	BUILD_BUG_ON(sizeof(struct cvmstat_hp_event) % 8);
+	BUILD_BUG_ON(sizeof(struct cvmstat_hp_events) % 8);
 
 	switch (cmd) {
 	case CVMSTAT_IOC_RESET:
 	case CVMSTAT_IOC_PHASE_MARK:
 	case CVMSTAT_IOC_GUEST_MARKS:
+	case CVMSTAT_IOC_HP_SET:
 		ret = may_write(file);
 		if (ret)
 			return ret;
@@ -312,6 +331,15 @@ static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case CVMSTAT_IOC_GUEST_MARKS:
 		ret = ioc_guest_marks(file->private_data, uarg);
+		break;
+	case CVMSTAT_IOC_HP_VM:
+		ret = cvm_hp_ioc_vm(uarg);
+		break;
+	case CVMSTAT_IOC_HP_SET:
+		ret = cvm_hp_ioc_set(uarg);
+		break;
+	case CVMSTAT_IOC_HP_EVENTS:
+		ret = cvm_hp_ioc_events(uarg);
 		break;
 	default:
 		ret = -ENOTTY;

@@ -13,9 +13,11 @@
  *   lifetime.c  sees VMs and vCPUs being destroyed (kprobes), so a freed
  *               struct kvm/kvm_vcpu is never mistaken for a new one
  *   phase.c     phase marks from the host and, opted in, from guests
+ *   haltpoll.c  halt polling: measured per vCPU, a VM's maximum read and
+ *               set under KVM's VM-list lock, the log of changes
  *   chardev.c   /dev/cvmstat and its ioctls
- *   core/       the counting logic and the symbol-table walk, shared with
- *               the host unit tests
+ *   core/       the counting logic (exits, halt polling) and the
+ *               symbol-table walk, shared with the host unit tests
  */
 #ifndef _CVMSTAT_H
 #define _CVMSTAT_H
@@ -48,6 +50,7 @@ struct cvm_vm {
 	u64 gm_window_ns;		/* rate limit: window start ... */
 	u32 gm_in_window;		/* ... and marks made in it */
 	u64 gm_dropped;			/* over the rate limit, or not opted in */
+	struct cvm_hp_vm hp;		/* its maximum poll window (haltpoll.c) */
 };
 
 /*
@@ -78,6 +81,7 @@ struct cvm_vcpu {
 	u64 boundary_seq;
 	u64 snap_req;			/* reader: snapshot wanted (registry.c) */
 	u64 snap_done;			/* owner: snapshot taken */
+	struct cvm_hp_owner hp;		/* owner: halt polling (haltpoll.c) */
 } ____cacheline_aligned;
 
 /* Per CPU: the slot of the vCPU whose event this CPU saw last. */
@@ -192,6 +196,19 @@ void cvm_uncache_all(void);
 void cvm_uncache_vm(struct cvm_vm *vm);
 int cvm_boundaries_enable(void);
 bool cvm_boundary_copy(struct cvm_vcpu *s, u64 phase, struct cvm_counts *out);
+
+/* haltpoll.c */
+void cvm_hp_vm_attach(struct cvm_vm *vm, struct kvm *kvm);
+void cvm_hp_vcpu_attach(struct cvm_vcpu *s, struct kvm_vcpu *vcpu);
+void cvm_hp_owner_sync(struct cvm_vcpu *s, struct kvm_vcpu *vcpu, bool reset);
+void cvm_hp_wakeup(struct cvm_vcpu *s, u64 halt_ns, bool valid);
+void cvm_hp_adapt(struct cvm_vcpu *s, bool grow, u32 new, u32 old);
+void cvm_hp_bind(struct module *kvm);
+void cvm_hp_unbind(void);
+bool cvm_hp_vm_ok(void);
+long cvm_hp_ioc_vm(void __user *arg);
+long cvm_hp_ioc_set(void __user *arg);
+long cvm_hp_ioc_events(void __user *arg);
 
 /* chardev.c */
 int cvm_chardev_init(void);

@@ -126,6 +126,19 @@ VCPULESS_PROBE(kvm_vmgexit_msr_protocol_enter,
 	       (void *data, unsigned int vcpu_id, u64 ghcb_gpa),
 	       cvm_on_ghcb_msr(&s->stats, ghcb_gpa))
 
+/*
+ * Halt polling (haltpoll.c): both fire inside kvm_vcpu_halt on the halting
+ * vCPU's thread with the vCPU loaded; halts are rare next to exits.
+ */
+VCPULESS_PROBE(kvm_vcpu_wakeup,
+	       (void *data, __u64 ns, bool waited, bool valid),
+	       cvm_hp_wakeup(s, ns, valid))
+
+VCPULESS_PROBE(kvm_halt_poll_ns,
+	       (void *data, bool grow, unsigned int vcpu_id, unsigned int new,
+		unsigned int old),
+	       cvm_hp_adapt(s, grow, new, old))
+
 /* Reads left to userspace fire twice; count them once (no lookup at all). */
 static notrace void probe_kvm_mmio(void *data, int type, int len, u64 gpa,
 				   void *val)
@@ -198,4 +211,10 @@ const struct cvm_probe cvm_probe_table[CVMSTAT_PROBE_NR] = {
 	[CVMSTAT_PROBE_KVM_USERSPACE_EXIT] = {
 		"kvm_userspace_exit", probe_kvm_userspace_exit,
 		CVMSTAT_KNOWN_KVM_USERSPACE_EXIT, cvm_tdx_host },
+	[CVMSTAT_PROBE_KVM_VCPU_WAKEUP] = {
+		"kvm_vcpu_wakeup", probe_kvm_vcpu_wakeup,
+		CVMSTAT_KNOWN_KVM_VCPU_WAKEUP, NULL },
+	[CVMSTAT_PROBE_KVM_HALT_POLL_NS] = {
+		"kvm_halt_poll_ns", probe_kvm_halt_poll_ns,
+		CVMSTAT_KNOWN_KVM_HALT_POLL_NS, NULL },
 };

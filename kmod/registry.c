@@ -301,6 +301,7 @@ static struct cvm_vm *attach_vm(struct kvm_vcpu *vcpu, u32 isa)
 	vm->gm_window_ns = 0;
 	vm->gm_in_window = 0;
 	vm->gm_dropped = 0;
+	cvm_hp_vm_attach(vm, vcpu->kvm);
 	return vm;
 }
 
@@ -364,6 +365,7 @@ static struct cvm_vcpu *attach_vcpu(struct kvm_vcpu *vcpu, u32 isa)
 	s->boundary_seq = 0;
 	s->snap_req = 0;
 	s->snap_done = 0;
+	cvm_hp_vcpu_attach(s, vcpu);
 	WRITE_ONCE(s->vcpu, vcpu);
 	hlist_add_head_rcu(&s->vcpu_node, vcpu_bucket(vcpu));
 	if (!cvm_host_isa)
@@ -489,6 +491,7 @@ static void take_snapshot(struct cvm_vcpu *s)
 static void fill_cache(struct cvm_cpu_cache *c, struct kvm_vcpu *vcpu,
 		       struct cvm_vcpu *s)
 {
+	bool reset = false;
 	u64 seq;
 
 	WRITE_ONCE(c->slot, s);
@@ -497,8 +500,11 @@ static void fill_cache(struct cvm_cpu_cache *c, struct kvm_vcpu *vcpu,
 	if (!in_pool(s))	/* a discard slot: nobody reads it */
 		return;
 	WRITE_ONCE(s->kvm_exits, vcpu->stat.exits);
-	if (unlikely(cvm_reset_pending(&s->stats)))
+	if (unlikely(cvm_reset_pending(&s->stats))) {
 		cvm_apply_reset(&s->stats);
+		reset = true;
+	}
+	cvm_hp_owner_sync(s, vcpu, reset);
 	if (unlikely(READ_ONCE(s->snap_req) != s->snap_done))
 		take_snapshot(s);
 	seq = max(READ_ONCE(cvm_host_mark_seq),

@@ -76,6 +76,7 @@ static void kvm_coming(struct module *mod)
 	}
 	lifetime_ok = true;
 	kvm_mod = mod;
+	cvm_hp_bind(mod);
 	for (i = 0; i < mod->num_tracepoints; i++)
 		bind_tracepoint(tracepoint_ptr_deref(&mod->tracepoints_ptrs[i]));
 	pr_info("bound to kvm: probes 0x%x\n", cvm_probes_bound());
@@ -84,6 +85,7 @@ static void kvm_coming(struct module *mod)
 static void kvm_going(void)
 {
 	unbind_all();
+	cvm_hp_unbind();
 	cvm_lifetime_unbind();
 	cvm_symbols_unbind();
 	lifetime_ok = false;

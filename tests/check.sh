@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make check`: installs what it needs (tests/setup.sh, apt-get), then runs
-#   1. the unit tests of the counting core and of the module's symbol-table
-#      walk, of the tool's name tables and
-#      recorder (host, ASan/UBSan), of its command line without the module,
-#      and of its bash completion,
+#   1. the unit tests of the counting core (exits, halt polling) and of the
+#      module's symbol-table walk, of the tool's name tables and recorder
+#      (host, ASan/UBSan), of its command line without the module, and of
+#      its bash completion,
 #   2. the module and tool test in QEMU on the newest Debian 6.1 and 6.12
 #      kernels, the recordings it made loaded with pandas and R, and what
 #      the probes cost the guest per exit (-icount, deterministic),
@@ -59,6 +59,15 @@ unit() {
 		"$top/kmod/core/counters.c" && "$build/test_counters"
 }
 suite unit unit
+
+haltpoll() {
+	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -I"$top/kmod" \
+		-o "$build/test_haltpoll" "$top/tests/unit/test_haltpoll.c" \
+		"$top/kmod/core/haltpoll.c" "$top/kmod/core/counters.c" &&
+		"$build/test_haltpoll"
+}
+suite haltpoll haltpoll
 
 symtab() {
 	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \

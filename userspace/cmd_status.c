@@ -155,11 +155,14 @@ static const char *const probe_names[CVMSTAT_PROBE_NR] = {
 	[CVMSTAT_PROBE_KVM_VMGEXIT_MSR_PROTOCOL_ENTER] =
 		"kvm_vmgexit_msr_protocol_enter",
 	[CVMSTAT_PROBE_KVM_USERSPACE_EXIT] = "kvm_userspace_exit",
+	[CVMSTAT_PROBE_KVM_VCPU_WAKEUP] = "kvm_vcpu_wakeup",
+	[CVMSTAT_PROBE_KVM_HALT_POLL_NS] = "kvm_halt_poll_ns",
 };
 
 static const char *const feature_names[] = {
 	"exit_reason", "vm_lifetime", "svm_fast_reason", "vm_type",
-	"kvm_entry_2arg", "phases",
+	"kvm_entry_2arg", "phases", "guest_marks_optin", "haltpoll",
+	"haltpoll_vm",
 };
 
 /* First line of a small sysfs/procfs file, trimmed; "" when unreadable. */

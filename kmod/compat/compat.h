@@ -82,4 +82,22 @@ static inline u64 cvm_run_tdx_nr(struct kvm_run *run)
 #define CVMSTAT_KNOWN_KVM_VMGEXIT	false
 #endif
 
+/*
+ * Halt polling: measured with both events' prototypes and the vCPU fields
+ * their probes read; a VM's maximum set only where the VM fields and KVM's
+ * VM-list lock have the shapes the module relies on.
+ */
+#if defined(CVMSTAT_HAVE_KVM_VCPU_WAKEUP_PROTO) && defined(CVMSTAT_HAVE_HALT_POLL_STATS)
+#define CVMSTAT_KNOWN_KVM_VCPU_WAKEUP	true
+#define CVMSTAT_FEAT_HALTPOLL_IF	CVMSTAT_FEAT_HALTPOLL
+#else
+#define CVMSTAT_KNOWN_KVM_VCPU_WAKEUP	false
+#define CVMSTAT_FEAT_HALTPOLL_IF	0
+#endif
+#if defined(CVMSTAT_HAVE_KVM_HALT_POLL_NS_PROTO) && defined(CVMSTAT_HAVE_HALT_POLL_STATS)
+#define CVMSTAT_KNOWN_KVM_HALT_POLL_NS	true
+#else
+#define CVMSTAT_KNOWN_KVM_HALT_POLL_NS	false
+#endif
+
 #endif /* _CVMSTAT_COMPAT_H */

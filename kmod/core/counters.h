@@ -18,6 +18,7 @@
 
 #include "env.h"
 #include "../include/uapi/linux/cvmstat.h"
+#include "haltpoll.h"
 
 /*
  * Exit reasons go to a dense array when they are in one of the ranges that
@@ -92,6 +93,7 @@ struct cvm_counts {
 	CVM_TABLE(msr, CVM_MSR_SHIFT);
 	CVM_TABLE(pio, CVM_PIO_SHIFT);
 	CVM_TABLE(tdx_leaf, CVM_TDX_LEAF_SHIFT);
+	struct cvm_hp_counts hp;	/* halt polling (core/haltpoll.h) */
 };
 
 /* How a vCPU's MMIO accesses are observed; fixed when the vCPU is first seen. */

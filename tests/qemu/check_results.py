@@ -27,8 +27,8 @@ SVM_INTR, SVM_CPUID, SVM_HLT, SVM_IOIO, SVM_MSR, SVM_NPF = (
 RAM_FAULTS_VCPU0 = 1
 # enum cvmstat_probe bits: kvm_exit, kvm_mmio, kvm_fast_mmio, kvm_msr,
 # kvm_pio, kvm_vmgexit_enter, kvm_vmgexit_msr_protocol_enter (not
-# kvm_userspace_exit: TDX hosts only)
-PROBES_AMD = 0x7F
+# kvm_userspace_exit: TDX hosts only), kvm_vcpu_wakeup, kvm_halt_poll_ns
+PROBES_AMD = 0x37F
 FEAT_VM_LIFETIME, FEAT_SVM_FAST_REASON = 1 << 1, 1 << 2
 
 # tests/qemu/phased.sh: the names of its host marks (phases 1 and 3), which

@@ -18,8 +18,8 @@
  *     CVMSTAT_IOC_VERSION reports which are present (features).
  *   - -EFAULT: a user address could not be read or written.
  *   - -EPERM / -EACCES: the caller may not open the device (mode 0600).
- *   - Commands that change state (RESET, PHASE_MARK, GUEST_MARKS) need a
- *     file opened for writing (else -EBADF) and CAP_SYS_ADMIN (else
+ *   - Commands that change state (RESET, PHASE_MARK, GUEST_MARKS, HP_SET)
+ *     need a file opened for writing (else -EBADF) and CAP_SYS_ADMIN (else
  *     -EPERM), so a device opened up to a monitoring group for reading
  *     lets that group read, nothing more.
  *   - -EINTR: a fatal signal arrived while waiting for another command.
@@ -45,7 +45,7 @@
 #include <linux/types.h>
 
 #define CVMSTAT_ABI_MAJOR	1
-#define CVMSTAT_ABI_MINOR	2
+#define CVMSTAT_ABI_MINOR	3
 
 #define CVMSTAT_IOC_MAGIC	0xCE
 
@@ -57,6 +57,8 @@
 #define CVMSTAT_FEAT_KVM_ENTRY_2ARG	(1ULL << 4) /* kvm_entry(vcpu, bool) */
 #define CVMSTAT_FEAT_PHASES		(1ULL << 5) /* phase marks (ABI 1.1) */
 #define CVMSTAT_FEAT_GUEST_MARKS_OPTIN	(1ULL << 6) /* ABI 1.2: see GUEST_MARKS */
+#define CVMSTAT_FEAT_HALTPOLL		(1ULL << 7) /* ABI 1.3: halt polling */
+#define CVMSTAT_FEAT_HALTPOLL_VM	(1ULL << 8) /* ABI 1.3: HP_VM, HP_SET */
 
 /*
  * Probes (struct cvmstat_version.probes_bound / probes_known): bit n is the
@@ -73,7 +75,9 @@ enum cvmstat_probe {
 	CVMSTAT_PROBE_KVM_VMGEXIT_ENTER = 5,
 	CVMSTAT_PROBE_KVM_VMGEXIT_MSR_PROTOCOL_ENTER = 6,
 	CVMSTAT_PROBE_KVM_USERSPACE_EXIT = 7,
-	CVMSTAT_PROBE_NR = 8,
+	CVMSTAT_PROBE_KVM_VCPU_WAKEUP = 8,	/* ABI 1.3 */
+	CVMSTAT_PROBE_KVM_HALT_POLL_NS = 9,	/* ABI 1.3 */
+	CVMSTAT_PROBE_NR = 10,
 };
 
 /**
@@ -203,6 +207,12 @@ enum cvmstat_kind {
 	CVMSTAT_KIND_OVERFLOW = 8,
 	/* one per vCPU, key = vcpu_idx, count = total exits (the sum of REASON) */
 	CVMSTAT_KIND_VCPU = 9,
+	/* ABI 1.3, only with CVMSTAT_READ_HALTPOLL: see "Halt polling" below */
+	CVMSTAT_KIND_HALT = 10,
+	CVMSTAT_KIND_HALT_HIST = 11,
+	CVMSTAT_KIND_HALT_WINDOW = 12,
+	/* ABI 1.3, only with CVMSTAT_READ_HALTPOLL_STATE */
+	CVMSTAT_KIND_HALT_STATE = 13,
 };
 
 #define CVMSTAT_DIR_NONE	0
@@ -239,7 +249,8 @@ struct cvmstat_record {
 /**
  * struct cvmstat_read - CVMSTAT_IOC_READ_VM
  * @size: in: sizeof(struct cvmstat_read)
- * @flags: in: 0 or CVMSTAT_READ_AT_PHASE
+ * @flags: in: 0 or CVMSTAT_READ_AT_PHASE; since ABI 1.3 also
+ *	CVMSTAT_READ_HALTPOLL, CVMSTAT_READ_HALTPOLL_STATE (see "Halt polling")
  * @vm_id: in: the VM
  * @nr: in: capacity of @records; out: records written, or with -ENOSPC the
  *	capacity needed at the time of the call
@@ -281,6 +292,9 @@ struct cvmstat_read {
 };
 
 #define CVMSTAT_READ_AT_PHASE	(1U << 0)
+/* ABI 1.3 (CVMSTAT_FEAT_HALTPOLL): see "Halt polling" below */
+#define CVMSTAT_READ_HALTPOLL		(1U << 1)
+#define CVMSTAT_READ_HALTPOLL_STATE	(1U << 2)
 
 /* struct cvmstat_reset.flags */
 #define CVMSTAT_RESET_ALL	(1U << 0)	/* every VM; vm_id must be 0 */
@@ -432,5 +446,204 @@ struct cvmstat_guest_marks {
 #define CVMSTAT_IOC_PHASE_MARK	_IOWR(CVMSTAT_IOC_MAGIC, 0x04, struct cvmstat_phase_mark)
 #define CVMSTAT_IOC_PHASE_LIST	_IOWR(CVMSTAT_IOC_MAGIC, 0x05, struct cvmstat_phase_list)
 #define CVMSTAT_IOC_GUEST_MARKS	_IOW(CVMSTAT_IOC_MAGIC, 0x06, struct cvmstat_guest_marks)
+
+/*
+ * Halt polling (ABI 1.3, CVMSTAT_FEAT_HALTPOLL)
+ *
+ * When a vCPU halts with KVM's in-kernel local APIC, KVM may poll for a
+ * wakeup for up to the vCPU's poll window before it schedules out
+ * (kvm_vcpu_halt).  The window adapts: it grows after a short halt, shrinks
+ * after a long one, and is capped by the VM's maximum: the global kvm
+ * module parameter halt_poll_ns, or a per-VM value set with
+ * KVM_CAP_HALT_POLL by the VMM or with CVMSTAT_IOC_HP_SET by cvmstat.  A
+ * guest can switch polling off for a vCPU by writing 0 to
+ * MSR_KVM_POLL_CONTROL (0x4b564d05), as Linux's cpuidle-haltpoll does.
+ *
+ * READ_VM with CVMSTAT_READ_HALTPOLL adds, after each vCPU's other
+ * records, its halt-poll counters (they only grow, and are kept at phase
+ * marks like every other counter):
+ *   CVMSTAT_KIND_HALT         key = enum cvmstat_halt_key
+ *   CVMSTAT_KIND_HALT_HIST    key = k: halts that lasted [2^k, 2^(k+1)) ns
+ *                             (k = 0 also holds 0 ns), count = halts
+ *   CVMSTAT_KIND_HALT_WINDOW  key = the poll window in force (ns) at a halt
+ *                             that polled, count = such halts; windows the
+ *                             table has no room for go to CVMSTAT_HALT_
+ *                             WINDOW_OVERFLOW
+ * and with CVMSTAT_READ_HALTPOLL_STATE its current state, values that are
+ * not counts (never summed or differenced; 0 is not reported):
+ *   CVMSTAT_KIND_HALT_STATE   key = enum cvmstat_halt_state
+ */
+enum cvmstat_halt_key {
+	CVMSTAT_HALT_HALTS = 0,		/* halts (kvm_vcpu_halt calls) */
+	CVMSTAT_HALT_POLL_OK = 1,	/* polled, woken without scheduling out */
+	CVMSTAT_HALT_POLL_FAIL = 2,	/* polled, then scheduled out */
+	CVMSTAT_HALT_NOT_POLLED = 3,	/* window 0 or polling off by guest */
+	CVMSTAT_HALT_NO_POLL_GUEST = 4,	/* of NOT_POLLED: the guest's opt-out */
+	CVMSTAT_HALT_INVALID = 5,	/* invalid wakeups (KVM's "valid") */
+	CVMSTAT_HALT_NS = 6,		/* time halted, polling included */
+	CVMSTAT_HALT_POLL_OK_NS = 7,	/* time polled before a success */
+	CVMSTAT_HALT_POLL_FAIL_NS = 8,	/* time polled in vain */
+	CVMSTAT_HALT_WAIT_NS = 9,	/* time scheduled out */
+	CVMSTAT_HALT_GROW = 10,		/* window grown (kvm_halt_poll_ns) */
+	CVMSTAT_HALT_SHRINK = 11,	/* window shrunk */
+	CVMSTAT_HALT_GUEST_OFF = 12,	/* guest switched host polling off */
+	CVMSTAT_HALT_GUEST_ON = 13,	/* guest switched it back on */
+	CVMSTAT_HALT_WINDOW_OVERFLOW = 14, /* polling halts not in a WINDOW key */
+	CVMSTAT_HALT_NR = 15,
+};
+
+enum cvmstat_halt_state {
+	CVMSTAT_HALT_STATE_WINDOW = 0,	/* vcpu->halt_poll_ns after its last
+					 * halt (capped by the max at the next) */
+	CVMSTAT_HALT_STATE_GUEST_OFF = 1, /* 1: the guest switched polling off */
+	CVMSTAT_HALT_STATE_GUEST_NS = 2, /* when the guest's setting was last
+					  * seen to change, 0: never */
+	CVMSTAT_HALT_STATE_NR = 3,
+};
+
+/* Where a VM's maximum poll window comes from. */
+#define CVMSTAT_HP_SRC_GLOBAL	0	/* kvm module parameter halt_poll_ns */
+#define CVMSTAT_HP_SRC_VMM	1	/* KVM_CAP_HALT_POLL by its VMM */
+#define CVMSTAT_HP_SRC_CVMSTAT	2	/* CVMSTAT_IOC_HP_SET */
+
+/* struct cvmstat_hp_vm.state */
+#define CVMSTAT_HP_OVERRIDE	(1U << 0) /* the VM's own max is in force */
+#define CVMSTAT_HP_SAVED	(1U << 1) /* cvmstat changed it: orig_* held */
+#define CVMSTAT_HP_ORIG_OVERRIDE (1U << 2) /* orig: it had its own max */
+
+/**
+ * struct cvmstat_hp_vm - CVMSTAT_IOC_HP_VM (ABI 1.3)
+ * @size: in: sizeof(struct cvmstat_hp_vm)
+ * @flags: in: 0
+ * @vm_id: in: the VM
+ * @max_ns: out: the VM's own maximum (kvm->max_halt_poll_ns), in force
+ *	with CVMSTAT_HP_OVERRIDE; else the global halt_poll_ns is
+ * @source: out: CVMSTAT_HP_SRC_*
+ * @state: out: CVMSTAT_HP_*
+ * @orig_max_ns: out: with CVMSTAT_HP_SAVED, @max_ns before cvmstat first
+ *	changed it (CVMSTAT_HP_ORIG_OVERRIDE: it was in force)
+ * @changed_ns: out: the last change of the VM's maximum made by cvmstat or
+ *	seen made by its VMM (CLOCK_MONOTONIC), 0: none
+ * @reserved: zero
+ *
+ * The VM must be alive; it is read under KVM's own VM-list lock.
+ *
+ * Errors: -EINVAL bad size, flags, reserved or out field; -ENOENT no such
+ * vm_id; -ESRCH the VM has exited or is being destroyed; -EOPNOTSUPP no
+ * CVMSTAT_FEAT_HALTPOLL_VM; -EFAULT.
+ */
+struct cvmstat_hp_vm {
+	__u32 size;
+	__u32 flags;
+	__u64 vm_id;
+	__u32 max_ns;
+	__u32 source;
+	__u32 state;
+	__u32 orig_max_ns;
+	__u64 changed_ns;
+	__u64 reserved[4];
+};
+
+/* struct cvmstat_hp_set.op */
+#define CVMSTAT_HP_OP_SET	1	/* the VM's maximum := @max_ns */
+#define CVMSTAT_HP_OP_CLEAR	2	/* back to the global halt_poll_ns */
+#define CVMSTAT_HP_OP_RESTORE	3	/* as before cvmstat first changed it */
+
+/**
+ * struct cvmstat_hp_set - CVMSTAT_IOC_HP_SET (ABI 1.3)
+ * @size: in: sizeof(struct cvmstat_hp_set)
+ * @op: in: CVMSTAT_HP_OP_*
+ * @vm_id: in: the VM; with CVMSTAT_HP_OP_RESTORE 0 means every live VM
+ *	cvmstat changed
+ * @max_ns: in: CVMSTAT_HP_OP_SET: the maximum poll window; else 0
+ * @pad: zero
+ * @reserved: zero
+ *
+ * Does what KVM_CAP_HALT_POLL does, in KVM's order (the value, a write
+ * barrier, then the flag that makes it count), under KVM's VM-list lock,
+ * which the VM's destruction takes before it goes any further: a VM
+ * being destroyed is never touched.  The first change of a VM saves its
+ * state for CVMSTAT_HP_OP_RESTORE.  CLEAR clears the flag, which KVM's
+ * own interface cannot do.  Takes effect at each vCPU's next halt.
+ *
+ * Errors: -EINVAL bad size, op, pad, reserved, or @max_ns not 0 but for
+ * SET, or vm_id 0 but for RESTORE; -ENOENT no such vm_id; -ESRCH the VM
+ * has exited or is being destroyed; -ENODATA RESTORE of a VM cvmstat never
+ * changed; -EOPNOTSUPP no CVMSTAT_FEAT_HALTPOLL_VM; -EBADF, -EPERM (see
+ * Conventions).
+ */
+struct cvmstat_hp_set {
+	__u32 size;
+	__u32 op;
+	__u64 vm_id;
+	__u32 max_ns;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/* struct cvmstat_hp_event.type */
+#define CVMSTAT_HPE_VM_MAX	1	/* a VM's maximum changed */
+#define CVMSTAT_HPE_GUEST	2	/* a guest switched polling on or off */
+
+/* struct cvmstat_hp_event values: the VM follows the global value */
+#define CVMSTAT_HP_GLOBAL	0xffffffffffffffffULL
+
+/**
+ * struct cvmstat_hp_event - one change (ABI 1.3)
+ * @seq: 1, 2, ...; never reused while the module is loaded
+ * @time_ns: when it was made (cvmstat's own changes) or first seen (a
+ *	VMM's KVM_CAP_HALT_POLL: at a halt of one of the VM's vCPUs; a
+ *	guest's MSR_KVM_POLL_CONTROL write: at that vCPU's next halt or
+ *	earlier, when the module next looked) (CLOCK_MONOTONIC)
+ * @vm_id: the VM
+ * @vcpu_id: CVMSTAT_HPE_GUEST: the vCPU; else 0
+ * @type: CVMSTAT_HPE_*
+ * @source: CVMSTAT_HPE_VM_MAX: CVMSTAT_HP_SRC_VMM or _CVMSTAT; else 0
+ * @old: CVMSTAT_HPE_VM_MAX: the maximum before, CVMSTAT_HP_GLOBAL when the
+ *	global value was in force; CVMSTAT_HPE_GUEST: 1 polling allowed,
+ *	0 switched off
+ * @new: the same, after
+ */
+struct cvmstat_hp_event {
+	__u64 seq;
+	__u64 time_ns;
+	__u64 vm_id;
+	__u32 vcpu_id;
+	__u16 type;
+	__u16 source;
+	__u64 old;
+	__u64 new;
+};
+
+#define CVMSTAT_HP_EVENT_RING	256
+
+/**
+ * struct cvmstat_hp_events - CVMSTAT_IOC_HP_EVENTS (ABI 1.3)
+ * @size: in: sizeof(struct cvmstat_hp_events)
+ * @nr: in: capacity of @events; out: events written
+ * @after: in: list events with seq > @after, oldest first
+ * @events: in: address of struct cvmstat_hp_event[@nr]
+ * @last: out: the newest event's seq (0: none yet)
+ * @lost: out: events after @after no longer held (the ring of
+ *	CVMSTAT_HP_EVENT_RING wrapped)
+ * @pad: zero
+ * @reserved: zero
+ *
+ * Errors: -EINVAL bad size, pad, reserved or out field; -EFAULT; -ENOMEM.
+ */
+struct cvmstat_hp_events {
+	__u32 size;
+	__u32 nr;
+	__u64 after;
+	__u64 events;
+	__u64 last;
+	__u32 lost;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+#define CVMSTAT_IOC_HP_VM	_IOWR(CVMSTAT_IOC_MAGIC, 0x07, struct cvmstat_hp_vm)
+#define CVMSTAT_IOC_HP_SET	_IOW(CVMSTAT_IOC_MAGIC, 0x08, struct cvmstat_hp_set)
+#define CVMSTAT_IOC_HP_EVENTS	_IOWR(CVMSTAT_IOC_MAGIC, 0x09, struct cvmstat_hp_events)
 
 #endif /* _UAPI_LINUX_CVMSTAT_H */
