@@ -10,12 +10,17 @@
  *   cvmstat-read phase NAME
  *   cvmstat-read phases [AFTER]
  *   cvmstat-read marks PID | all -- COMMAND [ARG...]
+ *   cvmstat-read hp VM_ID | --pid PID        halt-poll records and state
+ *   cvmstat-read hp-vm VM_ID | --pid PID     a VM's maximum poll window
+ *   cvmstat-read hp-set VM_ID | --pid PID | all set NS | clear | restore
+ *   cvmstat-read hp-events [AFTER]
  *
  * Exit status: 0 success, 1 usage error, 2 device or system error,
  * 3 no such VM; marks: COMMAND's.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +48,10 @@ static void usage(FILE *f)
 		"       cvmstat-read phase NAME\n"
 		"       cvmstat-read phases [AFTER]\n"
 		"       cvmstat-read marks PID | all -- COMMAND [ARG...]\n"
+		"       cvmstat-read hp VM_ID | --pid PID\n"
+		"       cvmstat-read hp-vm VM_ID | --pid PID\n"
+		"       cvmstat-read hp-set VM_ID | --pid PID | all set NS | clear | restore\n"
+		"       cvmstat-read hp-events [AFTER]\n"
 		"Prints /dev/cvmstat's data as CSV (env CVMSTAT_DEV overrides the path).\n");
 }
 
@@ -169,7 +178,9 @@ static unsigned long long vm_of_pid(int fd, unsigned long long pid)
 	return id;
 }
 
-static int cmd_vm(int fd, unsigned long long vm_id, unsigned long long at)
+/* @hp: the halt-poll records and state only */
+static int cmd_vm(int fd, unsigned long long vm_id, unsigned long long at,
+		  bool hp)
 {
 	struct cvmstat_read r = { .size = sizeof(r), .vm_id = vm_id };
 
@@ -177,6 +188,8 @@ static int cmd_vm(int fd, unsigned long long vm_id, unsigned long long at)
 		r.flags = CVMSTAT_READ_AT_PHASE;
 		r.phase = at;
 	}
+	if (hp)
+		r.flags |= CVMSTAT_READ_HALTPOLL | CVMSTAT_READ_HALTPOLL_STATE;
 	struct cvmstat_record *recs = NULL;
 	unsigned int i;
 
@@ -212,10 +225,89 @@ static int cmd_vm(int fd, unsigned long long vm_id, unsigned long long at)
 	}
 	printf("vm_id,vcpu_id,kind,key,dir,count\n");
 	for (i = 0; i < r.nr; i++)
-		printf("%llu,%u,%s,0x%llx,%s,%llu\n", vm_id,
+		if (!hp || recs[i].kind >= CVMSTAT_KIND_HALT)
+			printf("%llu,%u,%s,0x%llx,%s,%llu\n", vm_id,
 		       recs[i].vcpu_id, cvm_name_kind(recs[i].kind) ?: "unknown", recs[i].key,
 		       dir_name(recs[i].dir), recs[i].count);
 	free(recs);
+	return 0;
+}
+
+static const char *const hp_sources[] = { "global", "vmm", "cvmstat" };
+
+static int hp_error(const char *what, unsigned long long vm_id)
+{
+	int err = errno;
+
+	fprintf(stderr, "cvmstat-read: %s VM %llu: %s\n", what, vm_id,
+		strerror(err));
+	return err == ENOENT || err == ESRCH ? EXIT_NOVM : EXIT_SYSTEM;
+}
+
+static int cmd_hp_vm(int fd, unsigned long long vm_id)
+{
+	struct cvmstat_hp_vm v = { .size = sizeof(v), .vm_id = vm_id };
+
+	if (ioctl(fd, CVMSTAT_IOC_HP_VM, &v))
+		return hp_error("halt-poll state of", vm_id);
+	printf("vm_id=%llu\nmax_ns=%u\noverride=%u\nsource=%s\nsaved=%u\n"
+	       "orig_override=%u\norig_max_ns=%u\nchanged=%u\n", vm_id,
+	       v.max_ns, !!(v.state & CVMSTAT_HP_OVERRIDE),
+	       v.source < 3 ? hp_sources[v.source] : "?",
+	       !!(v.state & CVMSTAT_HP_SAVED),
+	       !!(v.state & CVMSTAT_HP_ORIG_OVERRIDE), v.orig_max_ns,
+	       v.changed_ns != 0);
+	return 0;
+}
+
+static int cmd_hp_set(int fd, unsigned long long vm_id, char **args, int n)
+{
+	struct cvmstat_hp_set set = { .size = sizeof(set), .vm_id = vm_id };
+	unsigned long long ns;
+
+	if (n == 2 && !strcmp(args[0], "set") && !parse_u64(args[1], &ns) &&
+	    ns <= UINT32_MAX) {
+		set.op = CVMSTAT_HP_OP_SET;
+		set.max_ns = ns;
+	} else if (n == 1 && !strcmp(args[0], "clear")) {
+		set.op = CVMSTAT_HP_OP_CLEAR;
+	} else if (n == 1 && !strcmp(args[0], "restore")) {
+		set.op = CVMSTAT_HP_OP_RESTORE;
+	} else {
+		return EXIT_USAGE;
+	}
+	if (ioctl(fd, CVMSTAT_IOC_HP_SET, &set))
+		return hp_error("setting halt polling of", vm_id);
+	return 0;
+}
+
+static int cmd_hp_events(int fd, unsigned long long after)
+{
+	struct cvmstat_hp_event evs[CVMSTAT_HP_EVENT_RING];
+	struct cvmstat_hp_events l = {
+		.size = sizeof(l), .nr = CVMSTAT_HP_EVENT_RING, .after = after,
+		.events = (uintptr_t)evs,
+	};
+	unsigned int i;
+
+	if (ioctl(fd, CVMSTAT_IOC_HP_EVENTS, &l)) {
+		perror("cvmstat-read: CVMSTAT_IOC_HP_EVENTS");
+		return EXIT_SYSTEM;
+	}
+	printf("seq,time_ns,vm_id,vcpu_id,type,source,old,new\n");
+	for (i = 0; i < l.nr; i++)
+		printf("%llu,%llu,%llu,%u,%s,%s,%lld,%lld\n",
+		       (unsigned long long)evs[i].seq,
+		       (unsigned long long)evs[i].time_ns,
+		       (unsigned long long)evs[i].vm_id, evs[i].vcpu_id,
+		       evs[i].type == CVMSTAT_HPE_VM_MAX ? "vm_max" :
+		       evs[i].type == CVMSTAT_HPE_GUEST ? "guest" : "?",
+		       evs[i].type == CVMSTAT_HPE_GUEST ? "guest" :
+		       evs[i].source < 3 ? hp_sources[evs[i].source] : "?",
+		       (long long)evs[i].old, (long long)evs[i].new);
+	if (l.lost)
+		fprintf(stderr, "cvmstat-read: %u events no longer held\n",
+			l.lost);
 	return 0;
 }
 
@@ -360,7 +452,46 @@ int main(int argc, char **argv)
 				return EXIT_NOVM;
 			}
 		}
-		ret = cmd_vm(fd, v, at);
+		ret = cmd_vm(fd, v, at, false);
+	} else if ((!strcmp(argv[1], "hp") || !strcmp(argv[1], "hp-vm") ||
+		    !strcmp(argv[1], "hp-set")) && argc >= 3) {
+		bool set = !strcmp(argv[1], "hp-set");
+		int pid = !strcmp(argv[2], "--pid");
+		int n = 3 + pid;	/* arguments before hp-set's */
+		bool all = set && !pid && !strcmp(argv[2], "all");
+
+		if (argc < n || (!set && argc != n) ||
+		    (!all && parse_u64(argv[n - 1], &v))) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		fd = open_dev_mode(set ? O_RDWR : O_RDONLY);
+		if (all) {
+			v = 0;
+		} else if (pid) {
+			v = vm_of_pid(fd, v);
+			if (!v) {
+				fprintf(stderr, "cvmstat-read: no VM of pid %s\n",
+					argv[3]);
+				return EXIT_NOVM;
+			}
+		}
+		if (set)
+			ret = cmd_hp_set(fd, v, argv + n, argc - n);
+		else if (!strcmp(argv[1], "hp"))
+			ret = cmd_vm(fd, v, 0, true);
+		else
+			ret = cmd_hp_vm(fd, v);
+		if (ret == EXIT_USAGE)
+			usage(stderr);
+	} else if (!strcmp(argv[1], "hp-events") && argc <= 3) {
+		v = 0;
+		if (argc == 3 && parse_u64(argv[2], &v)) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		fd = open_dev();
+		ret = cmd_hp_events(fd, v);
 	} else if (!strcmp(argv[1], "phase") && argc == 3) {
 		fd = open_dev_mode(O_RDWR);
 		ret = cmd_phase(fd, argv[2]);

@@ -915,7 +915,40 @@ static const char *const kind_names[] = {
 	[CVMSTAT_KIND_TDX_LEAF]		= "tdx_leaf",
 	[CVMSTAT_KIND_OVERFLOW]		= "overflow",
 	[CVMSTAT_KIND_VCPU]		= "vcpu",
+	[CVMSTAT_KIND_HALT]		= "halt",
+	[CVMSTAT_KIND_HALT_HIST]	= "halt_hist",
+	[CVMSTAT_KIND_HALT_WINDOW]	= "halt_window",
+	[CVMSTAT_KIND_HALT_STATE]	= "halt_state",
 };
+
+static const char *const halt_names[] = {
+	[CVMSTAT_HALT_HALTS]		= "halts",
+	[CVMSTAT_HALT_POLL_OK]		= "poll_ok",
+	[CVMSTAT_HALT_POLL_FAIL]	= "poll_fail",
+	[CVMSTAT_HALT_NOT_POLLED]	= "not_polled",
+	[CVMSTAT_HALT_NO_POLL_GUEST]	= "not_polled_guest",
+	[CVMSTAT_HALT_INVALID]		= "invalid",
+	[CVMSTAT_HALT_NS]		= "halted_ns",
+	[CVMSTAT_HALT_POLL_OK_NS]	= "poll_ok_ns",
+	[CVMSTAT_HALT_POLL_FAIL_NS]	= "poll_fail_ns",
+	[CVMSTAT_HALT_WAIT_NS]		= "wait_ns",
+	[CVMSTAT_HALT_GROW]		= "grow",
+	[CVMSTAT_HALT_SHRINK]		= "shrink",
+	[CVMSTAT_HALT_GUEST_OFF]	= "guest_poll_off",
+	[CVMSTAT_HALT_GUEST_ON]		= "guest_poll_on",
+	[CVMSTAT_HALT_WINDOW_OVERFLOW]	= "window_overflow",
+};
+
+static const char *const halt_state_names[] = {
+	[CVMSTAT_HALT_STATE_WINDOW]	= "window_ns",
+	[CVMSTAT_HALT_STATE_GUEST_OFF]	= "guest_poll_off",
+	[CVMSTAT_HALT_STATE_GUEST_NS]	= "guest_changed_ns",
+};
+
+const char *cvm_name_halt(uint64_t key)
+{
+	return key < ARRAY_SIZE(halt_names) ? halt_names[key] : NULL;
+}
 
 const char *cvm_name_vm_type(unsigned int type)
 {
@@ -982,6 +1015,20 @@ int cvm_format_record_name(char *buf, size_t len, unsigned int kind,
 		break;
 	case CVMSTAT_KIND_VCPU:
 		name = "exits";
+		break;
+	case CVMSTAT_KIND_HALT:
+		name = cvm_name_halt(key);
+		break;
+	case CVMSTAT_KIND_HALT_HIST:
+		if (key < 64)
+			return put(buf, len, "halted 2^%llu ns",
+				   (unsigned long long)key);
+		break;
+	case CVMSTAT_KIND_HALT_WINDOW:
+		return put(buf, len, "window %llu ns", (unsigned long long)key);
+	case CVMSTAT_KIND_HALT_STATE:
+		name = key < ARRAY_SIZE(halt_state_names) ?
+		       halt_state_names[key] : NULL;
 		break;
 	}
 	if (name)

@@ -69,6 +69,9 @@ const char *cvm_name_vm_type(unsigned int type);
 /* enum cvmstat_kind: "reason", "vmgexit", "ghcb_msr", "mmio", ... */
 const char *cvm_name_kind(unsigned int kind);
 
+/* enum cvmstat_halt_key: "halts", "poll_ok", "poll_fail", ... */
+const char *cvm_name_halt(uint64_t key);
+
 /*
  * The key of a record of @kind (enum cvmstat_kind) as "0x<hex>"; for exit
  * reasons the code alone, without the ISA in the key's upper half.
@@ -78,7 +81,9 @@ int cvm_format_key(char *buf, size_t len, unsigned int kind, uint64_t key);
 /*
  * What a record's key means, by kind: the reason, VMGEXIT, GHCB MSR-protocol,
  * TDX leaf, MSR or port name, the MMIO annotation, the overflowed kind's
- * name, "exits" for a vCPU total; the key itself ("0x..") when unknown.
+ * name, "exits" for a vCPU total, the halt-poll figure ("poll_ok"), bucket
+ * ("halted 2^19 ns") or window ("window 200000 ns"); the key itself
+ * ("0x..") when unknown.
  */
 int cvm_format_record_name(char *buf, size_t len, unsigned int kind,
 			   uint64_t key);

@@ -440,7 +440,14 @@ static void test_enums(void)
 	CHECK_NAME(cvm_name_kind(CVMSTAT_KIND_OVERFLOW), "overflow");
 	CHECK_NAME(cvm_name_kind(CVMSTAT_KIND_VCPU), "vcpu");
 	CHECK_NAME(cvm_name_kind(0), NULL);
-	CHECK_NAME(cvm_name_kind(10), NULL);
+	CHECK_NAME(cvm_name_kind(CVMSTAT_KIND_HALT), "halt");
+	CHECK_NAME(cvm_name_kind(CVMSTAT_KIND_HALT_HIST), "halt_hist");
+	CHECK_NAME(cvm_name_kind(CVMSTAT_KIND_HALT_WINDOW), "halt_window");
+	CHECK_NAME(cvm_name_kind(CVMSTAT_KIND_HALT_STATE), "halt_state");
+	CHECK_NAME(cvm_name_kind(14), NULL);
+	CHECK_NAME(cvm_name_halt(CVMSTAT_HALT_POLL_OK), "poll_ok");
+	CHECK_NAME(cvm_name_halt(CVMSTAT_HALT_WINDOW_OVERFLOW), "window_overflow");
+	CHECK_NAME(cvm_name_halt(CVMSTAT_HALT_NR), NULL);
 	CHECK_NAME(cvm_name_kind(~0u), NULL);
 }
 
@@ -517,6 +524,15 @@ static void test_records(void)
 		  CVMSTAT_KIND_MMIO);
 	CHECK_FMT(cvm_format_record_name, "exits", CVMSTAT_KIND_VCPU, 3);
 	CHECK_FMT(cvm_format_record_name, "0x5", 200, 5);
+	CHECK_FMT(cvm_format_record_name, "wait_ns", CVMSTAT_KIND_HALT,
+		  CVMSTAT_HALT_WAIT_NS);
+	CHECK_FMT(cvm_format_record_name, "0x63", CVMSTAT_KIND_HALT, 99);
+	CHECK_FMT(cvm_format_record_name, "halted 2^19 ns",
+		  CVMSTAT_KIND_HALT_HIST, 19);
+	CHECK_FMT(cvm_format_record_name, "window 200000 ns",
+		  CVMSTAT_KIND_HALT_WINDOW, 200000);
+	CHECK_FMT(cvm_format_record_name, "guest_poll_off",
+		  CVMSTAT_KIND_HALT_STATE, CVMSTAT_HALT_STATE_GUEST_OFF);
 	/* the module's phase port is named for what it does there */
 	CHECK_FMT(cvm_format_record_name, "ISA_DEBUG_EXIT", CVMSTAT_KIND_PIO, 0xf4);
 	cvm_names_set_phase_port(0xf4);
