@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cvmstat record: counter deltas as CSV or JSON lines, every interval and at
- * every phase mark, until a command exits or SIGINT/SIGTERM.
+ * every phase mark, until a command exits or SIGINT/SIGTERM.  With --sweep
+ * the command runs once per value of a halt-polling setting, each run its
+ * own phase (sweep.c).
  *
  * One poll() loop waits on the device (a new mark wakes it at once), a
  * signalfd (SIGCHLD, SIGINT, SIGTERM) and the next interval.  The command
@@ -22,7 +24,9 @@
 
 #include "commands.h"
 #include "dev.h"
+#include "hpctl.h"
 #include "recorder.h"
+#include "sweep.h"
 
 static int src_list_vms(void *ctx, struct cvmstat_vm_info **vms)
 {
@@ -40,6 +44,22 @@ static int src_list_marks(void *ctx, uint64_t after,
 			  uint32_t *lost)
 {
 	return cvm_phase_list(*(int *)ctx, after, marks, last, lost);
+}
+
+static int src_list_hp_events(void *ctx, uint64_t after,
+			      struct cvmstat_hp_event *evs, uint64_t *last,
+			      uint32_t *lost)
+{
+	return cvm_hp_events(*(int *)ctx, after, evs, last, lost);
+}
+
+static void src_read_hp_globals(void *ctx, uint32_t *vals, bool *have)
+{
+	int i;
+
+	(void)ctx;
+	for (i = 0; i < CVM_HP_NR_GLOBAL; i++)
+		have[i] = !cvm_hp_read(i, &vals[i]);
 }
 
 /*
@@ -95,6 +115,7 @@ struct rec_opts {
 	pid_t pid;
 	enum cvm_format format;
 	char **command;
+	struct cvm_sweep sweep;		/* n = 0: no sweep */
 };
 
 static int parse(int argc, char **argv, struct rec_opts *o)
@@ -104,6 +125,7 @@ static int parse(int argc, char **argv, struct rec_opts *o)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "vm", required_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "sweep", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -134,6 +156,13 @@ static int parse(int argc, char **argv, struct rec_opts *o)
 			else
 				return cvm_usage_error("invalid format `%s' (csv or json)", optarg);
 			break;
+		case 's':
+			if (o->sweep.n)
+				return cvm_usage_error("one --sweep only");
+			ret = cvm_sweep_parse(optarg, &o->sweep);
+			if (ret)
+				return ret;
+			break;
 		case 'h':
 			cvm_print_usage(&cvm_cmd_record, stdout);
 			return -1;
@@ -144,6 +173,12 @@ static int parse(int argc, char **argv, struct rec_opts *o)
 	if (!o->path)
 		return cvm_usage_error("no output file (-o FILE, or -o - for standard output)");
 	o->command = optind < argc ? argv + optind : NULL;
+	if (o->sweep.n && !o->command)
+		return cvm_usage_error("--sweep needs a COMMAND to run per value");
+	if (o->sweep.n && (o->sweep.param == CVM_HP_VM) != !!o->pid)
+		return cvm_usage_error(o->pid ? "--vm PID sweeps vm_halt_poll_ns only" :
+				       "vm_halt_poll_ns needs --vm PID");
+	o->sweep.pid = o->pid;
 	return 0;
 }
 
@@ -172,6 +207,7 @@ struct loop {
 	pid_t child;
 	int status;		/* the command's, as waitpid() gives it */
 	bool done;
+	int signal;		/* SIGINT or SIGTERM came: no further run */
 };
 
 static int output_error(const struct loop *l)
@@ -192,8 +228,10 @@ static void on_signal(struct loop *l, int sigfd)
 		} else if (l->child > 0) {
 			/* The command ends the recording: pass it on. */
 			kill(l->child, si.ssi_signo);
+			l->signal = si.ssi_signo;
 		} else {
 			l->done = true;
+			l->signal = si.ssi_signo;
 		}
 	}
 }
@@ -259,6 +297,69 @@ static int opt_in_guest_marks(int fd, const struct cvmstat_version *ver,
 	return EXIT_OK;
 }
 
+/* The command's exit status as cvmstat's. */
+static int child_code(const struct loop *l)
+{
+	return WIFEXITED(l->status) ? WEXITSTATUS(l->status) :
+	       128 + WTERMSIG(l->status);
+}
+
+/*
+ * --sweep: per value, a host mark named after it (handled at once, so the
+ * phase before ends exactly there), the value, one run of the command.
+ * Stops at the first run that fails or a signal; the setting is put back
+ * whatever happened.  Returns 0 and the command's status in *@code, or
+ * -(exit code) when recording failed.
+ */
+static int run_sweep(struct loop *l, struct rec_opts *o, int fd, int sigfd,
+		     const sigset_t *orig, int *code)
+{
+	struct cvmstat_phase_mark m;
+	int k, ret = 0, end;
+
+	*code = EXIT_OK;
+	for (k = 0; k < o->sweep.n && !ret && !*code; k++) {
+		/* a signal between two runs: no further run */
+		on_signal(l, sigfd);
+		if (l->signal) {
+			*code = 128 + l->signal;
+			break;
+		}
+		memset(&m, 0, sizeof(m));
+		m.size = sizeof(m);
+		cvm_sweep_phase_name(&o->sweep, k, m.name, sizeof(m.name));
+		if (ioctl(fd, CVMSTAT_IOC_PHASE_MARK, &m)) {
+			cvm_err("marking phase %s: %s", m.name, strerror(errno));
+			ret = -cvm_errno_exit(errno);
+			break;
+		}
+		ret = cvm_rec_marks(l->rec);
+		if (ret)
+			break;
+		*code = cvm_sweep_set(&o->sweep, fd, k, l->rec);
+		if (*code)
+			break;
+		l->done = false;
+		l->child = spawn(o->command, orig, code);
+		if (l->child < 0)
+			break;
+		ret = run(l, fd, sigfd, o->interval);
+		if (ret) {
+			if (!l->done)
+				waitpid(l->child, &l->status, 0);
+			break;
+		}
+		*code = child_code(l);
+		l->child = -1;
+	}
+	end = cvm_sweep_end(&o->sweep, fd, l->rec);
+	if (!ret)
+		ret = cvm_rec_interval(l->rec);	/* the rows of putting it back */
+	if (!*code)
+		*code = end;
+	return ret;
+}
+
 static int record_main(int argc, char **argv)
 {
 	struct rec_opts o = { .interval = 1000000000ULL };
@@ -271,13 +372,22 @@ static int record_main(int argc, char **argv)
 	FILE *f = NULL;
 
 	ret = parse(argc, argv, &o);
-	if (ret)
+	if (ret) {
+		cvm_sweep_free(&o.sweep);
 		return ret < 0 ? EXIT_OK : ret;
+	}
 	fd = cvm_dev_open_mode(&ver, O_RDWR);
-	if (fd < 0)
+	if (fd < 0) {
+		cvm_sweep_free(&o.sweep);
 		return -fd;
+	}
 	if (o.pid) {
 		code = check_vmm(fd, o.pid);
+		if (code)
+			goto out_dev;
+	}
+	if (o.sweep.n) {
+		code = cvm_sweep_begin(&o.sweep, fd);
 		if (code)
 			goto out_dev;
 	}
@@ -297,6 +407,9 @@ static int record_main(int argc, char **argv)
 		.list_vms = src_list_vms,
 		.read_vm = src_read_vm,
 		.list_marks = src_list_marks,
+		.list_hp_events = ver.features & CVMSTAT_FEAT_HALTPOLL ?
+				  src_list_hp_events : NULL,
+		.read_hp_globals = src_read_hp_globals,
 	};
 	rec.out = &out;
 	rec.pid = o.pid;
@@ -322,6 +435,12 @@ static int record_main(int argc, char **argv)
 		code = -ret;
 		goto out_file;
 	}
+	if (o.sweep.n) {
+		ret = run_sweep(&l, &o, fd, sigfd, &orig, &code);
+		if (ret)
+			code = rec.err ? output_error(&l) : -ret;
+		goto out_warn;
+	}
 	if (o.command) {
 		l.child = spawn(o.command, &orig, &code);
 		if (l.child < 0)
@@ -334,9 +453,9 @@ static int record_main(int argc, char **argv)
 		if (l.child > 0 && !l.done)
 			waitpid(l.child, &l.status, 0);
 	} else if (l.child > 0) {
-		code = WIFEXITED(l.status) ? WEXITSTATUS(l.status) :
-		       128 + WTERMSIG(l.status);
+		code = child_code(&l);
 	}
+out_warn:
 	if (rec.inexact || rec.lost)
 		cvm_err("warning: %u marks inexact, %u lost (see mark_inexact rows)",
 			rec.inexact, rec.lost);
@@ -349,6 +468,10 @@ out_file:
 		close(sigfd);
 	cvm_rec_free(&rec);
 out_dev:
+	/* whatever ended it, a sweep's setting goes back */
+	if (cvm_sweep_end(&o.sweep, fd, NULL) && !code)
+		code = EXIT_SYSTEM;
+	cvm_sweep_free(&o.sweep);
 	close(fd);
 	return code;
 }
@@ -359,7 +482,7 @@ const struct cvm_command cvm_cmd_record = {
 	.summary = "record counter deltas by phase as CSV or JSON lines",
 	.usage =
 	"Usage: cvmstat record -o FILE [-i SECONDS] [--vm PID] [--format csv|json]\n"
-	"                      [-- COMMAND [ARGS...]]\n"
+	"                      [--sweep NAME=V1,V2,...] [-- COMMAND [ARGS...]]\n"
 	"\n"
 	"Writes every counter's change, per VM and vCPU, every interval and at\n"
 	"every phase mark (`cvmstat phase NAME` on the host, or a guest's byte\n"
@@ -372,5 +495,11 @@ const struct cvm_command cvm_cmd_record = {
 	"  -i, --interval SECS   write and flush every SECS seconds (default 1)\n"
 	"  --vm PID              only the VMs of VMM process PID\n"
 	"  -f, --format FORMAT   csv (default) or json (one object per line)\n"
+	"  --sweep NAME=V1,...   run COMMAND once per value of halt-polling setting\n"
+	"                        NAME (halt_poll_ns, halt_poll_ns_grow,\n"
+	"                        halt_poll_ns_grow_start, halt_poll_ns_shrink, or\n"
+	"                        vm_halt_poll_ns with --vm), each run the phase\n"
+	"                        \"NAME=V\"; the setting is put back at the end,\n"
+	"                        also on an error, SIGINT or SIGTERM\n"
 	"  -h, --help            this help\n",
 };

@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "dev.h"
+#include "hpview.h"
 #include "names.h"
 #include "rows.h"
 #include "snapshot.h"
@@ -28,6 +29,7 @@ static const struct {
 	{ "vmgexit", 1U << CVMSTAT_KIND_VMGEXIT | 1U << CVMSTAT_KIND_GHCB_MSR },
 	{ "tdx", 1U << CVMSTAT_KIND_TDX_LEAF },
 	{ "vcpu", 1U << CVMSTAT_KIND_VCPU },
+	{ "haltpoll", 1U << CVMSTAT_KIND_HALT },	/* cvm_hp_show() */
 };
 
 struct show_opts {
@@ -127,6 +129,8 @@ static int show_vm(int fd, const struct show_opts *o,
 	bool vcpu_seen = false;
 	int ret;
 
+	if (o->kinds == 1U << CVMSTAT_KIND_HALT)
+		return cvm_hp_show(fd, vm, o->vcpu);
 	ret = cvm_read_vm(fd, vm->vm_id, 0, &rd);
 	if (ret == -ENOENT)
 		return 0;	/* forgotten since the list: nothing to show */
@@ -183,7 +187,7 @@ static int show_main(int argc, char **argv)
 				if (!strcmp(optarg, views[k].name))
 					break;
 			if (k == sizeof(views) / sizeof(*views))
-				return cvm_usage_error("invalid --by `%s' (reason, mmio, msr, pio, vmgexit, tdx, vcpu)",
+				return cvm_usage_error("invalid --by `%s' (reason, mmio, msr, pio, vmgexit, tdx, vcpu, haltpoll)",
 						       optarg);
 			o.kinds = views[k].kinds;
 			break;
@@ -236,7 +240,8 @@ const struct cvm_command cvm_cmd_show = {
 	"  --by VIEW   reason (default): exit reasons; mmio: MMIO by guest-physical\n"
 	"              address; msr: MSR accesses; pio: port I/O; vmgexit: SEV-ES/SNP\n"
 	"              VMGEXIT codes and GHCB MSR-protocol requests; tdx: TDX\n"
-	"              TDVMCALL leaves; vcpu: exits per vCPU\n"
+	"              TDVMCALL leaves; vcpu: exits per vCPU; haltpoll: halt polling\n"
+	"              per vCPU (halts, polls, time polled and waited, windows)\n"
 	"  --top N     the N largest rows only\n"
 	"  -h, --help  this help\n",
 };

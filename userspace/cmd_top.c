@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "dev.h"
+#include "hpview.h"
 #include "names.h"
 #include "rows.h"
 #include "snapshot.h"
@@ -32,6 +33,7 @@ struct top_vm {
 	uint64_t vm_id;
 	struct cvmstat_record *recs;
 	uint32_t nr;
+	struct cvm_hp_sum hp;	/* halt polling, summed over vCPUs */
 };
 
 struct top_state {
@@ -74,6 +76,7 @@ static int sample(struct top_state *s, struct top_vm **out, int *nr)
 			free(vms);
 			return -cvm_errno_exit(-ret);
 		}
+		cvm_hp_sum_add(&vms[k].hp, rd.recs, rd.nr, -1);
 		for (j = 0; j < rd.nr; j++) {
 			if (rd.recs[j].kind != CVMSTAT_KIND_REASON)
 				continue;
@@ -183,6 +186,7 @@ static int refresh(struct top_state *s, bool tty, int64_t wall)
 	struct top_vm *cur;
 	struct rate *rates = NULL;
 	int i, j, n, nr = 0, ret;
+	bool hp_header;
 
 	ret = sample(s, &cur, &n);
 	if (ret)
@@ -212,6 +216,22 @@ static int refresh(struct top_state *s, bool tty, int64_t wall)
 		return -EXIT_SYSTEM;
 	}
 	print_rates(rates, nr, secs, n, tty, wall);
+	for (i = 0, hp_header = false; i < n && tty; i++)
+		hp_header |= cur[i].hp.stat[CVMSTAT_HALT_HALTS] != 0;
+	if (hp_header)
+		printf("\n");	/* a terminal: no blank line after the reasons */
+	for (i = 0, hp_header = false; i < n; i++) {
+		const struct top_vm *old = NULL;
+
+		for (j = 0; j < s->nr_vms; j++)
+			if (s->vms[j].vm_id == cur[i].vm_id)
+				old = &s->vms[j];
+		cvm_hp_top_row(cur[i].vm_id, &cur[i].hp, old ? &old->hp : NULL,
+			       secs, &hp_header);
+	}
+	if (hp_header && !tty)
+		printf("\n");
+	fflush(stdout);
 	free(rates);
 	free_vms(s->vms, s->nr_vms);
 	s->vms = cur;
@@ -303,6 +323,9 @@ const struct cvm_command cvm_cmd_top = {
 	"Shows VM exits per second by reason, summed over all VMs (or the VMs\n"
 	"of one VMM), refreshed every interval: redrawn in place on a terminal,\n"
 	"one block of plain lines per interval otherwise.  Ends on Ctrl-C.\n"
+	"VMs that halted in the kernel get a halt-polling row: halts/s, how\n"
+	"they went (polled with success, in vain, not polled), time polled and\n"
+	"waited per second, and the poll windows in force.\n"
 	"\n"
 	"  --vm PID             only the VMs of VMM process PID\n"
 	"  -i, --interval SECS  refresh interval in seconds (default 1, 0.01..86400)\n"

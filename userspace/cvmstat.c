@@ -19,6 +19,7 @@
 static const struct cvm_command *const commands[] = {
 	&cvm_cmd_load, &cvm_cmd_unload, &cvm_cmd_status, &cvm_cmd_show,
 	&cvm_cmd_top, &cvm_cmd_record, &cvm_cmd_phase, &cvm_cmd_reset,
+	&cvm_cmd_haltpoll,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -36,7 +37,7 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n");
 	for (i = 0; i < NR_COMMANDS; i++)
-		fprintf(f, "  %-8s %s\n", commands[i]->name,
+		fprintf(f, "  %-9s %s\n", commands[i]->name,
 			commands[i]->summary);
 	fprintf(f,
 		"\n"

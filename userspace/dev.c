@@ -100,6 +100,8 @@ int cvm_dev_open_mode(struct cvmstat_version *ver, int mode)
 	}
 	if (ver)
 		*ver = v;
+	cvm_read_flags = v.features & CVMSTAT_FEAT_HALTPOLL ?
+			 CVMSTAT_READ_HALTPOLL : 0;
 	cvm_names_set_phase_port(cvm_phase_port());
 	return fd;
 }
@@ -134,14 +136,24 @@ int cvm_list_vms(int fd, struct cvmstat_vm_info **out)
 	return l.nr;
 }
 
+uint32_t cvm_read_flags;
+
 int cvm_read_vm(int fd, uint64_t vm_id, uint64_t phase, struct cvm_vm_read *out)
 {
-	struct cvmstat_read r = { .size = sizeof(r), .vm_id = vm_id };
+	return cvm_read_vm_flags(fd, vm_id, phase, cvm_read_flags, out);
+}
+
+int cvm_read_vm_flags(int fd, uint64_t vm_id, uint64_t phase, uint32_t flags,
+		      struct cvm_vm_read *out)
+{
+	struct cvmstat_read r = {
+		.size = sizeof(r), .vm_id = vm_id, .flags = flags,
+	};
 	struct cvmstat_record *recs = NULL;
 	uint32_t room = 256;
 
 	if (phase) {
-		r.flags = CVMSTAT_READ_AT_PHASE;
+		r.flags |= CVMSTAT_READ_AT_PHASE;
 		r.phase = phase;
 	}
 	for (;;) {

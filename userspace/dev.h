@@ -71,6 +71,15 @@ int cvm_list_vms(int fd, struct cvmstat_vm_info **vms);
  * printing anything: the callers decide what those mean.
  */
 int cvm_read_vm(int fd, uint64_t vm_id, uint64_t phase, struct cvm_vm_read *out);
+/*
+ * The same with CVMSTAT_READ_* @flags (AT_PHASE is set from @phase).
+ * cvm_read_vm() passes cvm_read_flags: CVMSTAT_READ_HALTPOLL when the
+ * module opened last has CVMSTAT_FEAT_HALTPOLL, so every view and
+ * recording carries the halt-poll counters.
+ */
+int cvm_read_vm_flags(int fd, uint64_t vm_id, uint64_t phase, uint32_t flags,
+		      struct cvm_vm_read *out);
+extern uint32_t cvm_read_flags;
 void cvm_vm_read_free(struct cvm_vm_read *r);
 
 /*

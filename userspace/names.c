@@ -945,6 +945,11 @@ static const char *const halt_state_names[] = {
 	[CVMSTAT_HALT_STATE_GUEST_NS]	= "guest_changed_ns",
 };
 
+const char *const cvm_hp_names[5] = {
+	"halt_poll_ns", "halt_poll_ns_grow", "halt_poll_ns_grow_start",
+	"halt_poll_ns_shrink", "vm_halt_poll_ns",
+};
+
 const char *cvm_name_halt(uint64_t key)
 {
 	return key < ARRAY_SIZE(halt_names) ? halt_names[key] : NULL;

@@ -73,6 +73,12 @@ const char *cvm_name_kind(unsigned int kind);
 const char *cvm_name_halt(uint64_t key);
 
 /*
+ * The halt-polling settings, in the order of enum cvm_hp_param (hpctl.h):
+ * KVM's four global parameters, then "vm_halt_poll_ns".
+ */
+extern const char *const cvm_hp_names[5];
+
+/*
  * The key of a record of @kind (enum cvmstat_kind) as "0x<hex>"; for exit
  * reasons the code alone, without the ISA in the key's upper half.
  */

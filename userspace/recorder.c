@@ -11,6 +11,13 @@
  *
  * Host marks start a phase for every recorded VM, guest marks (the phase
  * port) for the VM that wrote them only.
+ *
+ * Halt-polling settings are "setting" rows: the global parameters at the
+ * start and whenever a read at an interval finds them changed, changes
+ * this process made (a sweep) when it makes them, and the changes the
+ * module logged (a VM's maximum, a guest's opt-out) at the time it gives,
+ * in the phase the VM was in then: the log is listed before the marks, so
+ * a change made before a mark is written before the mark closes the phase.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -169,6 +176,153 @@ static int read_error(uint64_t vm_id, int err)
 	return -cvm_errno_exit(-err);
 }
 
+/* ---- halt-polling settings ---------------------------------------------- */
+
+/* The key of "vm_halt_poll_ns=global": past every 32-bit value. */
+#define HP_KEY_GLOBAL	4294967296ULL
+
+static int setting_row(struct cvm_recorder *r, uint64_t time_ns,
+		       uint64_t phase_seq, const char *phase,
+		       const struct cvm_rec_vm *v, uint32_t vcpu, uint64_t key,
+		       const char *name)
+{
+	return out_row(r, &(struct cvm_row){
+		.time_ns = time_ns,
+		.phase_seq = phase_seq,
+		.phase = phase,
+		.vm_id = v ? v->vm_id : 0,
+		.pid = v ? v->pid : 0,
+		.vcpu = vcpu,
+		.kind = "setting",
+		.key = key,
+		.dir = "-",
+		.name = name,
+		.count = 1,
+	});
+}
+
+/* The global parameters; a row for each that changed since (@how). */
+static int hp_globals(struct cvm_recorder *r, const char *how)
+{
+	uint32_t vals[CVM_REC_HP_GLOBALS];
+	bool have[CVM_REC_HP_GLOBALS];
+	uint64_t now = cvm_now_ns();
+	int i, ret = 0;
+
+	if (!r->src.read_hp_globals)
+		return 0;
+	r->src.read_hp_globals(r->src.ctx, vals, have);
+	for (i = 0; i < CVM_REC_HP_GLOBALS && !ret; i++) {
+		char name[64];
+
+		if (!have[i] || (r->hp.have[i] && r->hp.globals[i] == vals[i])) {
+			r->hp.have[i] = have[i];
+			continue;
+		}
+		r->hp.have[i] = true;
+		r->hp.globals[i] = vals[i];
+		snprintf(name, sizeof(name), "%s=%u %s", cvm_hp_names[i],
+			 vals[i], how);
+		ret = setting_row(r, now, r->host_seq, r->host_phase, NULL, 0,
+				  vals[i], name);
+	}
+	return ret;
+}
+
+int cvm_rec_setting(struct cvm_recorder *r, int param, uint32_t value)
+{
+	char name[64];
+
+	r->hp.have[param] = true;
+	r->hp.globals[param] = value;
+	snprintf(name, sizeof(name), "%s=%u by cvmstat", cvm_hp_names[param],
+		 value);
+	return setting_row(r, cvm_now_ns(), r->host_seq, r->host_phase, NULL,
+			   0, value, name);
+}
+
+/* The changes the module logged since the last call, kept until written. */
+static int hp_fetch(struct cvm_recorder *r)
+{
+	struct cvmstat_hp_event evs[CVMSTAT_HP_EVENT_RING], *p;
+	uint64_t last;
+	uint32_t lost;
+	int n;
+
+	if (!r->src.list_hp_events)
+		return 0;
+	do {
+		n = r->src.list_hp_events(r->src.ctx, r->hp.listed, evs, &last,
+					  &lost);
+		if (n < 0) {
+			cvm_err("listing halt-polling changes: %s", strerror(-n));
+			return -cvm_errno_exit(-n);
+		}
+		if (lost) {
+			r->hp.lost += lost;
+			cvm_err("warning: %u halt-polling changes came faster than they could be read and are lost",
+				lost);
+		}
+		if (n) {
+			p = realloc(r->hp.pending,
+				    (r->hp.nr_pending + n) * sizeof(*p));
+			if (!p) {
+				cvm_err("out of memory");
+				return -EXIT_SYSTEM;
+			}
+			memcpy(p + r->hp.nr_pending, evs, n * sizeof(*p));
+			r->hp.pending = p;
+			r->hp.nr_pending += n;
+			r->hp.listed = evs[n - 1].seq;
+		} else {
+			r->hp.listed = last;
+		}
+	} while (r->hp.listed < last);
+	return 0;
+}
+
+static int hp_event_row(struct cvm_recorder *r,
+			const struct cvmstat_hp_event *e)
+{
+	struct cvm_rec_vm *v = find_vm(r, e->vm_id);
+	char name[96], val[24];
+	uint64_t key = e->new;
+
+	if (!v)
+		return 0;	/* a VM this recording leaves out */
+	if (e->type == CVMSTAT_HPE_GUEST) {
+		snprintf(name, sizeof(name), "guest_poll_control=%llu by guest",
+			 (unsigned long long)e->new);
+	} else if (e->type == CVMSTAT_HPE_VM_MAX) {
+		if (e->new == CVMSTAT_HP_GLOBAL)
+			key = HP_KEY_GLOBAL;
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)e->new);
+		snprintf(name, sizeof(name), "vm_halt_poll_ns=%s by %s",
+			 e->new == CVMSTAT_HP_GLOBAL ? "global" : val,
+			 e->source == CVMSTAT_HP_SRC_CVMSTAT ? "cvmstat" : "vmm");
+	} else {
+		return 0;
+	}
+	return setting_row(r, e->time_ns, v->phase_seq, v->phase, v,
+			   e->vcpu_id, key, name);
+}
+
+/* Writes the logged changes made before @before; keeps the rest. */
+static int hp_flush(struct cvm_recorder *r, uint64_t before)
+{
+	uint32_t i, k = 0;
+	int ret = 0;
+
+	for (i = 0; i < r->hp.nr_pending; i++) {
+		if (r->hp.pending[i].time_ns >= before)
+			r->hp.pending[k++] = r->hp.pending[i];
+		else if (!ret)
+			ret = hp_event_row(r, &r->hp.pending[i]);
+	}
+	r->hp.nr_pending = k;
+	return ret;
+}
+
 /* One mark: close the phase of every VM it concerns, then a mark row. */
 static int handle_mark(struct cvm_recorder *r, const struct cvmstat_phase *m)
 {
@@ -251,6 +405,9 @@ int cvm_rec_marks(struct cvm_recorder *r)
 	uint32_t lost;
 	int i, n, ret;
 
+	ret = hp_fetch(r);
+	if (ret)
+		return ret;
 	do {
 		n = r->src.list_marks(r->src.ctx, r->listed, marks, &last,
 				      &lost);
@@ -272,7 +429,9 @@ int cvm_rec_marks(struct cvm_recorder *r)
 			synced = true;
 		}
 		for (i = 0; i < n; i++) {
-			ret = handle_mark(r, &marks[i]);
+			ret = hp_flush(r, marks[i].time_ns);
+			if (!ret)
+				ret = handle_mark(r, &marks[i]);
 			if (ret)
 				return ret;
 			r->listed = marks[i].seq;
@@ -412,7 +571,18 @@ int cvm_rec_start(struct cvm_recorder *r)
 		rd[k].recs = NULL;
 	}
 	free_reads(rd, r->nr_vms);
-	return 0;
+	/* settings: as they are now; only changes from now on are listed */
+	if (r->src.list_hp_events) {
+		struct cvmstat_hp_event evs[CVMSTAT_HP_EVENT_RING];
+
+		n = r->src.list_hp_events(r->src.ctx, 0, evs, &last, &lost);
+		if (n < 0) {
+			cvm_err("listing halt-polling changes: %s", strerror(-n));
+			return -cvm_errno_exit(-n);
+		}
+		r->hp.listed = last;
+	}
+	return hp_globals(r, "at start");
 }
 
 int cvm_rec_interval(struct cvm_recorder *r)
@@ -421,8 +591,14 @@ int cvm_rec_interval(struct cvm_recorder *r)
 	int i, ret = 0;
 
 	ret = read_live(r, &rd);
-	if (ret)
+	if (!ret)
+		ret = hp_flush(r, UINT64_MAX);
+	if (!ret)
+		ret = hp_globals(r, "by sysfs");
+	if (ret) {
+		free_reads(rd, r->nr_vms);
 		return ret;
+	}
 	for (i = 0; i < r->nr_vms && !ret; i++)
 		if (rd[i].vm_id)
 			ret = emit_deltas(r, &r->vms[i], &rd[i],
@@ -448,4 +624,7 @@ void cvm_rec_free(struct cvm_recorder *r)
 	free(r->vms);
 	r->vms = NULL;
 	r->nr_vms = 0;
+	free(r->hp.pending);
+	r->hp.pending = NULL;
+	r->hp.nr_pending = 0;
 }

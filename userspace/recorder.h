@@ -27,6 +27,26 @@ struct cvm_source {
 	int (*list_marks)(void *ctx, uint64_t after,
 			  struct cvmstat_phase *marks, uint64_t *last,
 			  uint32_t *lost);
+	/*
+	 * Optional (NULL: none).  Halt-polling changes the module logged, as
+	 * cvm_hp_events(): count or -errno.  KVM's global halt-poll
+	 * parameters (enum cvm_hp_param): @have[i] false when absent.
+	 */
+	int (*list_hp_events)(void *ctx, uint64_t after,
+			      struct cvmstat_hp_event *evs, uint64_t *last,
+			      uint32_t *lost);
+	void (*read_hp_globals)(void *ctx, uint32_t *vals, bool *have);
+};
+
+/* Halt-polling settings as the recording last wrote them (see "setting"). */
+#define CVM_REC_HP_GLOBALS	4
+struct cvm_rec_hp {
+	uint64_t listed;		/* newest module event handled */
+	struct cvmstat_hp_event *pending; /* listed, not yet written */
+	uint32_t nr_pending;
+	uint32_t lost;			/* events the module no longer held */
+	uint32_t globals[CVM_REC_HP_GLOBALS];
+	bool have[CVM_REC_HP_GLOBALS];
 };
 
 /* "guest phase 255" and a 63-byte host name both fit. */
@@ -47,6 +67,7 @@ struct cvm_recorder {
 	unsigned int inexact;
 	unsigned int lost;
 	int err;			/* first output error, -errno */
+	struct cvm_rec_hp hp;		/* halt-polling settings and changes */
 };
 
 /*
@@ -70,5 +91,12 @@ int cvm_rec_marks(struct cvm_recorder *r);
 int cvm_rec_interval(struct cvm_recorder *r);
 
 void cvm_rec_free(struct cvm_recorder *r);
+
+/*
+ * A global halt-polling parameter (@param: enum cvm_hp_param) this process
+ * set to @value (a sweep): a "setting" row now, in the current host phase.
+ * (Per-VM values come as the module's own events.)  0 or -(exit code).
+ */
+int cvm_rec_setting(struct cvm_recorder *r, int param, uint32_t value);
 
 #endif /* CVMSTAT_RECORDER_H */
