@@ -7,8 +7,9 @@
 #      (host, ASan/UBSan), of its command line without the module, and of
 #      its bash completion,
 #   2. the module and tool test in QEMU on the newest Debian 6.1 and 6.12
-#      kernels, the recordings it made loaded with pandas and R, and what
-#      the probes cost the guest per exit (-icount, deterministic),
+#      kernels, the recordings it made loaded with pandas and R, what the
+#      probes cost the guest per exit (-icount, deterministic), and halt
+#      polling measured, tuned and swept (haltpoll.sh, -icount too),
 #   3. a DKMS add/build/install/remove for both kernels.
 # Every suite ends with "NAME: N passed, N failed"; this script adds them up
 # and ends with "N passed, N failed", exiting 1 if anything failed.
@@ -41,6 +42,7 @@ suite() {
 	echo "== $name"
 	"$@" >"$log" 2>&1
 	grep -E '^(FAIL|not ok)|: [0-9]+ passed, [0-9]+ failed$|instructions per exit' "$log"
+	grep -E '^measured: (long|sweep)' "$log"
 	tally "$log" "$name"
 }
 
@@ -108,6 +110,7 @@ while IFS=$'\t' read -r kver root; do
 	suite "frames-$kver" "$top/tests/qemu/check_frames.sh" \
 		"$build/qemu-$kver/rec.csv" "$build/qemu-$kver/rec.jsonl" "frames-$kver"
 	suite "cost-$kver" "$top/tests/qemu/cost.sh" "$kver" "$root" "$build/qemu-$kver"
+	suite "haltpoll-$kver" "$top/tests/qemu/haltpoll.sh" "$kver" "$root" "$build/qemu-$kver"
 done <"$build/kernels.txt"
 
 suite dkms "$top/tests/dkms-test.sh" $(cut -f1 "$build/kernels.txt")

@@ -2,8 +2,10 @@
 /*
  * abi-test: every error path of the /dev/cvmstat ioctls returns the errno
  * that include/uapi/linux/cvmstat.h documents.  Runs inside the test guest,
- * as root, after at least one VM was counted (its vm_id is argv[1]).
- * Prints TAP; exit status 1 if anything failed.
+ * as root, after at least one VM was counted (its vm_id is argv[1]); with
+ * a second vm_id, of a live VM cvmstat has not changed, also the paths of
+ * the halt-polling ioctls that need one.  Prints TAP; exit status 1 if
+ * anything failed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/cvmstat.h>
 
@@ -155,8 +158,13 @@ static void test_read(uint64_t vm_id)
 	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ bad size");
 	fresh(r);
 	r.vm_id = vm_id;
-	r.flags = 2;
+	r.flags = 1U << 31;
 	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ unknown flag");
+	fresh(r);
+	r.vm_id = vm_id;
+	r.flags = CVMSTAT_READ_HALTPOLL_STATE;
+	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL,
+		   "READ HALTPOLL_STATE without HALTPOLL");
 	fresh(r);
 	r.vm_id = vm_id;
 	r.phase = 1;
@@ -308,12 +316,157 @@ static void test_guest_marks(void)
 	}
 }
 
+/* The halt-polling ioctls (ABI 1.3); @live: 0, or a live VM's id. */
+static void test_haltpoll(uint64_t exited, uint64_t live)
+{
+	struct cvmstat_hp_event evs[CVMSTAT_HP_EVENT_RING];
+	struct cvmstat_hp_events e;
+	struct cvmstat_hp_set s;
+	struct cvmstat_hp_vm v;
+	struct cvmstat_read r;
+	struct cvmstat_record recs[512];
+	int status;
+	pid_t child;
+
+	fresh(v);
+	v.vm_id = exited;
+	v.size = sizeof(v) - 8;
+	expect_err(CVMSTAT_IOC_HP_VM, &v, EINVAL, "HP_VM bad size");
+	fresh(v);
+	v.vm_id = exited;
+	v.flags = 1;
+	expect_err(CVMSTAT_IOC_HP_VM, &v, EINVAL, "HP_VM flags nonzero");
+	fresh(v);
+	v.vm_id = exited;
+	v.max_ns = 1;
+	expect_err(CVMSTAT_IOC_HP_VM, &v, EINVAL, "HP_VM output field nonzero");
+	fresh(v);
+	v.vm_id = exited;
+	v.reserved[3] = 1;
+	expect_err(CVMSTAT_IOC_HP_VM, &v, EINVAL, "HP_VM reserved nonzero");
+	fresh(v);
+	v.vm_id = ~0ULL;
+	expect_err(CVMSTAT_IOC_HP_VM, &v, ENOENT, "HP_VM unknown vm_id");
+	fresh(v);
+	v.vm_id = exited;
+	expect_err(CVMSTAT_IOC_HP_VM, &v, ESRCH, "HP_VM exited VM");
+	expect_err(CVMSTAT_IOC_HP_VM, bad_ptr(), EFAULT, "HP_VM bad address");
+
+	fresh(s);
+	s.vm_id = exited;
+	s.op = CVMSTAT_HP_OP_SET;
+	s.size = sizeof(s) + 8;
+	expect_err(CVMSTAT_IOC_HP_SET, &s, EINVAL, "HP_SET bad size");
+	fresh(s);
+	s.vm_id = exited;
+	expect_err(CVMSTAT_IOC_HP_SET, &s, EINVAL, "HP_SET op 0");
+	s.op = 4;
+	expect_err(CVMSTAT_IOC_HP_SET, &s, EINVAL, "HP_SET unknown op");
+	s.op = CVMSTAT_HP_OP_CLEAR;
+	s.max_ns = 5;
+	expect_err(CVMSTAT_IOC_HP_SET, &s, EINVAL, "HP_SET CLEAR with a value");
+	fresh(s);
+	s.op = CVMSTAT_HP_OP_SET;
+	expect_err(CVMSTAT_IOC_HP_SET, &s, EINVAL, "HP_SET vm_id 0 but RESTORE");
+	fresh(s);
+	s.vm_id = exited;
+	s.op = CVMSTAT_HP_OP_SET;
+	s.pad = 1;
+	expect_err(CVMSTAT_IOC_HP_SET, &s, EINVAL, "HP_SET pad nonzero");
+	fresh(s);
+	s.vm_id = exited;
+	s.op = CVMSTAT_HP_OP_SET;
+	s.reserved[1] = 1;
+	expect_err(CVMSTAT_IOC_HP_SET, &s, EINVAL, "HP_SET reserved nonzero");
+	fresh(s);
+	s.vm_id = ~0ULL;
+	s.op = CVMSTAT_HP_OP_SET;
+	expect_err(CVMSTAT_IOC_HP_SET, &s, ENOENT, "HP_SET unknown vm_id");
+	s.vm_id = exited;
+	expect_err(CVMSTAT_IOC_HP_SET, &s, ESRCH, "HP_SET exited VM");
+	s.op = CVMSTAT_HP_OP_RESTORE;
+	expect_err(CVMSTAT_IOC_HP_SET, &s, ESRCH, "HP_SET RESTORE exited VM");
+	expect_err(CVMSTAT_IOC_HP_SET, bad_ptr(), EFAULT, "HP_SET bad address");
+	fresh(s);
+	s.op = CVMSTAT_HP_OP_RESTORE;
+	expect_ok(CVMSTAT_IOC_HP_SET, &s, "HP_SET RESTORE of every VM");
+
+	fresh(e);
+	e.size = sizeof(e) - 8;
+	expect_err(CVMSTAT_IOC_HP_EVENTS, &e, EINVAL, "HP_EVENTS bad size");
+	fresh(e);
+	e.pad = 1;
+	expect_err(CVMSTAT_IOC_HP_EVENTS, &e, EINVAL, "HP_EVENTS pad nonzero");
+	fresh(e);
+	e.last = 1;
+	expect_err(CVMSTAT_IOC_HP_EVENTS, &e, EINVAL, "HP_EVENTS output field nonzero");
+	fresh(e);
+	e.reserved[0] = 1;
+	expect_err(CVMSTAT_IOC_HP_EVENTS, &e, EINVAL, "HP_EVENTS reserved nonzero");
+	expect_err(CVMSTAT_IOC_HP_EVENTS, bad_ptr(), EFAULT, "HP_EVENTS bad address");
+	fresh(e);
+	e.nr = CVMSTAT_HP_EVENT_RING;
+	e.events = (uintptr_t)evs;
+	expect_ok(CVMSTAT_IOC_HP_EVENTS, &e, "HP_EVENTS");
+
+	fresh(r);
+	r.vm_id = exited;
+	r.flags = CVMSTAT_READ_HALTPOLL | CVMSTAT_READ_HALTPOLL_STATE;
+	r.nr = sizeof(recs) / sizeof(recs[0]);
+	r.records = (uintptr_t)recs;
+	expect_ok(CVMSTAT_IOC_READ_VM, &r, "READ HALTPOLL|HALTPOLL_STATE");
+	if (!live)
+		return;
+
+	fresh(v);
+	v.vm_id = live;
+	expect_ok(CVMSTAT_IOC_HP_VM, &v, "HP_VM live VM");
+	check(!(v.state & CVMSTAT_HP_SAVED), "HP_VM: not changed by cvmstat yet");
+	fresh(s);
+	s.vm_id = live;
+	s.op = CVMSTAT_HP_OP_RESTORE;
+	expect_err(CVMSTAT_IOC_HP_SET, &s, ENODATA, "HP_SET RESTORE never changed");
+	s.op = CVMSTAT_HP_OP_SET;
+	s.max_ns = 0xffffffffU;
+	expect_ok(CVMSTAT_IOC_HP_SET, &s, "HP_SET 4294967295");
+	fresh(v);
+	v.vm_id = live;
+	expect_ok(CVMSTAT_IOC_HP_VM, &v, "HP_VM after SET");
+	check(v.max_ns == 0xffffffffU && v.source == CVMSTAT_HP_SRC_CVMSTAT &&
+	      (v.state & CVMSTAT_HP_OVERRIDE) && (v.state & CVMSTAT_HP_SAVED),
+	      "HP_VM: the value set, by cvmstat, original saved");
+	/* write access and CAP_SYS_ADMIN, not only an open device */
+	child = fork();
+	if (child == 0) {
+		fresh(s);
+		s.vm_id = live;
+		s.op = CVMSTAT_HP_OP_CLEAR;
+		if (setgid(65534) || setuid(65534))
+			_exit(3);
+		_exit(ioctl(fd, CVMSTAT_IOC_HP_SET, &s) == -1 && errno == EPERM ?
+		      0 : 1);
+	}
+	check(child > 0 && waitpid(child, &status, 0) == child &&
+	      WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "HP_SET without CAP_SYS_ADMIN (writable file) -> Operation not permitted");
+	fresh(s);
+	s.vm_id = live;
+	s.op = CVMSTAT_HP_OP_RESTORE;
+	expect_ok(CVMSTAT_IOC_HP_SET, &s, "HP_SET RESTORE");
+	fresh(v);
+	v.vm_id = live;
+	expect_ok(CVMSTAT_IOC_HP_VM, &v, "HP_VM after RESTORE");
+	check(!(v.state & CVMSTAT_HP_SAVED) && v.source != CVMSTAT_HP_SRC_CVMSTAT,
+	      "HP_VM: back as it was");
+}
+
 /* Commands that change state need a file opened for writing. */
 static void test_write_needs(void)
 {
 	struct cvmstat_phase_mark m;
 	struct cvmstat_reset r;
 	struct cvmstat_guest_marks g;
+	struct cvmstat_hp_set s;
 	int rw = fd;
 
 	fd = open("/dev/cvmstat", O_RDONLY);
@@ -329,17 +482,21 @@ static void test_write_needs(void)
 	expect_err(CVMSTAT_IOC_RESET, &r, EBADF, "RESET on a read-only file");
 	fresh(g);
 	expect_err(CVMSTAT_IOC_GUEST_MARKS, &g, EBADF, "GUEST_MARKS on a read-only file");
+	fresh(s);
+	s.op = CVMSTAT_HP_OP_RESTORE;
+	expect_err(CVMSTAT_IOC_HP_SET, &s, EBADF, "HP_SET on a read-only file");
 	close(fd);
 	fd = rw;
 }
 
 int main(int argc, char **argv)
 {
-	unsigned long long vm_id;
+	unsigned long long vm_id, live = 0;
 	char *end;
 
-	if (argc != 2 || (vm_id = strtoull(argv[1], &end, 0), *end)) {
-		fprintf(stderr, "usage: abi-test VM_ID\n");
+	if (argc < 2 || argc > 3 || (vm_id = strtoull(argv[1], &end, 0), *end) ||
+	    (argc == 3 && (live = strtoull(argv[2], &end, 0), *end || !live))) {
+		fprintf(stderr, "usage: abi-test VM_ID [LIVE_VM_ID]\n");
 		return 2;
 	}
 	fd = open("/dev/cvmstat", O_RDWR);
@@ -355,6 +512,7 @@ int main(int argc, char **argv)
 	test_phases();
 	test_reset();
 	test_guest_marks();
+	test_haltpoll(vm_id, live);
 	test_write_needs();
 	printf("1..%d\n# abi-test: %d passed, %d failed\n", nr_tests,
 	       nr_tests - nr_failed, nr_failed);

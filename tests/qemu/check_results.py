@@ -41,7 +41,8 @@ REC_COLUMNS = ["time_ns", "time", "phase_seq", "phase", "vm_id", "pid", "vcpu",
                "kind", "key", "dir", "name", "count"]
 REC_INTS = ("time_ns", "phase_seq", "vm_id", "pid", "vcpu", "key", "count")
 REC_KINDS = {"reason", "vmgexit", "ghcb_msr", "mmio", "msr", "pio", "tdx_leaf",
-             "overflow", "vcpu", "mark", "mark_inexact"}
+             "overflow", "vcpu", "mark", "mark_inexact", "setting", "halt", "halt_hist",
+             "halt_window"}
 ISO_UTC = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z")
 
 passed = failed = 0
@@ -389,7 +390,8 @@ def check_recording(tag, recs, pid, vm_id, phases, marks, exp_lines, totals=None
                  for r in got_marks)
     check(got == want, f"{tag}: mark rows {got}, want {want}")
 
-    vm_rows = [r for r in recs if r["kind"] not in ("mark", "mark_inexact")]
+    # (halt-polling "setting" rows: the global parameters, of no VM)
+    vm_rows = [r for r in recs if r["kind"] not in ("mark", "mark_inexact", "setting")]
     check(all(r["vm_id"] == vm_id and r["pid"] == pid for r in vm_rows),
           f"{tag}: rows of VM {vm_id} (pid {pid}) only: "
           f"{sorted({(r['vm_id'], r['pid']) for r in vm_rows})}")

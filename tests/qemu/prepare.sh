@@ -44,6 +44,7 @@ cp "$out/src/kmod/cvmstat.ko" "$out/files/"
 #    runs and a developer's own builds never share object files
 cflags="-O2 -Wall -Wextra -Werror -static -I$top/kmod/include/uapi"
 gcc $cflags -pthread -o "$out/files/cvmload" "$top/tests/workload/cvmload.c" &&
+gcc $cflags -pthread -o "$out/files/haltload" "$top/tests/workload/haltload.c" &&
 gcc $cflags -o "$out/files/abi-test" "$top/tests/abi/abi-test.c" &&
 gcc $cflags -I"$top/userspace" -o "$out/files/cvmstat-read" \
 	"$top/userspace/cvmstat-read.c" "$top/userspace/names.c" &&

@@ -26,7 +26,7 @@ chmod 755 "$tmp" # the unprivileged cases run from here
 export CVMSTAT_DEV=$tmp/no-device
 absent=$tmp/nonexistent
 
-commands=(load unload status show top record phase reset)
+commands=(load unload status show top record phase reset halt-poll)
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 passed=0
 failed=0
@@ -392,6 +392,107 @@ else
 	skip "[nobody] cvmstat load --path junk.ko" "this kernel has no module support"
 fi
 expect 0 'out~^cvmstat\.ko is not loaded$' nomodule nobody -- unload
+
+echo "# halt-poll: KVM's parameters in a stand-in for /sys/module/kvm/parameters"
+kp=$tmp/kvm/parameters
+st=$tmp/run
+mkdir -p "$kp"
+hp=(CVMSTAT_KVM_PARAMS="$kp" CVMSTAT_RUN_DIR="$st")
+hp_reset() {
+	echo 200000 >"$kp/halt_poll_ns"
+	echo 2 >"$kp/halt_poll_ns_grow"
+	echo 10000 >"$kp/halt_poll_ns_grow_start"
+	echo 2 >"$kp/halt_poll_ns_shrink"
+	rm -rf "$st"
+}
+hp_reset
+nl=$'\n'
+expect 0 "out~^halt_poll_ns +200000${nl}halt_poll_ns_grow +2${nl}halt_poll_ns_grow_start +10000${nl}halt_poll_ns_shrink +2${nl}${nl}\(cvmstat\.ko is not loaded: no per-VM values\)$" \
+	"${hp[@]}" -- halt-poll
+expect 0 "out~^halt_poll_ns=50000 \(was 200000\)${nl}halt_poll_ns_grow=4 \(was 2\)$" \
+	"${hp[@]}" -- halt-poll halt_poll_ns=50000 halt_poll_ns_grow=4
+same "halt-poll: halt_poll_ns written" "$(cat "$kp/halt_poll_ns")" 50000
+same "halt-poll: the originals kept" "$(cat "$st/halt-poll")" \
+	"halt_poll_ns=200000${nl}halt_poll_ns_grow=2"
+expect 0 "out~^halt_poll_ns=0 \(was 50000\)$" "${hp[@]}" -- halt-poll halt_poll_ns=0
+same "halt-poll: the first original stays" "$(cat "$st/halt-poll")" \
+	"halt_poll_ns=200000${nl}halt_poll_ns_grow=2"
+expect 0 "out~changed by cvmstat: halt_poll_ns, was 200000 \(--restore puts it back\)" \
+	"${hp[@]}" -- halt-poll
+expect 0 "out~^global parameters: 2 put back$" "${hp[@]}" -- halt-poll --restore
+same "halt-poll --restore: the values back" "$(cat "$kp"/halt_poll_ns "$kp"/halt_poll_ns_grow)" \
+	"200000${nl}2"
+assert "halt-poll --restore: no state file left" [ ! -e "$st/halt-poll" ]
+expect 0 "out~^global parameters: 0 put back$" "${hp[@]}" -- halt-poll --restore
+expect 1 "err~unknown setting \`bogus'" "${hp[@]}" -- halt-poll bogus=1
+expect 1 "err~expected NAME=VALUE, got \`halt_poll_ns'" "${hp[@]}" -- halt-poll halt_poll_ns
+expect 1 "err~expected NAME=VALUE, got \`=5'" "${hp[@]}" -- halt-poll =5
+for v in -1 4294967296 1x '' ' 1' 0x10 1.5; do
+	expect 1 "err~invalid value \`$(re "$v")' for halt_poll_ns \(0\.\.4294967295\)" \
+		"${hp[@]}" -- halt-poll "halt_poll_ns=$v"
+done
+expect 0 "out~^halt_poll_ns_shrink=4294967295 \(was 2\)$" "${hp[@]}" -- \
+	halt-poll halt_poll_ns_shrink=4294967295
+hp_reset
+expect 1 'err~halt_poll_ns given twice' "${hp[@]}" -- halt-poll halt_poll_ns=1 halt_poll_ns=2
+expect 1 'err~vm_halt_poll_ns needs --vm PID' "${hp[@]}" -- halt-poll vm_halt_poll_ns=5
+expect 1 'err~--clear needs --vm PID' "${hp[@]}" -- halt-poll --clear
+expect 1 'err~--clear and --restore exclude each other' "${hp[@]}" -- halt-poll --vm 1 --clear --restore
+expect 1 'err~--restore takes no NAME=VALUE' "${hp[@]}" -- halt-poll --restore halt_poll_ns=1
+expect 1 'err~--clear takes no NAME=VALUE' "${hp[@]}" -- halt-poll --vm 1 --clear halt_poll_ns=1
+expect 1 "err~invalid process id \`0'" "${hp[@]}" -- halt-poll --vm 0
+expect 1 "err~option \`--vm' $usage_err" "${hp[@]}" -- halt-poll --vm
+expect 1 "err~option \`--clear' takes no value" "${hp[@]}" -- halt-poll --clear=1
+# a per-VM value needs the module: nothing else is changed before it fails
+expect 4 "err~$missing" "${hp[@]}" -- halt-poll --vm 1 vm_halt_poll_ns=5 halt_poll_ns=7
+same "halt-poll: nothing changed without the module" "$(cat "$kp/halt_poll_ns")" 200000
+expect 4 "err~$missing" "${hp[@]}" -- halt-poll --vm 1
+expect 4 "err~$missing" "${hp[@]}" -- halt-poll --vm 1 --clear
+expect 4 "err~$missing" -- show --by haltpoll
+# a parameter this kernel does not have: refused, nothing changed
+rm "$kp/halt_poll_ns_shrink"
+expect 2 "err~^cvmstat: halt-poll: halt_poll_ns_shrink: not a parameter of this kernel's kvm module$" \
+	"${hp[@]}" -- halt-poll halt_poll_ns=1 halt_poll_ns_shrink=3
+same "halt-poll: nothing changed when one is missing" "$(cat "$kp/halt_poll_ns")" 200000
+assert "halt-poll: no state file when nothing changed" [ ! -e "$st/halt-poll" ]
+expect 0 "out~halt_poll_ns_shrink +\(not a parameter of this kernel, or kvm not loaded\)" \
+	"${hp[@]}" -- halt-poll
+expect 2 "err~^cvmstat: halt-poll: kvm is not loaded \(no $(re "$tmp")/nokvm/parameters\)$" \
+	CVMSTAT_KVM_PARAMS="$tmp/nokvm/parameters" CVMSTAT_RUN_DIR="$st" -- halt-poll halt_poll_ns=1
+hp_reset
+# as a user: the state directory, then the parameters, are root's
+if [ -z "$no_nobody" ]; then
+	chmod 755 "$tmp/kvm" "$kp"
+	mkdir -p "$st" && chmod 755 "$st"
+	expect 5 "err~^cvmstat: halt-poll: cannot keep the original values in $(re "$st")/halt-poll: Permission denied \(run as root\)$" \
+		nobody "${hp[@]}" -- halt-poll halt_poll_ns=1
+	chmod 777 "$st"
+	chown 65534 "$kp/halt_poll_ns"
+	# the first is written, the second refused: the first goes back
+	expect 5 "err~^cvmstat: halt-poll: writing $(re "$kp")/halt_poll_ns_grow: Permission denied \(run as root\)$" \
+		nobody "${hp[@]}" -- halt-poll halt_poll_ns=1 halt_poll_ns_grow=3
+	same "halt-poll: rolled back after a failed write" "$(cat "$kp/halt_poll_ns")" 200000
+	expect 0 "out~^halt_poll_ns +200000" nobody "${hp[@]}" -- halt-poll
+	chown 0 "$kp/halt_poll_ns"
+else
+	skip "[nobody] cvmstat halt-poll" "$no_nobody"
+fi
+
+echo "# record --sweep: its argument"
+for a in "bogus=1:unknown setting \`bogus'" "halt_poll_ns=:invalid value \`' for halt_poll_ns" \
+	"halt_poll_ns=1,,2:invalid value \`' for halt_poll_ns" \
+	"halt_poll_ns=1,x:invalid value \`x' for halt_poll_ns" \
+	"halt_poll_ns:expected NAME=VALUE"; do
+	expect 1 "err~$(re "${a#*:}")" -- "${rec[@]}" --sweep "${a%%:*}" -- true
+done
+expect 1 "err~more than 64 values to sweep" -- "${rec[@]}" \
+	--sweep "halt_poll_ns=$(seq -s, 0 64)" -- true
+expect 1 'err~--sweep needs a COMMAND to run per value' -- "${rec[@]}" --sweep halt_poll_ns=1
+expect 1 'err~vm_halt_poll_ns needs --vm PID' -- "${rec[@]}" --sweep vm_halt_poll_ns=1 -- true
+expect 1 'err~--vm PID sweeps vm_halt_poll_ns only' -- "${rec[@]}" --vm 1 \
+	--sweep halt_poll_ns=1 -- true
+expect 1 'err~one --sweep only' -- "${rec[@]}" --sweep halt_poll_ns=1 --sweep halt_poll_ns=2 -- true
+expect 1 "err~option \`--sweep' $usage_err" -- "${rec[@]}" --sweep
 
 [ "$skipped" -gt 0 ] && echo "note: $skipped cases skipped (neither passed nor failed)"
 echo "cli: $passed passed, $failed failed"

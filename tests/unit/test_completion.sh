@@ -56,12 +56,12 @@ cases() {
 	}
 	source "$top/userspace/cvmstat.bash-completion"
 	cd "$tmp/files" || exit 1
-	check 'cvmstat ' 'help load phase record reset show status top unload'
+	check 'cvmstat ' 'halt-poll help load phase record reset show status top unload'
 	check 'cvmstat s' 'show status'
 	check 'cvmstat -' '--device --help --version -V -d -h'
 	check 'cvmstat -d /dev/x st' 'status'
 	check 'cvmstat show --' '--by --help --top --vcpu --vm'
-	check 'cvmstat show --by ' 'mmio msr pio reason tdx vcpu vmgexit'
+	check 'cvmstat show --by ' 'haltpoll mmio msr pio reason tdx vcpu vmgexit'
 	check 'cvmstat show --by m' 'mmio msr'
 	check 'cvmstat show --by=m' 'mmio msr'
 	check 'cvmstat top ' '--help --vm -h -i -n'
@@ -69,7 +69,13 @@ cases() {
 	command -v pgrep >/dev/null && check 'cvmstat top --vm ' "!* $$ *"
 	check 'cvmstat record --format ' 'csv json'
 	check 'cvmstat record -o r' 'run.csv'
-	check 'cvmstat record -' '-- --format --help --vm -h -i -o'
+	check 'cvmstat record -' '-- --format --help --sweep --vm -h -i -o'
+	check 'cvmstat record --sweep halt_poll_ns_g' 'halt_poll_ns_grow= halt_poll_ns_grow_start='
+	check 'cvmstat record --sweep halt_poll_ns=' ''
+	check 'cvmstat halt-poll -' '--clear --help --restore --vm -h'
+	check 'cvmstat halt-poll vm' 'vm_halt_poll_ns='
+	check 'cvmstat halt-poll halt_poll_ns=' ''
+	check 'cvmstat halt-poll --vm ' "*$vmm*"
 	check 'cvmstat record -o x.csv -- slee' '*sleep*'
 	check 'cvmstat reset -' '--all --help --vm -h'
 	check 'cvmstat load --path ' 'a.ko sub'
