@@ -467,6 +467,13 @@ long cvm_hp_ioc_events(void __user *arg)
 	if (l.size != sizeof(l) || l.pad || l.last || l.lost ||
 	    !all_zero(l.reserved, sizeof(l.reserved)))
 		return -EINVAL;
+	/* The common answer, "nothing new", allocates nothing. */
+	seq = READ_ONCE(hp_seq);
+	if (seq <= l.after) {
+		l.last = seq;
+		l.nr = 0;
+		return copy_to_user(arg, &l, sizeof(l)) ? -EFAULT : 0;
+	}
 	evs = kcalloc(CVMSTAT_HP_EVENT_RING, sizeof(*evs), GFP_KERNEL);
 	if (!evs)
 		return -ENOMEM;
