@@ -17,6 +17,8 @@
  *   - without -R (no reset expected): an alive VM's counters never
  *     decrease, and an exited VM's counters never change.
  *
+ * Polls back to back, or every -i MILLISECONDS (under single-threaded
+ * emulation a reader that never sleeps halves what the VMs get done).
  * Runs until SIGTERM/SIGINT or -T SECONDS, then prints one summary line.
  * Exit status 0 if nothing was violated, 1 otherwise (each violation is
  * printed, up to 20), 2 usage or device error.
@@ -359,11 +361,11 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct timespec t0, t;
-	unsigned long secs = 0;
+	unsigned long secs = 0, ms = 0;
 	const char *dev = "/dev/cvmstat";
 	int c;
 
-	while ((c = getopt(argc, argv, "RT:d:h")) != -1) {
+	while ((c = getopt(argc, argv, "RT:i:d:h")) != -1) {
 		switch (c) {
 		case 'R':
 			resets = true;
@@ -371,13 +373,17 @@ int main(int argc, char **argv)
 		case 'T':
 			secs = strtoul(optarg, NULL, 0);
 			break;
+		case 'i':
+			ms = strtoul(optarg, NULL, 0);
+			break;
 		case 'd':
 			dev = optarg;
 			break;
 		default:
 			fprintf(c == 'h' ? stdout : stderr,
-				"Usage: vmwatch [-R] [-T SECONDS] [-d DEVICE]\n"
-				"Polls the device until SIGTERM or SECONDS, checking its invariants.\n"
+				"Usage: vmwatch [-R] [-i MILLISECONDS] [-T SECONDS] [-d DEVICE]\n"
+				"Polls the device (every MILLISECONDS, default back to back) until\n"
+				"SIGTERM or SECONDS, checking its invariants.\n"
 				"  -R  counters may be reset meanwhile (skip the monotonicity checks)\n");
 			return c == 'h' ? 0 : 2;
 		}
@@ -390,6 +396,11 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop) {
 		poll_once();
+		if (ms) {
+			struct timespec d = { ms / 1000, ms % 1000 * 1000000 };
+
+			nanosleep(&d, NULL);
+		}
 		if (secs) {
 			clock_gettime(CLOCK_MONOTONIC, &t);
 			if ((unsigned long)(t.tv_sec - t0.tv_sec) >= secs)
