@@ -11,17 +11,6 @@ export PATH
 
 . /cvm/sections.sh
 
-# Output of a finished background job, with its exit status.
-job() {
-	echo "=== BEGIN $1"
-	cat "$2"
-	echo "=== END $1 rc=$3"
-}
-
-vm_of() {
-	cvmstat-read list | awk -F, -v p="$1" '$2 == p { id = $1 } END { print id }'
-}
-
 # Workload: run it, then read what cvmstat counted for its VM (after the VM
 # is gone: counters must survive it) next to what the workload saw.
 counted() {
