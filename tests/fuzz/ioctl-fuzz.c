@@ -434,7 +434,7 @@ static bool buf_intact(const struct ubuf *b, size_t from)
 	return true;
 }
 
-/* The struct of one call, built in @s (at least PAGE bytes). */
+/* One call of a command. */
 struct call {
 	enum cmd c;
 	enum verdict verdict;
@@ -450,222 +450,164 @@ static void spoil(struct call *k, const char *what)
 		k->spoiled[k->nr_spoiled++] = what;
 }
 
-static void build_version(struct thread *t, struct call *k, struct cvmstat_version *v)
-{
-	unsigned int m = chance(t, 30) ? 1 + below(t, 3) : 0;
+/* The input fields the header says must be zero, per command. */
+struct field {
+	size_t off, len;
+	const char *name;
+};
+#define F(type, member) \
+	{ offsetof(struct type, member), sizeof(((struct type *)0)->member), #member }
+static const struct field zero_fields[C_NR][13] = {
+	[C_VERSION] = {
+		F(cvmstat_version, abi_major), F(cvmstat_version, abi_minor),
+		F(cvmstat_version, features), F(cvmstat_version, probes_known),
+		F(cvmstat_version, probes_bound), F(cvmstat_version, max_vms),
+		F(cvmstat_version, max_vcpus), F(cvmstat_version, nr_vms),
+		F(cvmstat_version, isa), F(cvmstat_version, untracked_vms),
+		F(cvmstat_version, untracked_vcpus),
+		F(cvmstat_version, unattributed), F(cvmstat_version, reserved),
+	},
+	[C_LIST] = {
+		F(cvmstat_vm_list, total), F(cvmstat_vm_list, pad),
+		F(cvmstat_vm_list, reserved),
+	},
+	[C_READ] = {
+		F(cvmstat_read, nr_vcpus), F(cvmstat_read, snap_ns),
+		F(cvmstat_read, reserved),
+	},
+	[C_RESET] = { F(cvmstat_reset, reserved) },
+	[C_MARK] = {
+		F(cvmstat_phase_mark, flags), F(cvmstat_phase_mark, seq),
+		F(cvmstat_phase_mark, reserved),
+	},
+	[C_PLIST] = {
+		F(cvmstat_phase_list, pad), F(cvmstat_phase_list, last),
+		F(cvmstat_phase_list, lost), F(cvmstat_phase_list, reserved),
+	},
+};
+#undef F
 
-	memset(v, 0, sizeof(*v));
-	v->size = sizeof(*v);
-	while (m--) {
-		switch (below(t, 5)) {
-		case 0:
-			v->size = bad_size(t, sizeof(*v));
-			spoil(k, "size");
-			break;
-		case 1:
-			v->reserved[below(t, 4)] = nonzero(t);
-			spoil(k, "reserved");
-			break;
-		case 2:
-			v->features = nonzero(t);
-			spoil(k, "features (output)");
-			break;
-		case 3:
-			v->nr_vms = nonzero32(t);
-			spoil(k, "nr_vms (output)");
-			break;
-		default:
-			v->abi_major = nonzero(t) | 1;
-			spoil(k, "abi_major (output)");
-		}
+/* Spoils the size or a byte of a must-be-zero field of @s. */
+static void spoil_field(struct thread *t, struct call *k, uint8_t *s)
+{
+	const struct field *f = zero_fields[k->c];
+	unsigned int n = 0, i;
+
+	while (n < sizeof(zero_fields[0]) / sizeof(f[0]) && f[n].name)
+		n++;
+	i = below(t, n + 1);
+	if (i == n) {
+		uint32_t size = bad_size(t, cmds[k->c].size);
+
+		memcpy(s, &size, sizeof(size));	/* every struct starts with it */
+		spoil(k, "size");
+		return;
 	}
+	s[f[i].off + below(t, f[i].len)] = 1 + below(t, 255);
+	spoil(k, f[i].name);
 }
 
-static void build_list(struct thread *t, struct call *k, struct cvmstat_vm_list *l)
+/* What only READ_VM, RESET and PHASE_MARK can get wrong. */
+static bool spoil_special(struct thread *t, struct call *k, void *s)
 {
-	unsigned int m = chance(t, 30) ? 1 + below(t, 3) : 0;
+	struct cvmstat_read *r = s;
+	struct cvmstat_reset *z = s;
+	struct cvmstat_phase_mark *m = s;
+	size_t i;
 
-	memset(l, 0, sizeof(*l));
-	l->size = sizeof(*l);
-	pick_buf(t, cmds[C_LIST].elem, &k->buf);
-	l->nr = k->buf.nr;
-	l->vms = k->buf.addr;
-	while (m--) {
-		switch (below(t, 4)) {
-		case 0:
-			l->size = bad_size(t, sizeof(*l));
-			spoil(k, "size");
-			break;
-		case 1:
-			l->pad = nonzero32(t);
-			spoil(k, "pad");
-			break;
-		case 2:
-			l->total = nonzero32(t);
-			spoil(k, "total (output)");
-			break;
-		default:
-			l->reserved[below(t, 2)] = nonzero(t);
-			spoil(k, "reserved");
-		}
-	}
-}
-
-static void build_read(struct thread *t, struct call *k, struct cvmstat_read *r)
-{
-	unsigned int m = chance(t, 30) ? 1 + below(t, 3) : 0;
-
-	memset(r, 0, sizeof(*r));
-	r->size = sizeof(*r);
-	r->vm_id = pick_vm(t);
-	pick_buf(t, cmds[C_READ].elem, &k->buf);
-	r->nr = k->buf.nr;
-	r->records = k->buf.addr;
-	if (chance(t, 20)) {
-		/* whether the mark is held is not known here */
-		r->flags = CVMSTAT_READ_AT_PHASE;
-		r->phase = pick_seq(t);
-		k->verdict = r->phase ? V_UNKNOWN : V_INVALID;
-	}
-	while (m--) {
-		switch (below(t, 6)) {
-		case 0:
-			r->size = bad_size(t, sizeof(*r));
-			spoil(k, "size");
-			break;
-		case 1:
-			r->flags |= nonzero(t) & ~(uint64_t)CVMSTAT_READ_AT_PHASE;
+	switch (k->c) {
+	case C_READ:
+		if (below(t, 2)) {
+			r->flags |= nonzero32(t) & ~CVMSTAT_READ_AT_PHASE;
 			if (r->flags & ~CVMSTAT_READ_AT_PHASE)
 				spoil(k, "flags");
-			break;
-		case 2:
-			if (!(r->flags & CVMSTAT_READ_AT_PHASE)) {
-				r->phase = nonzero(t);
-				spoil(k, "phase without AT_PHASE");
-			}
-			break;
-		case 3:
-			r->nr_vcpus = nonzero32(t);
-			spoil(k, "nr_vcpus (output)");
-			break;
-		case 4:
-			r->snap_ns = nonzero(t);
-			spoil(k, "snap_ns (output)");
-			break;
-		default:
-			r->reserved[0] = nonzero(t);
-			spoil(k, "reserved");
+		} else if (!(r->flags & CVMSTAT_READ_AT_PHASE)) {
+			r->phase = nonzero(t);
+			spoil(k, "phase without AT_PHASE");
 		}
-	}
-}
-
-static void build_reset(struct thread *t, struct call *k, struct cvmstat_reset *r)
-{
-	unsigned int m = chance(t, 40) ? 1 + below(t, 3) : 0;
-
-	memset(r, 0, sizeof(*r));
-	r->size = sizeof(*r);
-	if (chance(t, 5))
-		r->flags = CVMSTAT_RESET_ALL;
-	else
-		r->vm_id = pick_vm(t);
-	while (m--) {
-		switch (below(t, 4)) {
-		case 0:
-			r->size = bad_size(t, sizeof(*r));
-			spoil(k, "size");
-			break;
-		case 1:
-			r->flags |= nonzero(t) & ~(uint64_t)CVMSTAT_RESET_ALL;
-			if (r->flags & ~CVMSTAT_RESET_ALL)
+		return true;
+	case C_RESET:
+		if (below(t, 2)) {
+			z->flags |= nonzero32(t) & ~CVMSTAT_RESET_ALL;
+			if (z->flags & ~CVMSTAT_RESET_ALL)
 				spoil(k, "flags");
-			break;
-		case 2:
-			r->flags |= CVMSTAT_RESET_ALL;
-			r->vm_id = nonzero(t);
+		} else {
+			z->flags |= CVMSTAT_RESET_ALL;
+			z->vm_id = nonzero(t);
 			spoil(k, "RESET_ALL with a vm_id");
-			break;
-		default:
-			r->reserved[below(t, 2)] = nonzero(t);
-			spoil(k, "reserved");
 		}
-	}
-}
-
-static void build_mark(struct thread *t, struct call *k, struct cvmstat_phase_mark *m)
-{
-	unsigned int n = chance(t, 40) ? 1 + below(t, 3) : 0;
-	size_t len, i;
-
-	memset(m, 0, sizeof(*m));
-	m->size = sizeof(*m);
-	/* a name of 1..63 bytes, any byte but NUL */
-	len = 1 + below(t, sizeof(m->name) - 1);
-	for (i = 0; i < len; i++)
-		m->name[i] = 1 + below(t, 255);
-	while (n--) {
-		switch (below(t, 6)) {
-		case 0:
-			m->size = bad_size(t, sizeof(*m));
-			spoil(k, "size");
-			break;
-		case 1:
-			m->flags = nonzero32(t);
-			spoil(k, "flags");
-			break;
-		case 2:
+		return true;
+	case C_MARK:
+		if (below(t, 2)) {
 			m->name[0] = 0;
 			spoil(k, "empty name");
-			break;
-		case 3:
+		} else {
 			for (i = 0; i < sizeof(m->name); i++)
 				m->name[i] = 1 + below(t, 255);
 			spoil(k, "unterminated name");
-			break;
-		case 4:
-			m->seq = nonzero(t);
-			spoil(k, "seq (output)");
-			break;
-		default:
-			m->reserved[below(t, 2)] = nonzero(t);
-			spoil(k, "reserved");
 		}
+		return true;
+	default:
+		return false;
 	}
 }
 
-static void build_plist(struct thread *t, struct call *k, struct cvmstat_phase_list *l)
+/* A valid struct of command k->c in @s, then (30%) up to 3 spoilt fields. */
+static void build(struct thread *t, struct call *k, void *s)
 {
-	unsigned int m = chance(t, 30) ? 1 + below(t, 3) : 0;
+	struct cvmstat_vm_list *l = s;
+	struct cvmstat_read *r = s;
+	struct cvmstat_reset *z = s;
+	struct cvmstat_phase_mark *m = s;
+	struct cvmstat_phase_list *p = s;
+	unsigned int n = chance(t, 30) ? 1 + below(t, 3) : 0;
+	uint32_t size = cmds[k->c].size;
+	size_t len, i;
 
-	memset(l, 0, sizeof(*l));
-	l->size = sizeof(*l);
-	l->after = pick_seq(t);
-	pick_buf(t, cmds[C_PLIST].elem, &k->buf);
-	l->nr = k->buf.nr;
-	l->marks = k->buf.addr;
-	while (m--) {
-		switch (below(t, 5)) {
-		case 0:
-			l->size = bad_size(t, sizeof(*l));
-			spoil(k, "size");
-			break;
-		case 1:
-			l->pad = nonzero32(t);
-			spoil(k, "pad");
-			break;
-		case 2:
-			l->last = nonzero(t);
-			spoil(k, "last (output)");
-			break;
-		case 3:
-			l->lost = nonzero32(t);
-			spoil(k, "lost (output)");
-			break;
-		default:
-			l->reserved[below(t, 2)] = nonzero(t);
-			spoil(k, "reserved");
+	memset(s, 0, size);
+	memcpy(s, &size, sizeof(size));
+	switch (k->c) {
+	case C_LIST:
+		pick_buf(t, cmds[C_LIST].elem, &k->buf);
+		l->nr = k->buf.nr;
+		l->vms = k->buf.addr;
+		break;
+	case C_READ:
+		r->vm_id = pick_vm(t);
+		pick_buf(t, cmds[C_READ].elem, &k->buf);
+		r->nr = k->buf.nr;
+		r->records = k->buf.addr;
+		if (chance(t, 20)) {
+			/* whether the mark is held is not known here */
+			r->flags = CVMSTAT_READ_AT_PHASE;
+			r->phase = pick_seq(t);
+			k->verdict = r->phase ? V_UNKNOWN : V_INVALID;
 		}
+		break;
+	case C_RESET:
+		if (chance(t, 5))
+			z->flags = CVMSTAT_RESET_ALL;
+		else
+			z->vm_id = pick_vm(t);
+		break;
+	case C_MARK:
+		/* a name of 1..63 bytes, any byte but NUL */
+		len = 1 + below(t, sizeof(m->name) - 1);
+		for (i = 0; i < len; i++)
+			m->name[i] = 1 + below(t, 255);
+		break;
+	case C_PLIST:
+		p->after = pick_seq(t);
+		pick_buf(t, cmds[C_PLIST].elem, &k->buf);
+		p->nr = k->buf.nr;
+		p->marks = k->buf.addr;
+		break;
+	default:
+		break;
 	}
+	while (n--)
+		if (below(t, 3) || !spoil_special(t, k, s))
+			spoil_field(t, k, s);
 }
 
 static void remember_vm(struct thread *t, uint64_t id)
@@ -862,25 +804,7 @@ static void fuzz_cmd(struct thread *t, unsigned long i, enum cmd c)
 	const void *ents;
 	bool wrote_ok;
 
-	switch (c) {
-	case C_VERSION:
-		build_version(t, &k, &in.v);
-		break;
-	case C_LIST:
-		build_list(t, &k, &in.l);
-		break;
-	case C_READ:
-		build_read(t, &k, &in.r);
-		break;
-	case C_RESET:
-		build_reset(t, &k, &in.z);
-		break;
-	case C_MARK:
-		build_mark(t, &k, &in.m);
-		break;
-	default:
-		build_plist(t, &k, &in.p);
-	}
+	build(t, &k, &in);
 	addr = place(t, w, &in, size, &at);
 	ret = ioctl(t->fd[fdi], cmds[c].cmd, (unsigned long)addr);
 	e = ret ? errno : 0;
