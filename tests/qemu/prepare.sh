@@ -45,6 +45,10 @@ cp "$out/src/kmod/cvmstat.ko" "$out/files/"
 cflags="-O2 -Wall -Wextra -Werror -static -I$top/kmod/include/uapi"
 gcc $cflags -pthread -o "$out/files/cvmload" "$top/tests/workload/cvmload.c" &&
 gcc $cflags -o "$out/files/abi-test" "$top/tests/abi/abi-test.c" &&
+gcc $cflags -o "$out/files/perm-test" "$top/tests/abi/perm-test.c" &&
+gcc $cflags -pthread -o "$out/files/ioctl-fuzz" "$top/tests/fuzz/ioctl-fuzz.c" &&
+gcc $cflags -o "$out/files/vmcycle" "$top/tests/workload/vmcycle.c" &&
+gcc $cflags -o "$out/files/vmwatch" "$top/tests/stress/vmwatch.c" &&
 gcc $cflags -I"$top/userspace" -o "$out/files/cvmstat-read" \
 	"$top/userspace/cvmstat-read.c" "$top/userspace/names.c" &&
 cp -r "$top/userspace" "$out/tool/userspace" && cp "$top/VERSION" "$out/tool/" &&
