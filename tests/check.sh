@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make check`: installs what it needs (tests/setup.sh, apt-get), then runs
-#   1. the unit tests of the counting core, of the tool's name tables and
+#   1. the unit tests of the counting core and of the module's symbol-table
+#      walk, of the tool's name tables and
 #      recorder (host, ASan/UBSan), of its command line without the module,
 #      and of its bash completion,
 #   2. the module and tool test in QEMU on the newest Debian 6.1 and 6.12
@@ -58,6 +59,14 @@ unit() {
 		"$top/kmod/core/counters.c" && "$build/test_counters"
 }
 suite unit unit
+
+symtab() {
+	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -I"$top/kmod" \
+		-o "$build/test_symtab" "$top/tests/unit/test_symtab.c" &&
+		"$build/test_symtab"
+}
+suite symtab symtab
 
 names() {
 	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \

@@ -61,18 +61,25 @@ int cvm_errno_exit(int err)
 
 int cvm_dev_open(struct cvmstat_version *ver)
 {
+	return cvm_dev_open_mode(ver, O_RDONLY);
+}
+
+int cvm_dev_open_mode(struct cvmstat_version *ver, int mode)
+{
 	struct cvmstat_version v = { .size = sizeof(v) };
 	int fd, err;
 
-	fd = open(cvm_dev_path, O_RDONLY | O_CLOEXEC);
+	fd = open(cvm_dev_path, mode | O_CLOEXEC);
 	if (fd < 0) {
 		err = errno;
 		if (err == ENOENT || err == ENODEV || err == ENXIO)
 			cvm_err("%s: %s; %s", cvm_dev_path, strerror(err),
 				cvm_module_hint());
 		else if (err == EACCES || err == EPERM)
-			cvm_err("%s: %s (the device is root-only: run as root)",
-				cvm_dev_path, strerror(err));
+			cvm_err("%s: %s (%s: run as root)", cvm_dev_path,
+				strerror(err), mode == O_RDONLY ?
+				"the device is root-only" :
+				"changing state needs write access");
 		else
 			cvm_err("%s: %s", cvm_dev_path, strerror(err));
 		return -cvm_errno_exit(err);

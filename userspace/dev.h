@@ -44,6 +44,11 @@ int cvm_errno_exit(int err);
  * -(exit code).  @ver, when not NULL, gets the version answer.
  */
 int cvm_dev_open(struct cvmstat_version *ver);
+/*
+ * The same, opened with @mode (O_RDWR for the commands that change state:
+ * the module wants a file open for writing, and CAP_SYS_ADMIN, for those).
+ */
+int cvm_dev_open_mode(struct cvmstat_version *ver, int mode);
 
 /* One VM's counters, as READ_VM returned them. */
 struct cvm_vm_read {
