@@ -17,6 +17,7 @@
  *     is valid, misaligned, NULL, unmapped, read-only, straddling into an
  *     unmapped page, a kernel address or non-canonical; its user buffer
  *     (LIST, READ, PHASE_LIST) likewise, or too small for a huge nr;
+ *     GUEST_MARKS for no VM, every VM, this process or any pid;
  *   - a neighbour of one: another size or direction, the next numbers,
  *     the magic's neighbours;
  *   - a random number (VFS's own ioctls left out: they never reach the
@@ -27,16 +28,19 @@
  * What must hold, checked at every call (a violation is printed with the
  * thread, call number and arguments, and counted):
  *   - an unknown command gives ENOTTY and writes nothing;
- *   - a command gives only the errnos the header documents for it (EBADF
- *     and EPERM for RESET and PHASE_MARK as well: permissions), EFAULT at a
- *     bad address, never success for input the header calls invalid;
+ *   - a command gives only the errnos the header documents for it, EFAULT
+ *     at a bad address, never success for input the header calls invalid;
+ *   - the commands that change state (RESET, PHASE_MARK, GUEST_MARKS)
+ *     never succeed on the read-only descriptor, and are never refused to
+ *     root (this program) on the read-write one;
  *   - what it writes stays within the struct and within the nr entries
  *     it reports (guard bytes around both), nothing at all on EINVAL,
  *     ENOENT, ENOTTY, EBADF or EPERM;
- *   - valid calls succeed where nothing can make them fail (VERSION, LIST,
- *     PHASE_MARK on a read-write descriptor), and what they return is
- *     sane: the header's ABI, nr_vms <= max_vms, VMs in ascending vm_id,
- *     records grouped by vCPU, marks in ascending order, nr within bounds.
+ *   - valid calls succeed where nothing can make them fail (VERSION;
+ *     PHASE_MARK and GUEST_MARKS on the read-write descriptor), and what
+ *     they return is sane: the header's ABI, nr_vms <= max_vms, no VM whose
+ *     destruction was missed, VMs in ascending vm_id, records grouped by
+ *     vCPU, marks in ascending order after @after, nr within bounds.
  *
  * Prints a summary line "ioctl-fuzz: seed=... tried=N ... violations=N";
  * exit status 0 if no violation, 1 otherwise, 2 usage or setup error.
@@ -79,7 +83,7 @@ enum {
 #define BUF_BYTES	(3 * PAGE)
 
 /* The commands, in the order of their numbers. */
-enum cmd { C_VERSION, C_LIST, C_READ, C_RESET, C_MARK, C_PLIST, C_NR };
+enum cmd { C_VERSION, C_LIST, C_READ, C_RESET, C_MARK, C_PLIST, C_GMARKS, C_NR };
 static const struct {
 	const char *name;
 	unsigned long cmd;
@@ -98,6 +102,8 @@ static const struct {
 	  true, true },
 	{ "PHASE_LIST", CVMSTAT_IOC_PHASE_LIST, sizeof(struct cvmstat_phase_list),
 	  sizeof(struct cvmstat_phase), true, false },
+	{ "GUEST_MARKS", CVMSTAT_IOC_GUEST_MARKS, sizeof(struct cvmstat_guest_marks),
+	  0, false, true },
 };
 
 /* Where a struct or buffer is put. */
@@ -457,7 +463,7 @@ struct field {
 };
 #define F(type, member) \
 	{ offsetof(struct type, member), sizeof(((struct type *)0)->member), #member }
-static const struct field zero_fields[C_NR][13] = {
+static const struct field zero_fields[C_NR][16] = {
 	[C_VERSION] = {
 		F(cvmstat_version, abi_major), F(cvmstat_version, abi_minor),
 		F(cvmstat_version, features), F(cvmstat_version, probes_known),
@@ -465,7 +471,9 @@ static const struct field zero_fields[C_NR][13] = {
 		F(cvmstat_version, max_vcpus), F(cvmstat_version, nr_vms),
 		F(cvmstat_version, isa), F(cvmstat_version, untracked_vms),
 		F(cvmstat_version, untracked_vcpus),
-		F(cvmstat_version, unattributed), F(cvmstat_version, reserved),
+		F(cvmstat_version, unattributed),
+		F(cvmstat_version, lifetime_missed), F(cvmstat_version, vcpu_bytes),
+		F(cvmstat_version, reserved),
 	},
 	[C_LIST] = {
 		F(cvmstat_vm_list, total), F(cvmstat_vm_list, pad),
@@ -483,6 +491,9 @@ static const struct field zero_fields[C_NR][13] = {
 	[C_PLIST] = {
 		F(cvmstat_phase_list, pad), F(cvmstat_phase_list, last),
 		F(cvmstat_phase_list, lost), F(cvmstat_phase_list, reserved),
+	},
+	[C_GMARKS] = {
+		F(cvmstat_guest_marks, pad), F(cvmstat_guest_marks, reserved),
 	},
 };
 #undef F
@@ -507,12 +518,13 @@ static void spoil_field(struct thread *t, struct call *k, uint8_t *s)
 	spoil(k, f[i].name);
 }
 
-/* What only READ_VM, RESET and PHASE_MARK can get wrong. */
+/* What only READ_VM, RESET, PHASE_MARK and GUEST_MARKS can get wrong. */
 static bool spoil_special(struct thread *t, struct call *k, void *s)
 {
 	struct cvmstat_read *r = s;
 	struct cvmstat_reset *z = s;
 	struct cvmstat_phase_mark *m = s;
+	struct cvmstat_guest_marks *g = s;
 	size_t i;
 
 	switch (k->c) {
@@ -547,6 +559,23 @@ static bool spoil_special(struct thread *t, struct call *k, void *s)
 			spoil(k, "unterminated name");
 		}
 		return true;
+	case C_GMARKS:
+		switch (below(t, 3)) {
+		case 0:
+			g->flags |= nonzero32(t) & ~CVMSTAT_GUEST_MARKS_ALL;
+			if (g->flags & ~CVMSTAT_GUEST_MARKS_ALL)
+				spoil(k, "flags");
+			break;
+		case 1:
+			g->flags |= CVMSTAT_GUEST_MARKS_ALL;
+			g->pid = 1 + below(t, 0x7ffffffe);
+			spoil(k, "GUEST_MARKS_ALL with a pid");
+			break;
+		default:
+			g->pid = -1 - (int32_t)below(t, 0x7fffffff);
+			spoil(k, "negative pid");
+		}
+		return true;
 	default:
 		return false;
 	}
@@ -560,6 +589,7 @@ static void build(struct thread *t, struct call *k, void *s)
 	struct cvmstat_reset *z = s;
 	struct cvmstat_phase_mark *m = s;
 	struct cvmstat_phase_list *p = s;
+	struct cvmstat_guest_marks *g = s;
 	unsigned int n = chance(t, 30) ? 1 + below(t, 3) : 0;
 	uint32_t size = cmds[k->c].size;
 	size_t len, i;
@@ -602,6 +632,21 @@ static void build(struct thread *t, struct call *k, void *s)
 		p->nr = k->buf.nr;
 		p->marks = k->buf.addr;
 		break;
+	case C_GMARKS:
+		/* none, every VM, a VMM's (this one's), or any process */
+		switch (below(t, 4)) {
+		case 0:
+			break;
+		case 1:
+			g->flags = CVMSTAT_GUEST_MARKS_ALL;
+			break;
+		case 2:
+			g->pid = getpid();
+			break;
+		default:
+			g->pid = 1 + below(t, 0x7ffffffe);
+		}
+		break;
 	default:
 		break;
 	}
@@ -625,6 +670,16 @@ static void remember_vm(struct thread *t, uint64_t id)
 		t->known[below(t, KNOWN_IDS)] = id;
 }
 
+static bool any_byte(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len--)
+		if (*b++)
+			return true;
+	return false;
+}
+
 /* Output of a successful VERSION. */
 static const char *check_version_out(const struct cvmstat_version *v)
 {
@@ -633,10 +688,12 @@ static const char *check_version_out(const struct cvmstat_version *v)
 		return "wrong size or ABI";
 	if (v->max_vms != max_vms || v->nr_vms > v->max_vms)
 		return "max_vms changed or nr_vms > max_vms";
-	if (v->reserved[0] | v->reserved[1] | v->reserved[2] | v->reserved[3])
+	if (any_byte(v->reserved, sizeof(v->reserved)))
 		return "reserved not zero";
 	if (v->probes_bound & ~v->probes_known)
 		return "a probe bound that is not known";
+	if (v->lifetime_missed)
+		return "a VM's destruction was missed (lifetime_missed)";
 	return NULL;
 }
 
@@ -653,8 +710,8 @@ static const char *check_list_out(struct thread *t, const struct cvmstat_vm_list
 
 		if (!e[i].vm_id || (i && e[i].vm_id <= e[i - 1].vm_id))
 			return "vm_ids not ascending";
-		if ((e[i].flags & ~CVMSTAT_VM_ALIVE) || alive != !e[i].exit_ns ||
-		    e[i].reserved[0] || e[i].reserved[1] ||
+		if ((e[i].flags & ~(CVMSTAT_VM_ALIVE | CVMSTAT_VM_GUEST_MARKS)) ||
+		    alive != !e[i].exit_ns || any_byte(e[i].reserved, sizeof(e[i].reserved)) ||
 		    !memchr(e[i].comm, 0, sizeof(e[i].comm)) ||
 		    e[i].type > CVMSTAT_VM_SW_PROTECTED)
 			return "a bad entry";
@@ -721,6 +778,7 @@ static bool errno_documented(enum cmd c, int e)
 	case ENOENT:
 		return c == C_READ || c == C_RESET;
 	case ENOSPC:
+		return c == C_READ || c == C_GMARKS;	/* GUEST_MARKS: 32 pids */
 	case ESTALE:
 		return c == C_READ;
 	case ENOMEM:
@@ -728,10 +786,8 @@ static bool errno_documented(enum cmd c, int e)
 	case EBADF:
 	case EPERM:
 		return cmds[c].mutates;
-	/* a reader that cannot get a consistent copy (review finding 7) */
-	case EBUSY:
+	/* a running vCPU that neither stopped nor exited for a second */
 	case EAGAIN:
-	case EINTR:
 		return c == C_READ;
 	}
 	return false;
@@ -835,6 +891,11 @@ static void fuzz_cmd(struct thread *t, unsigned long i, enum cmd c)
 		VIOL("refused to root on a read-write descriptor");
 		return;
 	}
+	/* a read-only descriptor changes nothing */
+	if (!ret && fdi == 0 && cmds[c].mutates) {
+		VIOL("changed state through a read-only descriptor");
+		return;
+	}
 	if (nowhere(w) || w == PL_STRADDLE) {
 		if (!ret || (e != EFAULT && e != EBADF && e != EPERM))
 			VIOL("want EFAULT at a bad address");
@@ -878,7 +939,8 @@ static void fuzz_cmd(struct thread *t, unsigned long i, enum cmd c)
 		/* ENOMEM, ESTALE, EBUSY...: at most nr entries */
 		if (!buf_intact(&k.buf, k.buf.nr * cmds[c].elem))
 			VIOL("wrote past nr entries");
-		if (k.verdict == V_VALID && (c == C_VERSION || (c == C_MARK && fdi == 1)))
+		if (k.verdict == V_VALID &&
+		    (c == C_VERSION || (fdi == 1 && (c == C_MARK || c == C_GMARKS))))
 			VIOL("failed on valid input");
 		return;
 	}
@@ -1040,10 +1102,12 @@ static void *run(void *arg)
 			fuzz_cmd(t, i, C_READ);
 		else if (r < 800)
 			fuzz_cmd(t, i, C_RESET);
-		else if (r < 850)
+		else if (r < 840)
 			fuzz_cmd(t, i, C_MARK);
-		else
+		else if (r < 960)
 			fuzz_cmd(t, i, C_PLIST);
+		else
+			fuzz_cmd(t, i, C_GMARKS);
 	}
 	t->done = i;
 	return NULL;
@@ -1167,11 +1231,11 @@ int main(int argc, char **argv)
 	}
 	printf("ioctl-fuzz: seed=%llu calls=%lu ioctls=%lu ok=%lu unknown_cmds=%lu fd_ops=%lu reopens=%lu "
 	       "EINVAL=%lu EFAULT=%lu ENOTTY=%lu ENOENT=%lu ENOSPC=%lu ESTALE=%lu "
-	       "ENOMEM=%lu EBUSY=%lu EBADF=%lu EPERM=%lu out_of_time=%d elapsed_ms=%lld violations=%lu\n",
+	       "ENOMEM=%lu EAGAIN=%lu EBADF=%lu EPERM=%lu out_of_time=%d elapsed_ms=%lld violations=%lu\n",
 	       (unsigned long long)opt.seed, tried, tried - fdops, ok, unknown, fdops, reopen,
 	       by_errno[EINVAL], by_errno[EFAULT], by_errno[ENOTTY],
 	       by_errno[ENOENT], by_errno[ENOSPC], by_errno[ESTALE],
-	       by_errno[ENOMEM], by_errno[EBUSY] + by_errno[EAGAIN],
+	       by_errno[ENOMEM], by_errno[EAGAIN],
 	       by_errno[EBADF], by_errno[EPERM], out_of_time,
 	       (long long)(t1.tv_sec - t0.tv_sec) * 1000 +
 	       (t1.tv_nsec - t0.tv_nsec) / 1000000, viol);
