@@ -3,14 +3,17 @@
  * vmwatch - a reader that polls /dev/cvmstat as fast as it can and checks,
  * at every poll, what must hold whatever the VMs do:
  *
- *   - VERSION answers with the header's ABI, nr_vms <= max_vms;
+ *   - VERSION answers with the header's ABI, nr_vms <= max_vms, no VM
+ *     whose destruction was missed (lifetime_missed 0);
  *   - LIST: total <= max_vms, vm_ids strictly ascending (oldest first);
  *   - a vm_id keeps its pid, comm and first_ns; once exited it stays
- *     exited with the same exit_ns;
+ *     exited with the same exit_ns; no VM is flagged STALE or PARTIAL
+ *     (the stress test's VMs always find a slot);
  *   - a vm_id that left the list never comes back, and a vm_id seen for
  *     the first time is greater than every vm_id seen before (ids are
  *     never reused, and handed out in order);
- *   - READ of every listed VM (ENOENT allowed: evicted meanwhile) gives
+ *   - READ of every listed VM (ENOENT allowed: evicted meanwhile; EAGAIN,
+ *     counted: a running vCPU neither stopped nor exited for a second) gives
  *     well-formed records: grouped by ascending vcpu_id, each vCPU starting
  *     with its VCPU record whose count is the sum of its REASON records,
  *     known kinds, no zero count;
@@ -54,7 +57,7 @@ struct vm {
 static struct vm *vms;
 static uint64_t nr_ids;			/* vms[] covers vm_ids < nr_ids */
 static uint64_t max_id;			/* greatest vm_id seen */
-static unsigned long polls, reads, enoent, violations, max_held, seen;
+static unsigned long polls, reads, enoent, eagain, violations, max_held, seen;
 static bool resets;
 static volatile sig_atomic_t stop;
 static int fd;
@@ -109,6 +112,9 @@ static uint32_t check_version(void)
 		violation("VERSION abi %u.%u", v.abi_major, v.abi_minor);
 	if (v.nr_vms > v.max_vms)
 		violation("VERSION nr_vms %u > max_vms %u", v.nr_vms, v.max_vms);
+	if (v.lifetime_missed)
+		violation("VERSION lifetime_missed %llu",
+			  (unsigned long long)v.lifetime_missed);
 	if (v.nr_vms > max_held)
 		max_held = v.nr_vms;
 	return v.max_vms;
@@ -249,8 +255,11 @@ static void read_vm(uint64_t id, struct vm *v, bool exited, uint32_t nr_vcpus)
 		r.records = (uintptr_t)recs;
 		if (!ioctl(fd, CVMSTAT_IOC_READ_VM, &r))
 			break;
-		if (errno == ENOENT) {
-			enoent++;
+		if (errno == ENOENT || errno == EAGAIN) {
+			if (errno == ENOENT)
+				enoent++;
+			else
+				eagain++;
 			free(recs);
 			return;
 		}
@@ -336,6 +345,9 @@ static void poll_once(void)
 		if (exited && !e->exit_ns)
 			violation("vm_id %llu: exited without exit_ns",
 				  (unsigned long long)id);
+		if (e->flags & (CVMSTAT_VM_STALE | CVMSTAT_VM_PARTIAL))
+			violation("vm_id %llu: flags %#x (stale or partial)",
+				  (unsigned long long)id, e->flags);
 		v->exited = exited;
 		v->listed_at = polls;
 		if (id > max_id)
@@ -407,8 +419,8 @@ int main(int argc, char **argv)
 				break;
 		}
 	}
-	printf("vmwatch: polls=%lu reads=%lu enoent=%lu vms_seen=%lu max_vm_id=%llu max_held=%lu violations=%lu\n",
-	       polls, reads, enoent, seen, (unsigned long long)max_id, max_held,
-	       violations);
+	printf("vmwatch: polls=%lu reads=%lu enoent=%lu eagain=%lu vms_seen=%lu max_vm_id=%llu max_held=%lu violations=%lu\n",
+	       polls, reads, enoent, eagain, seen, (unsigned long long)max_id,
+	       max_held, violations);
 	return violations ? 1 : 0;
 }
