@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * perm-test: who may change cvmstat's state.  Reading (VERSION, LIST_VMS,
- * READ_VM, PHASE_LIST) needs only a descriptor; RESET and PHASE_MARK need
- * a descriptor opened for writing (else EBADF) and CAP_SYS_ADMIN (else
- * EPERM), so that opening the device to a monitoring group (mode 0640 or a
- * copy of the node) never lets a reader wipe counters or inject marks.
+ * READ_VM, PHASE_LIST) needs only a descriptor; RESET, PHASE_MARK and
+ * GUEST_MARKS need a descriptor opened for writing (else EBADF) and
+ * CAP_SYS_ADMIN (else EPERM), so that opening the device to a monitoring
+ * group (mode 0640 or a copy of the node) never lets a reader wipe
+ * counters, inject marks or let guests mark.
  *
  *   perm-test VM_ID
  *
@@ -181,21 +182,29 @@ static void writes_refused(int fd, int err, const char *who)
 	struct cvmstat_reset r = reset_of(vm_id, 0);
 	struct cvmstat_reset all = reset_of(0, CVMSTAT_RESET_ALL);
 	struct cvmstat_phase_mark m = mark_named("perm-test, refused");
+	struct cvmstat_guest_marks g = {
+		.size = sizeof(g), .flags = CVMSTAT_GUEST_MARKS_ALL,
+	};
+	struct {
+		unsigned long cmd;
+		void *arg;
+		const char *name;
+	} calls[] = {
+		{ CVMSTAT_IOC_RESET, &r, "RESET of the VM" },
+		{ CVMSTAT_IOC_RESET, &all, "RESET_ALL" },
+		{ CVMSTAT_IOC_PHASE_MARK, &m, "PHASE_MARK" },
+		{ CVMSTAT_IOC_GUEST_MARKS, &g, "GUEST_MARKS for every VM" },
+	};
 	struct state before = state_now(fd);
-	char what[3][128];
+	char what[128];
+	size_t i;
 
-	snprintf(what[0], sizeof(what[0]), "%s: RESET of VM %llu", who,
-		 (unsigned long long)vm_id);
-	snprintf(what[1], sizeof(what[1]), "%s: RESET_ALL", who);
-	snprintf(what[2], sizeof(what[2]), "%s: PHASE_MARK", who);
-	if (err) {
-		expect(fd, CVMSTAT_IOC_RESET, &r, err, what[0]);
-		expect(fd, CVMSTAT_IOC_RESET, &all, err, what[1]);
-		expect(fd, CVMSTAT_IOC_PHASE_MARK, &m, err, what[2]);
-	} else {
-		expect_refused(fd, CVMSTAT_IOC_RESET, &r, what[0]);
-		expect_refused(fd, CVMSTAT_IOC_RESET, &all, what[1]);
-		expect_refused(fd, CVMSTAT_IOC_PHASE_MARK, &m, what[2]);
+	for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		snprintf(what, sizeof(what), "%s: %s", who, calls[i].name);
+		if (err)
+			expect(fd, calls[i].cmd, calls[i].arg, err, what);
+		else
+			expect_refused(fd, calls[i].cmd, calls[i].arg, what);
 	}
 	unchanged(fd, &before, who);
 }
@@ -292,6 +301,17 @@ int main(int argc, char **argv)
 	check(last >= 0 && (long long)m.seq == last + 1 && last_mark(rw) == last + 1,
 	      "root, read-write: the mark is made (%llu after %lld)",
 	      (unsigned long long)m.seq, last);
+	{
+		struct cvmstat_guest_marks g = {
+			.size = sizeof(g), .flags = CVMSTAT_GUEST_MARKS_ALL,
+		};
+
+		expect(rw, CVMSTAT_IOC_GUEST_MARKS, &g, 0,
+		       "root, read-write: GUEST_MARKS for every VM");
+		g.flags = 0;
+		expect(rw, CVMSTAT_IOC_GUEST_MARKS, &g, 0,
+		       "root, read-write: GUEST_MARKS for none");
+	}
 	r = reset_of(vm_id, 0);
 	expect(rw, CVMSTAT_IOC_RESET, &r, 0, "root, read-write: RESET of the exited VM");
 	{
