@@ -13,8 +13,8 @@
 #      exactly, vm_ids never reused) while vmwatch and `cvmstat top` poll
 #      all the time (vmwatch checks the module's invariants at every poll);
 #   3. IOCTLS random ioctls (ioctl-fuzz, THREADS threads) while VMs are
-#      created and destroyed and a 2-vCPU VM runs, then a known workload
-#      must still count exactly;
+#      created and destroyed and a 2-vCPU VM runs and marks, then a known
+#      workload must still count exactly;
 #   4. KVM_RELOADS reloads of kvm/kvm-amd under cvmstat, a VM counted
 #      exactly after each;
 #   5. CVM_RELOADS rmmod/insmod of cvmstat while VMs run, a VM counted
@@ -95,13 +95,15 @@ sec list-cycles cvmstat-read list
 lap cycles
 
 # 3. Random ioctls while VMs come and go (vmcycle, unchecked: the fuzzer
-#    resets them) and a 2-vCPU VM runs, read by vmwatch (resets allowed).
+#    resets them) and a 2-vCPU VM runs whose vCPU 0 writes the phase port
+#    at every iteration (a guest mark whenever the fuzzer opted guest marks
+#    in), read by vmwatch (resets allowed).
 sec rmmod-fuzz rmmod cvmstat
 sec insmod-fuzz insmod /cvm/cvmstat.ko
 rm -f /tmp/stop-fuzz
 vmcycle -n 100000000 -k 4 -p 0x520 -S /tmp/stop-fuzz >/tmp/churn.out 2>&1 &
 pc=$!
-(cvmload_until /tmp/stop-fuzz live-fuzz -v 2 -k 300 -p 0x600 -m 0x30000) \
+(cvmload_until /tmp/stop-fuzz live-fuzz -v 2 -k 300 -p 0xf4 -m 0x30000) \
 	>/tmp/live-fuzz.out 2>&1 &
 pl=$!
 vmwatch -R >/tmp/watch-fuzz.out 2>&1 &
