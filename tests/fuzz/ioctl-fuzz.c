@@ -977,6 +977,8 @@ static void fuzz_cmd(struct thread *t, unsigned long i, enum cmd c)
 			bad = check_records(ents, out.r.nr, out.r.nr_vcpus);
 		break;
 	case C_RESET:
+	case C_GMARKS:
+	case C_NR:
 		break;
 	case C_MARK:
 		if (!out.m.seq || out.m.seq <= t->my_seq)
@@ -985,7 +987,7 @@ static void fuzz_cmd(struct thread *t, unsigned long i, enum cmd c)
 		if (out.m.seq > t->last_seq)
 			t->last_seq = out.m.seq;
 		break;
-	default:
+	case C_PLIST:
 		bad = check_plist_out(t, &out.p, in.p.after, in.p.nr, ents);
 		if (!bad && !buf_intact(&k.buf, out.p.nr * cmds[c].elem))
 			bad = "wrote past the marks it reports";
