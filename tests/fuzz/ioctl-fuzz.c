@@ -1086,7 +1086,8 @@ static void *run(void *arg)
 	unsigned long i;
 	unsigned int r;
 
-	for (i = 0; i < t->n; i++) {
+	/* @i numbers the calls; fd operations come on top of the n ioctls */
+	for (i = 0; i - t->fd_ops < t->n; i++) {
 		if (!(i & 1023) && (out_of_time || past_deadline())) {
 			out_of_time = 1;
 			break;
@@ -1111,7 +1112,7 @@ static void *run(void *arg)
 		else
 			fuzz_cmd(t, i, C_GMARKS);
 	}
-	t->done = i;
+	t->done = i - t->fd_ops;
 	return NULL;
 }
 
@@ -1231,10 +1232,10 @@ int main(int argc, char **argv)
 		       strerror(errno));
 		viol++;
 	}
-	printf("ioctl-fuzz: seed=%llu calls=%lu ioctls=%lu ok=%lu unknown_cmds=%lu fd_ops=%lu reopens=%lu "
+	printf("ioctl-fuzz: seed=%llu ioctls=%lu ok=%lu unknown_cmds=%lu fd_ops=%lu reopens=%lu "
 	       "EINVAL=%lu EFAULT=%lu ENOTTY=%lu ENOENT=%lu ENOSPC=%lu ESTALE=%lu "
 	       "ENOMEM=%lu EAGAIN=%lu EBADF=%lu EPERM=%lu out_of_time=%d elapsed_ms=%lld violations=%lu\n",
-	       (unsigned long long)opt.seed, tried, tried - fdops, ok, unknown, fdops, reopen,
+	       (unsigned long long)opt.seed, tried, ok, unknown, fdops, reopen,
 	       by_errno[EINVAL], by_errno[EFAULT], by_errno[ENOTTY],
 	       by_errno[ENOENT], by_errno[ENOSPC], by_errno[ESTALE],
 	       by_errno[ENOMEM], by_errno[EAGAIN],

@@ -64,10 +64,10 @@ def fuzz_ok(secs, name, n):
             check(False, f"{name}: {l}")
     s = {}
     for l in lines:
-        if l.startswith("ioctl-fuzz:") and "calls=" in l:
+        if l.startswith("ioctl-fuzz:") and "ok=" in l:
             s = fields(l)
-    check(s.get("calls") == n and s.get("out_of_time") == 0,
-          f"{name}: {s.get('calls')} calls made, want {n}")
+    check(s.get("ioctls") == n and s.get("out_of_time") == 0,
+          f"{name}: {s.get('ioctls')} ioctls made, want {n}")
     check(s.get("violations") == 0, f"{name}: {s.get('violations')} violations")
     return s
 
