@@ -6,6 +6,7 @@
 #   make                module (for KVER, default the running kernel) + tools
 #   make demo           cvmstat recording a 3-phase workload in QEMU (no SNP/TDX needed)
 #   make check          unit tests, QEMU tests on Debian 6.1 and 6.12, DKMS
+#   make check-stress   the stress test at the issue's sizes, every kernel
 #   make dkms-install   copy the sources to /usr/src and `dkms add` them
 #   make install        the tools, man pages
 
@@ -50,6 +51,9 @@ demo:
 check:
 	bash tests/check.sh
 
+check-stress:
+	bash tests/check.sh --stress
+
 # The module's build products need the headers' Kbuild to clean; without
 # headers for KVER there can be none.
 clean:
@@ -57,4 +61,5 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all module userspace install stage-module dkms-install dkms-remove demo check clean
+.PHONY: all module userspace install stage-module dkms-install dkms-remove demo check \
+	check-stress clean
