@@ -14,6 +14,7 @@
  *               struct kvm/kvm_vcpu is never mistaken for a new one
  *   phase.c     phase marks from the host and, opted in, from guests
  *   chardev.c   /dev/cvmstat and its ioctls
+ *   debugfs.c   what the tests inspect that is no ABI
  *   core/       the counting logic and the symbol-table walk, shared with
  *               the host unit tests
  */
@@ -106,6 +107,14 @@ void cvm_vm_unpin(struct cvm_vm *vm);
 int cvm_vm_vcpus(struct cvm_vm *vm, struct cvm_vcpu **out, u32 nr);
 int cvm_snapshot(struct cvm_vcpu *s, struct cvm_counts *out,
 		 struct cvm_counts *scratch);
+/* How reads of a vCPU went (debugfs cvmstat/readers). */
+struct cvm_reader_stats {
+	u64 at_once;		/* two copies agreed within copy_tries */
+	u64 by_owner;		/* the vCPU copied itself */
+	u64 by_copies;		/* two copies agreed while waiting */
+	u64 timeouts;		/* -EAGAIN */
+};
+extern struct cvm_reader_stats cvm_reader_stats;
 int cvm_reset(u64 vm_id, bool all);
 /* a file's guest-mark selection: 0 none, a VMM pid, or all VMs */
 #define CVM_GM_ALL	((pid_t)-1)
@@ -127,8 +136,10 @@ unsigned long cvm_module_data_symbol(struct module *mod, const char *name);
 int cvm_symbols_bind(struct module *kvm);
 void cvm_symbols_unbind(void);
 bool cvm_is_svm_get_exit_info(unsigned long fn);
-void cvm_symbols_debugfs_init(void);
-void cvm_symbols_debugfs_exit(void);
+
+/* debugfs.c */
+void cvm_debugfs_init(void);
+void cvm_debugfs_exit(void);
 
 /* exit_reason.c */
 struct seq_file;

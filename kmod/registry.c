@@ -28,6 +28,7 @@
  * the old VM is retired (counted as lifetime_missed, flagged stale).
  */
 #include <linux/hash.h>
+#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sort.h>
@@ -733,8 +734,14 @@ int cvm_vm_vcpus(struct cvm_vm *vm, struct cvm_vcpu **out, u32 nr)
 	return n;
 }
 
-/* Two copies agree at once for all but vCPUs exiting very fast. */
-#define CVM_COPY_TRIES		4
+/*
+ * Two copies agree at once for all but vCPUs exiting very fast; after this
+ * many tries the vCPU is asked to copy itself.  A parameter so that the
+ * tests can send every read of a live vCPU down that path (0).
+ */
+static unsigned int cvm_copy_tries = 4;
+module_param_named(copy_tries, cvm_copy_tries, uint, 0644);
+MODULE_PARM_DESC(copy_tries, "Reader's tries at two equal copies before asking the vCPU for one (default 4)");
 /* How long a reader waits for a busy vCPU to copy itself. */
 #define CVM_SNAPSHOT_WAIT	HZ
 
@@ -749,16 +756,22 @@ int cvm_vm_vcpus(struct cvm_vm *vm, struct cvm_vcpu **out, u32 nr)
  * Return: 0, -ENOMEM, -EINTR (fatal signal) or -EAGAIN (no copy within
  * CVM_SNAPSHOT_WAIT: a vCPU that neither stopped nor took an exit).
  */
+struct cvm_reader_stats cvm_reader_stats;	/* under the ioctl mutex */
+
 int cvm_snapshot(struct cvm_vcpu *s, struct cvm_counts *out,
 		 struct cvm_counts *scratch)
 {
 	unsigned long deadline = jiffies + CVM_SNAPSHOT_WAIT;
+	unsigned int tries = min(READ_ONCE(cvm_copy_tries), 64U);
 	struct cvm_counts *pool;
+	bool expired = false;
 	u64 req;
 	int ret;
 
-	if (cvm_stats_copy(&s->stats, out, scratch, CVM_COPY_TRIES))
+	if (cvm_stats_copy(&s->stats, out, scratch, tries)) {
+		cvm_reader_stats.at_once++;
 		return 0;
+	}
 	ret = pool_enable(&snapshots);
 	if (ret)
 		return ret;
@@ -772,14 +785,22 @@ int cvm_snapshot(struct cvm_vcpu *s, struct cvm_counts *out,
 			memcpy(out, &pool[s - vcpu_pool], sizeof(*out));
 			if (cvm_reset_pending(&s->stats))
 				memset(out, 0, sizeof(*out));
+			cvm_reader_stats.by_owner++;
 			return 0;
 		}
-		if (cvm_stats_copy(&s->stats, out, scratch, 1))
+		/* copy_tries 0 (tests): the owner's copy, unless it is idle */
+		if ((tries || expired) &&
+		    cvm_stats_copy(&s->stats, out, scratch, 1)) {
+			cvm_reader_stats.by_copies++;
 			return 0;
+		}
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		if (time_after(jiffies, deadline))
+		if (expired) {
+			cvm_reader_stats.timeouts++;
 			return -EAGAIN;
+		}
+		expired = time_after(jiffies, deadline);
 		cond_resched();
 	}
 }
