@@ -184,12 +184,21 @@ expect 1 "err~option -d $usage_err" -- -d
 expect 1 "err~option \`--device' $usage_err" -- --device
 expect 1 'err~empty device path' -- -d '' show
 expect 1 'err~empty device path' -- --device= show
+for v in x '' -1 0xb0000001 0xb0000000,0 0xb0000000,0x20000000 0xb0000000, \
+	' 0xb0000000' 0xb0000000x OFF; do
+	expect 1 "err~invalid --ecam \`$(re "$v")'" -- --ecam "$v" show
+done
+expect 1 "err~option \`--ecam' $usage_err" -- --ecam
+for v in off 0xb0000000 0xe0000000,0x1000000 3758096384,16777216; do
+	expect 4 "err~$missing" -- --ecam "$v" show
+done
+expect 4 "err~$missing" -- --ecam=off -d "$absent" show --by mmio
 expect 1 "err~unknown command \`bogus'" -- help bogus
-expect 0 'out~^Usage: cvmstat \[-d DEVICE\] COMMAND' -- help help
+expect 0 'out~^Usage: cvmstat \[-d DEVICE\] \[--ecam BASE\[,SIZE\]\|off\] COMMAND' -- help help
 expect 1 'err~help takes one COMMAND' -- help show extra
 
 echo "# --help, -h, help, --version"
-expect 0 'out~^Usage: cvmstat \[-d DEVICE\] COMMAND' -- --help
+expect 0 'out~^Usage: cvmstat \[-d DEVICE\] \[--ecam BASE\[,SIZE\]\|off\] COMMAND' -- --help
 help=$out
 expect 0 'out~^Usage: cvmstat ' -- -h
 same "cvmstat -h = cvmstat --help" "$help" "$out"
