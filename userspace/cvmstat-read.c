@@ -10,7 +10,8 @@
  *   cvmstat-read phase NAME
  *   cvmstat-read phases [AFTER]
  *
- * Exit status: 0 success, 1 usage error, 2 device or system error,
+ * Exit status: 0 success, 1 usage error, 2 device or system error (also
+ * --at MARK when the module no longer holds the counters as of MARK),
  * 3 no such VM.
  */
 #include <errno.h>
@@ -40,7 +41,10 @@ static void usage(FILE *f)
 		"       cvmstat-read reset VM_ID | all\n"
 		"       cvmstat-read phase NAME\n"
 		"       cvmstat-read phases [AFTER]\n"
-		"Prints /dev/cvmstat's data as CSV (env CVMSTAT_DEV overrides the path).\n");
+		"Prints /dev/cvmstat's data as CSV (env CVMSTAT_DEV overrides the path).\n"
+		"--at MARK: the counters as of mark MARK, held only for each vCPU's\n"
+		"latest mark, once marks were listed (`phases`).  Exit status: 0 ok,\n"
+		"1 usage, 2 device or system error (or MARK not held), 3 no such VM.\n");
 }
 
 static int open_dev(void)
@@ -175,7 +179,7 @@ static int cmd_vm(int fd, unsigned long long vm_id, unsigned long long at)
 			return EXIT_NOVM;
 		}
 		if (errno == ESTALE) {
-			fprintf(stderr, "cvmstat-read: VM %llu at mark %llu: no longer known\n",
+			fprintf(stderr, "cvmstat-read: VM %llu at mark %llu: not held (the module keeps a vCPU's counters as of its latest mark only, and only once marks were listed: start `cvmstat record` or run `cvmstat-read phases` before marking, and read each mark before the next)\n",
 				vm_id, r.phase);
 			free(recs);
 			return EXIT_SYSTEM;

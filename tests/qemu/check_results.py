@@ -646,7 +646,12 @@ def main():
     want[("vcpu", 0, "none")] = sum(c for k, c in want.items() if k[0] == "reason") + intr
     check(last == want, f"counts-p-last: as of mark 101: {sorted(last.items())}, "
           f"want {sorted(want.items())}")
-    section(secs, "counts-p-stale", rc=2)
+    out = section(secs, "counts-p-stale", rc=2)
+    check(len(out) == 1 and re.match(r"cvmstat-read: VM \d+ at mark 100: not held \(the module "
+                                      r"keeps a vCPU's counters as of its latest mark only, .*"
+                                      r"`cvmstat-read phases` before marking, and read each mark "
+                                      r"before the next\)$", out[0]),
+          f"counts-p-stale: one line saying what to do: {out}")
     before = rows(section(secs, "counts-p-before"))
     check([(r["kind"], r["count"]) for r in before] == [("vcpu", "0")],
           f"counts-p-before: the VM did nothing before mark 1: {before}")

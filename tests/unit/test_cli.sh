@@ -541,6 +541,16 @@ VMGEXIT                                     0.0    0.0%                5
 not keyed (table full): reason 0.0/s (5 total), ghcb_msr 0.0/s (2 total), mmio 0.0/s (7 total), msr 0.0/s (200 total)')$" \
 		"${fake[@]}" -- top -n 1 -i 0.01
 
+	# cvmstat-read --at: a mark the module no longer holds says what to do
+	env "${fake[@]}" "$top/userspace/cvmstat-read" vm 1 --at 3 >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	same "cvmstat-read vm 1 --at 3: exit 2" "$got" 2
+	same "cvmstat-read vm 1 --at 3: no output" "$(cat "$tmp/out")" ""
+	assert "cvmstat-read vm 1 --at 3: one line saying what to do" \
+		grep -qxE "cvmstat-read: VM 1 at mark 3: not held \(the module keeps a vCPU's counters as of its latest mark only, and only once marks were listed: start \`cvmstat record\` or run \`cvmstat-read phases\` before marking, and read each mark before the next\)" "$tmp/err"
+	env "${fake[@]}" "$top/userspace/cvmstat-read" vm 1 --at 7 >"$tmp/out" 2>"$tmp/err"
+	same "cvmstat-read vm 1 --at 7 (held): exit 0, 15 records" \
+		"$?:$(wc -l <"$tmp/out")" "0:16"
 fi
 
 [ "$skipped" -gt 0 ] && echo "note: $skipped cases skipped (neither passed nor failed)"
