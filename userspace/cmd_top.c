@@ -188,7 +188,8 @@ static void print_rates(struct rate *rates, int n, double secs, int nr_vms,
 	/* every exit: the keyed reasons and those counted without a key */
 	for (i = 0; i < n; i++)
 		if (rates[i].kind == CVMSTAT_KIND_REASON ||
-		    rates[i].key == CVMSTAT_KIND_REASON)
+		    (rates[i].kind == CVMSTAT_KIND_OVERFLOW &&
+		     rates[i].key == CVMSTAT_KIND_REASON))
 			sum += rates[i].delta;
 	qsort(rates, n, sizeof(*rates), cmp_rate);
 	cvm_format_iso8601(when, sizeof(when),
