@@ -88,7 +88,7 @@ recorder() {
 suite recorder recorder
 
 cli() {
-	make -s -C "$top/userspace" cvmstat && "$top/tests/unit/test_cli.sh"
+	make -s -C "$top/userspace" cvmstat cvmstat-read && "$top/tests/unit/test_cli.sh"
 }
 suite cli cli
 suite completion "$top/tests/unit/test_completion.sh"

@@ -204,7 +204,12 @@ def check_phase_marks(secs):
     check(total is not None and total >= sum(c for key, c in want.items() if key[0] == "reason"),
           f"counts-p-last: vcpu total {total}")
     # one boundary per vCPU: the mark before the last is gone
-    section(secs, "counts-p-stale", rc=2)
+    out = section(secs, "counts-p-stale", rc=2)
+    check(len(out) == 1 and re.match(r"cvmstat-read: VM \d+ at mark \d+: not held \(the module "
+                                      r"keeps a vCPU's counters as of its latest mark only, .*"
+                                      r"`cvmstat-read phases` before marking, and read each mark "
+                                      r"before the next\)$", out[0]),
+          f"counts-p-stale: one line saying what to do: {out}")
     before = rows(section(secs, "counts-p-before"))
     check([(r["kind"], r["count"]) for r in before] == [("vcpu", "0")],
           f"counts-p-before: the VM did nothing before mark 1: {before}")
@@ -488,12 +493,16 @@ def top_blocks(tag, lines, tty):
             blocks.append(cur)
         elif cur is not None and re.match(r"^REASON\s+RATE/s\s+SHARE\s+TOTAL$", l):
             cur["header"] = True
+        elif cur is not None and l.startswith("not keyed (table full): "):
+            cur["not_keyed"] = l
         elif cur is not None and l:
             m = re.match(TOP_ROW, l)
             check(m is not None, f"{tag}: row {l!r}")
             if m:
                 cur["rows"][m.group(1)] = (float(m.group(2)), int(m.group(4)))
     check(all(b.get("header") for b in blocks), f"{tag}: every block has its header")
+    check(not any(b.get("not_keyed") for b in blocks),
+          f"{tag}: no event without its key: {[b.get('not_keyed') for b in blocks]}")
     if not tty:
         check(all(b.get("ended") for b in blocks), f"{tag}: a blank line after each block")
     return blocks
@@ -666,10 +675,12 @@ def check_tool(secs):
     got = {int(m.group(2), 16): int(m.group(1)) for m in
            (re.match(r"^\s*(\d+)\s+[\d.]+%\s+(0x[0-9a-f]+)\s+-\s+\S+$", l) for l in show) if m}
     check(got == want, f"tool-show: reasons {sorted(got.items())}, want {sorted(want.items())}")
+    check(not any("not keyed" in l for l in show), "tool-show: no event without its key")
     check_top(secs, want)
     status = section(secs, "tool-status")
-    check(any(re.match(rf"^\s*{vm_id}\s+{pid}\s+cvmload\s+{PHASED_VCPUS}\s+plain\s+exited$", l)
-              for l in status), f"tool-status: VM {vm_id} of pid {pid} listed, exited")
+    check(any(re.match(rf"^\s*{vm_id}\s+{pid}\s+cvmload\s+{PHASED_VCPUS}\s+plain\s+exited\s+none$",
+                       l) for l in status),
+          f"tool-status: VM {vm_id} of pid {pid} listed, exited, no event without its key")
     check_tool_errors(secs)
     check_noisy(secs)
     section(secs, "tool-unload")
