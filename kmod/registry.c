@@ -25,7 +25,10 @@
  * slot.  Should a destroy hook be missed anyway (kprobes disarmed by hand, a
  * build that inlined the hooked function), the new object is told apart by
  * KVM's own per-vCPU exit count going backwards or a vcpu_id seen twice, and
- * the old VM is retired (counted as lifetime_missed, flagged stale).
+ * the old VM is retired (counted as lifetime_missed, flagged stale).  The
+ * per-CPU caches are emptied once a second so that a new vCPU at an old
+ * one's address meets that check within a second; what it did meanwhile
+ * went to the old slot, and its VM is flagged partial.
  */
 #include <linux/hash.h>
 #include <linux/module.h>
@@ -33,6 +36,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sort.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #include "cvmstat.h"
 #include "compat/compat.h"
 
@@ -901,6 +905,16 @@ void cvm_registry_stats(struct cvm_registry_stats *st)
 	st->unattributed = sum;
 }
 
+/* Once a second: every vCPU comes through the slow path (see the top). */
+static void revalidate_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(revalidate, revalidate_fn);
+
+static void revalidate_fn(struct work_struct *work)
+{
+	cvm_uncache_all();
+	schedule_delayed_work(&revalidate, HZ);
+}
+
 int cvm_registry_init(void)
 {
 	unsigned int i;
@@ -922,12 +936,14 @@ int cvm_registry_init(void)
 		INIT_HLIST_NODE(&vcpu_pool[i].task_node);
 		list_add_tail(&vcpu_pool[i].vm_node, &vcpu_free);
 	}
+	schedule_delayed_work(&revalidate, HZ);
 	return 0;
 }
 
 /* Only after every probe and kprobe is gone (tracepoint_synchronize_unregister). */
 void cvm_registry_exit(void)
 {
+	cancel_delayed_work_sync(&revalidate);
 	vfree(snapshots);
 	vfree(boundaries);
 	vfree(discard);

@@ -139,6 +139,42 @@ def check_symbols(secs):
           f"symbols: get_exit_info names itself svm_get_exit_info+0: {gei[1]!r}")
 
 
+def check_readers(secs):
+    """4d: with copy_tries 0, reads of the running VM go through the vCPU's
+    own copy: all succeed, none times out, and the final counts are exact."""
+    before, after = kv(section(secs, "readers-before")), kv(section(secs, "readers-after"))
+    reads = kv(" ".join(section(secs, "reads-o")).split())
+    d = {k: int(after.get(k, -1)) - int(before.get(k, 0)) for k in
+         ("at_once", "by_owner", "by_copies", "timeouts")}
+    check(int(reads.get("ok", 0)) >= 1 and reads.get("bad") == "0",
+          f"reads-o: every read of the running VM succeeded: {reads}")
+    check(d["by_owner"] >= 1 and d["timeouts"] == 0,
+          f"readers: the vCPUs copied themselves, no read timed out: {d}")
+    section(secs, "run-o")
+    check_counts(secs, "o", 2)
+
+
+def check_lifetime_missed(secs):
+    """4e: kprobes disarmed, two VMs in a row: each one's counts are exact,
+    or it says why not (the old one stale, the new one partial)."""
+    pids = kv(" ".join(section(secs, "pids-l")).split())
+    vms = {r["pid"]: r for r in rows(section(secs, "list-l"))}
+    stale = 0
+    for tag, flag in (("l1", "stale"), ("l2", "partial")):
+        section(secs, f"run-{tag}")
+        vm = vms.get(pids.get(tag))
+        check(vm is not None, f"list-l: VM of {tag} listed")
+        if vm and vm[flag] == "1":
+            stale += tag == "l1"
+            continue
+        check_counts(secs, tag, 1)
+    v = kv(section(secs, "version-l"))
+    check(v.get("lifetime_missed") == str(stale),
+          f"version-l: lifetime_missed {v.get('lifetime_missed')} = stale VMs {stale}")
+    if vms.get(pids.get("l2"), {}).get("partial") == "1":
+        check(stale == 1, "list-l: a partial new VM goes with a stale old one")
+
+
 def phase_mark_counts(n, k):
     """cvmload -v 1 -p 0xf4 (n iterations) as of its k-th OUT, which made a
     mark: counter -> count, but for INTR and the vCPU total."""
@@ -742,6 +778,9 @@ def main():
     section(secs, "run-r")
     # the code page was faulted in before the reset
     check_counts(secs, "r", 1, ram_faults=0, paused=True)
+
+    check_readers(secs)
+    check_lifetime_missed(secs)
 
     section(secs, "run-c")
     check_counts(secs, "c", 1)
