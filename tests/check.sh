@@ -3,12 +3,12 @@
 #
 # `make check`: installs what it needs (tests/setup.sh, apt-get), then runs
 #   1. the unit tests of the counting core and of the module's symbol-table
-#      walk, of the tool's name tables and
-#      recorder (host, ASan/UBSan), of its command line without the module,
-#      and of its bash completion,
+#      walk, of the tool's name tables and recorder (host, ASan/UBSan), of
+#      its command line without the module, and of its bash completion,
 #   2. the module and tool test in QEMU on the newest Debian 6.1 and 6.12
-#      kernels, the recordings it made loaded with pandas and R, and what
-#      the probes cost the guest per exit (-icount, deterministic),
+#      kernels, the recordings it made loaded with pandas and R, what the
+#      probes cost the guest per exit (-icount, deterministic), and the
+#      module's sources compiled by clang as well,
 #   3. a DKMS add/build/install/remove for both kernels.
 # Every suite ends with "NAME: N passed, N failed"; this script adds them up
 # and ends with "N passed, N failed", exiting 1 if anything failed.
@@ -99,6 +99,9 @@ while IFS=$'\t' read -r kver root; do
 	suite "frames-$kver" "$top/tests/qemu/check_frames.sh" \
 		"$build/qemu-$kver/rec.csv" "$build/qemu-$kver/rec.jsonl" "frames-$kver"
 	suite "cost-$kver" "$top/tests/qemu/cost.sh" "$kver" "$root" "$build/qemu-$kver"
+	# the module as that run built it, compiled again by clang
+	suite "clang-$kver" "$top/tests/clang-check.sh" "$build/qemu-$kver/src" \
+		"/lib/modules/$kver/build"
 done <"$build/kernels.txt"
 
 suite dkms "$top/tests/dkms-test.sh" $(cut -f1 "$build/kernels.txt")
