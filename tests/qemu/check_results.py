@@ -142,7 +142,8 @@ def check_symbols(secs):
 def check_readers(secs):
     """4d: with copy_tries 0, reads of the running VM go through the vCPU's
     own copy: all succeed, none times out, and the final counts are exact."""
-    before, after = kv(section(secs, "readers-before")), kv(section(secs, "readers-after"))
+    before, after = (dict(l.split(" ", 1) for l in section(secs, name) if " " in l)
+                     for name in ("readers-before", "readers-after"))
     reads = kv(" ".join(section(secs, "reads-o")).split())
     d = {k: int(after.get(k, -1)) - int(before.get(k, 0)) for k in
          ("at_once", "by_owner", "by_copies", "timeouts")}
