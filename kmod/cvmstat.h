@@ -57,8 +57,13 @@ struct cvm_vm {
  * the rest is written under cvm_lock and read by probes without it.
  */
 struct cvm_vcpu {
+	/* what every probe reads first, in one cache line with the reasons */
+	struct kvm_vcpu *vcpu;		/* compared only; CVM_NO_VCPU once
+					 * destroyed */
+	bool reason_fast;		/* exit reason read from the VMCB */
+	bool tdx;
+	u8 isa;
 	struct cvm_stats stats;
-	struct kvm_vcpu *vcpu;		/* compared only; NULL once destroyed */
 	struct cvm_vm *vm;
 	struct hlist_node vcpu_node;	/* vcpu_hash */
 	struct hlist_node task_node;	/* task_hash (TDX vCPUs only) */
@@ -66,9 +71,6 @@ struct cvm_vcpu {
 	struct task_struct *task;	/* TDX: thread of its last exit */
 	u32 vcpu_id;
 	u32 vcpu_idx;
-	u8 isa;
-	bool reason_fast;		/* exit reason read from the VMCB */
-	bool tdx;
 	/* owner */
 	u64 kvm_exits;			/* vcpu->stat.exits at its last slow path */
 	struct kvm_run *tdcall_run;	/* TDX: run page of a pending TDCALL exit */
@@ -81,12 +83,19 @@ struct cvm_vcpu {
 	u64 snap_done;			/* owner: snapshot taken */
 } ____cacheline_aligned;
 
-/* Per CPU: the slot of the vCPU whose event this CPU saw last. */
+/*
+ * Per CPU: the slot of the vCPU whose event this CPU saw last (never NULL).
+ * A probe trusts it only if the slot's own vcpu is the vCPU KVM runs, which
+ * holds wherever the thread has migrated to between the two reads: the
+ * slot pointer is a hint, the slot's vcpu the proof.
+ */
 struct cvm_cpu_cache {
-	struct kvm_vcpu *vcpu;
 	struct cvm_vcpu *slot;
 	u64 unattributed;
 };
+
+/* A slot's vcpu when it names none: never equal to a vCPU, nor to NULL. */
+#define CVM_NO_VCPU	((struct kvm_vcpu *)-1L)
 DECLARE_PER_CPU(struct cvm_cpu_cache, cvm_cache);
 
 extern unsigned int cvm_max_vms;
@@ -96,6 +105,7 @@ extern unsigned int cvm_max_vcpus;
 int cvm_registry_init(void);
 void cvm_registry_exit(void);
 struct cvm_vcpu *cvm_lookup_exit_slow(struct kvm_vcpu *vcpu, u32 isa);
+/* Preemption off: */
 struct cvm_vcpu *cvm_lookup_running_slow(struct kvm_vcpu *vcpu);
 void cvm_tdx_exit(struct cvm_vcpu *s, struct kvm_vcpu *vcpu, u32 reason);
 struct cvm_vcpu *cvm_tdx_slot_of_current(void);

@@ -12,11 +12,11 @@
  * misses because of a concurrent change is repeated under cvm_lock, which
  * every change takes.
  *
- * Every path here that uses per-CPU data runs with preemption off: the
- * kvm_exit probe fires with interrupts off, the other probes disable
- * preemption themselves (probes.c), since newer kernels call tracepoint
- * probes preemptible.  A CPU's cache entry is filled only by that CPU, and
- * only cleared by others.
+ * Every path here that writes per-CPU data runs with preemption off: the
+ * kvm_exit probe fires with interrupts off, the other probes' slow paths
+ * disable preemption themselves (probes.c), since newer kernels call
+ * tracepoint probes preemptible.  A CPU's cache entry is filled only by that
+ * CPU, and only emptied (pointed at cvm_nobody) by others.
  *
  * KVM objects: struct kvm and struct kvm_vcpu pointers are dereferenced only
  * in probes that KVM called with them or for them (they are live there).
@@ -64,6 +64,9 @@ static u64 lifetime_missed;
 
 DEFINE_PER_CPU(struct cvm_cpu_cache, cvm_cache);
 
+/* What an empty cache entry points to: a slot of no vCPU. */
+static struct cvm_vcpu cvm_nobody = { .vcpu = CVM_NO_VCPU };
+
 /*
  * Where the events of a vCPU that found no slot go, one per CPU (preemption
  * is off wherever it is used): counted, never read.  Not a percpu
@@ -76,6 +79,7 @@ static struct cvm_vcpu *this_discard(u32 isa)
 	struct cvm_vcpu *d = &discard[smp_processor_id()];
 
 	d->isa = isa;
+	d->vcpu = CVM_NO_VCPU;
 	return d;
 }
 
@@ -129,8 +133,8 @@ static void uncache_if(bool (*match)(struct cvm_vcpu *, const void *),
 		struct cvm_cpu_cache *c = per_cpu_ptr(&cvm_cache, cpu);
 		struct cvm_vcpu *slot = READ_ONCE(c->slot);
 
-		if (slot && match(slot, arg))
-			WRITE_ONCE(c->vcpu, NULL);
+		if (slot != &cvm_nobody && match(slot, arg))
+			WRITE_ONCE(c->slot, &cvm_nobody);
 	}
 }
 
@@ -187,7 +191,7 @@ static void detach_vcpu(struct cvm_vcpu *s)
 		hlist_del_init_rcu(&s->vcpu_node);
 	if (!hlist_unhashed(&s->task_node))
 		hlist_del_init_rcu(&s->task_node);
-	WRITE_ONCE(s->vcpu, NULL);
+	WRITE_ONCE(s->vcpu, CVM_NO_VCPU);
 	WRITE_ONCE(s->task, NULL);
 	WRITE_ONCE(s->tdcall_run, NULL);
 	uncache(s);
@@ -199,7 +203,7 @@ static void retire_vm(struct cvm_vm *vm)
 	struct cvm_vcpu *s;
 
 	list_for_each_entry(s, &vm->vcpus, vm_node)
-		if (s->vcpu)
+		if (s->vcpu != CVM_NO_VCPU)
 			detach_vcpu(s);
 	vm->kvm = NULL;
 	vm->alive = false;
@@ -496,11 +500,13 @@ static void fill_cache(struct cvm_cpu_cache *c, struct kvm_vcpu *vcpu,
 {
 	u64 seq;
 
-	WRITE_ONCE(c->slot, s);
-	WRITE_ONCE(c->vcpu, vcpu);
-	smp_mb();
-	if (!in_pool(s))	/* a discard slot: nobody reads it */
+	if (!in_pool(s)) {	/* a discard slot: nobody reads it */
+		WRITE_ONCE(s->vcpu, vcpu);
+		WRITE_ONCE(c->slot, s);
 		return;
+	}
+	WRITE_ONCE(c->slot, s);
+	smp_mb();
 	WRITE_ONCE(s->kvm_exits, vcpu->stat.exits);
 	if (unlikely(cvm_reset_pending(&s->stats)))
 		cvm_apply_reset(&s->stats);
@@ -818,7 +824,7 @@ static void reset_vm(struct cvm_vm *vm)
 		return;
 	}
 	list_for_each_entry(s, &vm->vcpus, vm_node) {
-		if (s->vcpu)
+		if (s->vcpu != CVM_NO_VCPU)
 			request_reset(s);
 		else	/* destroyed already: nobody would carry it out */
 			memset(&s->stats.c, 0, sizeof(s->stats.c));
@@ -918,6 +924,7 @@ static void revalidate_fn(struct work_struct *work)
 int cvm_registry_init(void)
 {
 	unsigned int i;
+	int cpu;
 
 	hash_bits = ilog2(roundup_pow_of_two(2 * cvm_max_vcpus));
 	vm_pool = vcalloc(cvm_max_vms, sizeof(*vm_pool));
@@ -931,7 +938,10 @@ int cvm_registry_init(void)
 	}
 	for (i = 0; i < cvm_max_vms; i++)
 		list_add_tail(&vm_pool[i].node, &vm_free);
+	for_each_possible_cpu(cpu)
+		per_cpu_ptr(&cvm_cache, cpu)->slot = &cvm_nobody;
 	for (i = 0; i < cvm_max_vcpus; i++) {
+		vcpu_pool[i].vcpu = CVM_NO_VCPU;
 		INIT_HLIST_NODE(&vcpu_pool[i].vcpu_node);
 		INIT_HLIST_NODE(&vcpu_pool[i].task_node);
 		list_add_tail(&vcpu_pool[i].vm_node, &vcpu_free);
