@@ -3,8 +3,9 @@
 #
 # `make check`: installs what it needs (tests/setup.sh, apt-get), then runs
 #   1. the unit tests of the counting core and of the module's symbol-table
-#      walk, of the tool's name tables and recorder (host, ASan/UBSan), of
-#      its command line without the module, and of its bash completion,
+#      walk, of the tool's name tables, BTF prototype check and recorder
+#      (host, ASan/UBSan), of its command line without the module, and of
+#      its bash completion,
 #   2. the module and tool test in QEMU on the newest Debian 6.1 and 6.12
 #      kernels, the recordings it made loaded with pandas and R, what the
 #      probes cost the guest per exit (-icount, deterministic), and the
@@ -76,6 +77,14 @@ names() {
 		"$build/test_names"
 }
 suite names names
+
+btf() {
+	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -I"$top/kmod/include/uapi" \
+		-I"$top/userspace" -o "$build/test_btf" "$top/tests/unit/test_btf.c" \
+		"$top/userspace/btf.c" "$top/userspace/protos.c" && "$build/test_btf"
+}
+suite btf btf
 
 recorder() {
 	gcc -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
