@@ -279,6 +279,17 @@ static bool gm_selects(pid_t pid)
 	return false;
 }
 
+/*
+ * Is this kvm_exit the vCPU's first?  KVM counts an exit in stat.exits
+ * after the event fired for it where kvm_exit fires in the vendor's run
+ * function (6.12 and later), before it where it fires in the exit handler
+ * (6.1's SVM): 0 or 1 at the first.
+ */
+static bool first_exit(struct kvm_vcpu *vcpu)
+{
+	return vcpu->stat.exits <= 1;
+}
+
 static struct cvm_vm *attach_vm(struct kvm_vcpu *vcpu, u32 isa)
 {
 	struct cvm_vm *vm;
@@ -343,7 +354,7 @@ static struct cvm_vcpu *attach_vcpu(struct kvm_vcpu *vcpu, u32 isa)
 	/* evict_oldest() takes exited VMs only, never @vm. */
 	if (list_empty(&vcpu_free) && !evict_oldest()) {
 		/* at its first exit only: once per vCPU, not per retry */
-		if (!vcpu->stat.exits)
+		if (first_exit(vcpu))
 			untracked_vcpus++;
 		return NULL;
 	}
@@ -363,9 +374,8 @@ static struct cvm_vcpu *attach_vcpu(struct kvm_vcpu *vcpu, u32 isa)
 	s->tdx = vm->type == CVMSTAT_VM_TDX;
 	s->task = NULL;
 	s->tdcall_run = NULL;
-	/* KVM counts an exit after kvm_exit fired for it: 0 at the first. */
 	s->kvm_exits = vcpu->stat.exits;
-	if (s->kvm_exits)
+	if (!first_exit(vcpu))
 		vm->partial = true;
 	s->attached_seq = READ_ONCE(cvm_phase_seq);
 	s->phase_seen = max(READ_ONCE(cvm_host_mark_seq), vm->guest_mark_seq);
