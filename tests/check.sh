@@ -3,13 +3,14 @@
 #
 # `make check`: installs what it needs (tests/setup.sh, apt-get), then runs
 #   1. the unit tests of the counting core and of the module's symbol-table
-#      walk, of the tool's name tables and
-#      recorder (host, ASan/UBSan), of its command line without the module,
-#      and of its bash completion,
+#      walk, of the tool's name tables, BTF prototype check and recorder
+#      (host, ASan/UBSan), of its command line without the module, and of
+#      its bash completion,
 #   2. the module and tool test in QEMU on the newest Debian 6.1 and 6.12
-#      kernels, the recordings it made loaded with pandas and R, what
-#      the probes cost the guest per exit (-icount, deterministic), and the
-#      stress test at its "check" sizes (tests/qemu/stress.sh),
+#      kernels, the recordings it made loaded with pandas and R, what the
+#      probes cost the guest per exit (-icount, deterministic), the
+#      module's sources compiled by clang as well, and the stress test at
+#      its "check" sizes (tests/qemu/stress.sh),
 #   3. a DKMS add/build/install/remove for both kernels.
 # Every suite ends with "NAME: N passed, N failed"; this script adds them up
 # and ends with "N passed, N failed", exiting 1 if anything failed.
@@ -110,6 +111,14 @@ names() {
 }
 suite names names
 
+btf() {
+	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -I"$top/kmod/include/uapi" \
+		-I"$top/userspace" -o "$build/test_btf" "$top/tests/unit/test_btf.c" \
+		"$top/userspace/btf.c" "$top/userspace/protos.c" && "$build/test_btf"
+}
+suite btf btf
+
 recorder() {
 	gcc -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE \
 		-fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -121,7 +130,7 @@ recorder() {
 suite recorder recorder
 
 cli() {
-	make -s -C "$top/userspace" cvmstat && "$top/tests/unit/test_cli.sh"
+	make -s -C "$top/userspace" cvmstat cvmstat-read && "$top/tests/unit/test_cli.sh"
 }
 suite cli cli
 suite completion "$top/tests/unit/test_completion.sh"
@@ -132,6 +141,9 @@ while IFS=$'\t' read -r kver root; do
 	suite "frames-$kver" "$top/tests/qemu/check_frames.sh" \
 		"$build/qemu-$kver/rec.csv" "$build/qemu-$kver/rec.jsonl" "frames-$kver"
 	suite "cost-$kver" "$top/tests/qemu/cost.sh" "$kver" "$root" "$build/qemu-$kver"
+	# the module as that run built it, compiled again by clang
+	suite "clang-$kver" "$top/tests/clang-check.sh" "$build/qemu-$kver/src" \
+		"/lib/modules/$kver/build"
 	suite "stress-$kver" "$top/tests/qemu/stress.sh" "$kver" "$root" \
 		"$build/stress-$kver" check
 done <"$build/kernels.txt"
