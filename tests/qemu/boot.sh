@@ -11,6 +11,7 @@
 # Environment: CVMSTAT_BOOT_TIMEOUT (seconds, default 900),
 #	       CVMSTAT_QEMU_EXTRA (extra QEMU arguments, word-split),
 #	       CVMSTAT_SMP (guest CPUs, default 2),
+#	       CVMSTAT_TCG_THREAD (single, the default, or multi: see below),
 #	       CVMSTAT_APPEND_EXTRA (extra kernel command line).
 set -euo pipefail
 
@@ -48,7 +49,7 @@ echo "boot: $kver, logs in $outdir (console.log, results.txt)" >&2
 start=$EPOCHREALTIME
 qrc=0
 timeout --foreground -k 10 "$timeout_s" \
-	qemu-system-x86_64 -M q35 -accel tcg,thread=single \
+	qemu-system-x86_64 -M q35 -accel "tcg,thread=${CVMSTAT_TCG_THREAD:-single}" \
 	-cpu qemu64,+svm,+npt -m 2048 -smp "${CVMSTAT_SMP:-2}" \
 	-nographic -no-reboot -nodefaults \
 	-monitor none \
