@@ -41,10 +41,11 @@ append+=" ${CVMSTAT_APPEND_EXTRA:-}"
 extra=(${CVMSTAT_QEMU_EXTRA:-})
 
 # thread=single: one host thread runs all guest CPUs, interleaved.  With
-# multi-threaded TCG, two of about ten runs of the "rmmod cvmstat while a VM
-# runs" step failed in the L2 guest (an emulation error, a hang) while the L1
-# kernel patched KVM's tracepoint sites; six repetitions of the step alone
-# passed, so the cause is not settled (see the issue notes).
+# multi-threaded TCG the L1 kernel dies of "Oops: int3" at a static-key site
+# just patched by text_poke_bp, whoever patches it (KVM's own
+# preempt_notifier_key with cvmstat never loaded, or cvmstat binding its
+# probes to KVM's tracepoints): TCG, not cvmstat (tests/qemu/mttcg.sh, and
+# the README, "Stress").
 echo "boot: $kver, logs in $outdir (console.log, results.txt)" >&2
 start=$EPOCHREALTIME
 qrc=0
