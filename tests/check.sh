@@ -59,6 +59,16 @@ unit() {
 }
 suite unit unit
 
+# what the probes index and shift with, for any input (kmod/Kbuild: probes.o
+# is built without the kernel's UBSAN on the strength of it)
+hotpath() {
+	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined,bounds-strict \
+		-fno-sanitize-recover=all -I"$top/kmod" \
+		-o "$build/test_hotpath" "$top/tests/unit/test_hotpath.c" \
+		"$top/kmod/core/counters.c" && "$build/test_hotpath"
+}
+suite hotpath hotpath
+
 names() {
 	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -I"$top/kmod/include/uapi" \
