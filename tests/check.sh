@@ -4,14 +4,16 @@
 # `make check`: installs what it needs (tests/setup.sh, apt-get; and
 # tests/setup-newest.sh, a trixie root that builds for trixie-backports'
 # newest 7.x kernel, which this machine cannot build for), then runs
-#   1. the unit tests of the counting core and of what the probes index
-#      with, of the tool's name tables and recorder (host, ASan/UBSan), of
-#      its command line without the module, and of its bash completion,
+#   1. the unit tests of the counting core, of what the probes index with
+#      and of the module's symbol-table walk, of the tool's name tables and
+#      recorder (host, ASan/UBSan), of its command line without the module,
+#      and of its bash completion,
 #   2. for each kernel (the newest Debian 6.1, 6.12 and 7.x): the module and
 #      tool test in QEMU, built as DKMS builds it (for 7.x in the trixie
 #      root, the tool against 7.x's uapi headers), the recordings it made
-#      loaded with pandas and R, and what the probes cost the guest per exit
-#      (-icount, deterministic); DKMS for 7.x, in the trixie root,
+#      loaded with pandas and R, what the probes cost the guest per exit
+#      (-icount, deterministic), and the module's sources compiled by clang
+#      as well; DKMS for 7.x, in the trixie root,
 #   3. a DKMS add/build/install/remove for 6.1 and 6.12.
 # CVMSTAT_NEWEST=0 leaves 7.x out.  Every suite ends with "NAME: N passed,
 # N failed"; this script adds them up and ends with "N passed, N failed",
@@ -81,6 +83,14 @@ hotpath() {
 }
 suite hotpath hotpath
 
+symtab() {
+	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -I"$top/kmod" \
+		-o "$build/test_symtab" "$top/tests/unit/test_symtab.c" &&
+		"$build/test_symtab"
+}
+suite symtab symtab
+
 names() {
 	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -I"$top/kmod/include/uapi" \
@@ -101,7 +111,7 @@ recorder() {
 suite recorder recorder
 
 cli() {
-	make -s -C "$top/userspace" cvmstat && "$top/tests/unit/test_cli.sh"
+	make -s -C "$top/userspace" cvmstat cvmstat-read && "$top/tests/unit/test_cli.sh"
 }
 suite cli cli
 suite completion "$top/tests/unit/test_completion.sh"
@@ -115,6 +125,9 @@ while IFS=$'\t' read -r kver root build_root; do
 	suite "frames-$kver" "$top/tests/qemu/check_frames.sh" \
 		"$build/qemu-$kver/rec.csv" "$build/qemu-$kver/rec.jsonl" "frames-$kver"
 	suite "cost-$kver" "$top/tests/qemu/cost.sh" "$kver" "$root" "$build/qemu-$kver"
+	# the module as that run built it, compiled again by clang
+	suite "clang-$kver" "$top/tests/clang-check.sh" "$build/qemu-$kver/src" \
+		"/lib/modules/$kver/build"
 	[ -n "$build_root" ] && suite "dkms-$kver" "$top/tests/dkms-test.sh" "$kver"
 	echo "($kver: $((SECONDS - start)) s)"
 done <"$build/kernels.txt"

@@ -20,7 +20,8 @@ log() { echo "setup: $*" >&2; }
 # (setup-newest.sh).
 need_pkgs=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	   libkmod-dev libcsv-dev pkg-config python3 gcc make libc6-dev
-	   dkms python3-pandas r-base-core bash-completion debootstrap)
+	   dkms python3-pandas r-base-core bash-completion clang perl
+	   debootstrap)
 missing=()
 for p in "${need_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
