@@ -7,7 +7,7 @@
 # system (debootstrap --variant=minbase, the mirror this machine's apt
 # sources name), which holds linux-headers-KVER, linux-libc-dev of the same
 # version (the tool's uapi headers), gcc-14, make, dkms, libkmod-dev,
-# libcsv-dev and pkg-config.  Its image (linux-binary-KVER: vmlinuz under
+# libcsv-dev, pkg-config, and clang and perl for tests/clang-check.sh.  Its image (linux-binary-KVER: vmlinuz under
 # /usr/lib/modules/KVER/) and modules (linux-modules-KVER) are unpacked for
 # booting, not installed (linux-image-KVER is an empty metapackage that
 # drags in an initramfs generator and systemd).
@@ -27,7 +27,9 @@ cache=$(realpath -m "${CVMSTAT_CACHE:-$here/.cache}")
 series=${CVMSTAT_NEWEST_SERIES:-7.}
 suite=trixie
 sysroot=$cache/$suite
-ready=$sysroot/.cvmstat-ready	# the KVER set up in it
+ready=$sysroot/.cvmstat-ready	# "KVER PACKAGE..." set up in it
+# What the builds need besides linux-headers-KVER and linux-libc-dev.
+pkgs="gcc-14 gcc make libc6-dev libkmod-dev libcsv-dev pkg-config dkms kmod xz-utils clang perl"
 
 log() { echo "setup-newest: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -42,8 +44,8 @@ image_ok() { [ -f "$cache/kernels/$1/done" ]; }
 headers_ok() { [ -e "$sysroot/usr/lib/modules/$1/build/Makefile" ]; }
 
 if [ -f "$ready" ]; then
-	kver=$(cat "$ready")
-	if image_ok "$kver" && headers_ok "$kver"; then
+	read -r kver had <"$ready"
+	if [ "$had" = "$pkgs" ] && image_ok "$kver" && headers_ok "$kver"; then
 		printf '%s\t%s\t%s\n' "$kver" "$cache/kernels/$kver/root" "$sysroot"
 		exit 0
 	fi
@@ -97,12 +99,12 @@ version=$(in_root -- apt-cache show --no-all-versions "linux-headers-$kver" |
 	  sed -n 's/^Version: //p')
 [ -n "$version" ] || die "no version of linux-headers-$kver"
 
-if ! headers_ok "$kver" || [ ! -f "$ready" ] || [ "$(cat "$ready")" != "$kver" ]; then
+if ! headers_ok "$kver" || [ ! -f "$ready" ] || [ "$(cat "$ready")" != "$kver $pkgs" ]; then
 	log "installing linux-headers-$kver, linux-libc-dev $version and the build tools in $sysroot"
+	# shellcheck disable=SC2086
 	in_root -- env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 		--no-install-recommends "linux-headers-$kver" "linux-libc-dev=$version" \
-		gcc-14 gcc make libc6-dev libkmod-dev libcsv-dev pkg-config dkms kmod \
-		xz-utils >&2
+		$pkgs >&2
 	in_root -- apt-get clean
 fi
 headers_ok "$kver" || die "linux-headers-$kver installed no build tree"
@@ -116,5 +118,5 @@ if ! image_ok "$kver"; then
 		sh "$dir" "$kver" >&2
 	touch "$dir/done"
 fi
-echo "$kver" >"$ready"
+echo "$kver $pkgs" >"$ready"
 printf '%s\t%s\t%s\n' "$kver" "$dir/root" "$sysroot"
