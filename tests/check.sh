@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check`: installs what it needs (tests/setup.sh, apt-get), then runs
-#   1. the unit tests of the counting core and of the module's symbol-table
-#      walk, of the tool's name tables, BTF prototype check and recorder
-#      (host, ASan/UBSan), of its command line without the module, and of
-#      its bash completion,
-#   2. the module and tool test in QEMU on the newest Debian 6.1 and 6.12
-#      kernels, the recordings it made loaded with pandas and R, what the
-#      probes cost the guest per exit (-icount, deterministic), and the
-#      module's sources compiled by clang as well,
-#   3. a DKMS add/build/install/remove for both kernels.
-# Every suite ends with "NAME: N passed, N failed"; this script adds them up
-# and ends with "N passed, N failed", exiting 1 if anything failed.
+# `make check`: installs what it needs (tests/setup.sh, apt-get; and
+# tests/setup-newest.sh, a trixie root that builds for trixie-backports'
+# newest 7.x kernel, which this machine cannot build for), then runs
+#   1. the unit tests of the counting core, of what the probes index with
+#      and of the module's symbol-table walk, of the tool's name tables, BTF
+#      prototype check and recorder (host, ASan/UBSan), of its command line
+#      without the module, and of its bash completion,
+#   2. for each kernel (the newest Debian 6.1, 6.12 and 7.x): the module and
+#      tool test in QEMU, built as DKMS builds it (for 7.x in the trixie
+#      root, the tool against 7.x's uapi headers), the recordings it made
+#      loaded with pandas and R, what the probes cost the guest per exit
+#      (-icount, deterministic), and the module's sources compiled by clang
+#      as well; DKMS for 7.x, in the trixie root,
+#   3. a DKMS add/build/install/remove for 6.1 and 6.12.
+# CVMSTAT_NEWEST=0 leaves 7.x out.  Every suite ends with "NAME: N passed,
+# N failed"; this script adds them up and ends with "N passed, N failed",
+# exiting 1 if anything failed.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +56,13 @@ if ! bash "$top/tests/setup.sh" >"$build/kernels.txt" 2>"$build/setup.log"; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
+# the newest kernel, built for in a trixie root (a third column)
+if [ "${CVMSTAT_NEWEST:-1}" != 0 ] &&
+   ! bash "$top/tests/setup-newest.sh" >>"$build/kernels.txt" 2>"$build/setup-newest.log"; then
+	tail -20 "$build/setup-newest.log"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 cat "$build/kernels.txt"
 
 unit() {
@@ -60,6 +72,16 @@ unit() {
 		"$top/kmod/core/counters.c" && "$build/test_counters"
 }
 suite unit unit
+
+# what the probes index and shift with, for any input (kmod/Kbuild: probes.o
+# is built without the kernel's UBSAN on the strength of it)
+hotpath() {
+	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined,bounds-strict \
+		-fno-sanitize-recover=all -I"$top/kmod" \
+		-o "$build/test_hotpath" "$top/tests/unit/test_hotpath.c" \
+		"$top/kmod/core/counters.c" && "$build/test_hotpath"
+}
+suite hotpath hotpath
 
 symtab() {
 	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
@@ -102,7 +124,10 @@ cli() {
 suite cli cli
 suite completion "$top/tests/unit/test_completion.sh"
 
-while IFS=$'\t' read -r kver root; do
+# Kernels whose build root is not this machine build and run DKMS in it.
+while IFS=$'\t' read -r kver root build_root; do
+	export CVMSTAT_BUILD_ROOT=${build_root:-/}
+	start=$SECONDS
 	suite "qemu-$kver" "$top/tests/qemu/run.sh" "$kver" "$root" "$build/qemu-$kver"
 	# the recordings that run made, loaded with pandas and R
 	suite "frames-$kver" "$top/tests/qemu/check_frames.sh" \
@@ -111,9 +136,12 @@ while IFS=$'\t' read -r kver root; do
 	# the module as that run built it, compiled again by clang
 	suite "clang-$kver" "$top/tests/clang-check.sh" "$build/qemu-$kver/src" \
 		"/lib/modules/$kver/build"
+	[ -n "$build_root" ] && suite "dkms-$kver" "$top/tests/dkms-test.sh" "$kver"
+	echo "($kver: $((SECONDS - start)) s)"
 done <"$build/kernels.txt"
+export CVMSTAT_BUILD_ROOT=/
 
-suite dkms "$top/tests/dkms-test.sh" $(cut -f1 "$build/kernels.txt")
+suite dkms "$top/tests/dkms-test.sh" $(awk -F'\t' '$3 == "" { print $1 }' "$build/kernels.txt")
 
 echo "$total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

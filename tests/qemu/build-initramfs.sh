@@ -10,7 +10,11 @@
 # (/lib/modules/KVER/updates/dkms), so that libkmod finds it by name; the
 # shared libraries of FILES_DIR's dynamically linked programs (cvmstat:
 # libkmod has no static library) go to the paths ldd gives, with the
-# dynamic loader.
+# dynamic loader.  IMAGE_ROOT holds the modules under lib/modules/KVER or
+# usr/lib/modules/KVER.
+#
+# Environment: CVMSTAT_BUILD_ROOT, the root file system the programs were
+# built in (tests/in-root.sh; default /): their libraries come from there.
 set -euo pipefail
 
 die() { echo "build-initramfs: $*" >&2; exit 1; }
@@ -22,7 +26,9 @@ files_dir=$(cd "$3" && pwd) || die "no FILES_DIR $3"
 out=$4
 here=$(cd "$(dirname "$0")" && pwd)
 busybox=${CVMSTAT_BUSYBOX:-/bin/busybox}
+build_root=$(realpath -m "${CVMSTAT_BUILD_ROOT:-/}")
 mods="$image_root/lib/modules/$kver"
+[ -d "$mods" ] || mods="$image_root/usr/lib/modules/$kver"
 
 [ -d "$mods/kernel" ] || die "no modules in $mods"
 [ -x "$busybox" ] || die "no busybox at $busybox (install busybox-static)"
@@ -98,17 +104,20 @@ fi
 cp -a "$files_dir/." "$root/cvm/"
 
 # Shared libraries of the dynamically linked programs, at the paths ldd
-# resolved them to (the loader searches there without an ld.so.cache),
-# and the dynamic loader at the path the programs name (/lib64/...).
-# Static programs and scripts make ldd fail: nothing to copy.
+# resolved them to in the build root (the loader searches there without an
+# ld.so.cache), and the dynamic loader at the path the programs name
+# (/lib64/...).  Static programs and scripts make ldd fail: nothing to copy.
 for f in "$files_dir"/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
-	libs=$(ldd "$f" 2>/dev/null) || continue
+	libs=$("$here/../in-root.sh" "$build_root" -b "$files_dir" -- ldd "$f" 2>/dev/null) ||
+		continue
 	for lib in $(echo "$libs" | sed -n -e 's/^.*=> \(\/[^ ]*\) (0x[0-9a-f]*)$/\1/p' \
 				 -e 's/^[[:space:]]*\(\/[^ ]*\) (0x[0-9a-f]*)$/\1/p'); do
 		[ -e "$root$lib" ] && continue
 		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
+		# read in the build root: its symbolic links resolve there
+		"$here/../in-root.sh" "$build_root" -- cat "$lib" >"$root$lib"
+		chmod 755 "$root$lib"
 		echo "build-initramfs: library $lib (for $(basename "$f"))" >&2
 	done
 	if echo "$libs" | grep -q 'not found'; then
