@@ -18,9 +18,12 @@ cvmstat must equal the trace exactly, per vCPU:
   - MMIO by guest-physical address and direction, MSRs by index and
     direction, ports by port and direction;
   - the same per phase in `cvmstat record`'s CSV, the trace being split at
-    the guest's marks: a vCPU's events before the mark's time belong to the
-    phase the mark ends, the marking vCPU's own write to the phase port
-    included (the marking write ends its phase);
+    the guest's marks: every vCPU's events up to the marking write to the
+    phase port (included: it ends its phase) belong to the phase the mark
+    ends.  The test kernel runs on one CPU, so the trace's order is the
+    order of events (timestamps are not enough: the host may deschedule the
+    emulator between two events, so milliseconds may pass between cvmstat
+    taking a mark and ftrace stamping the same event);
   - nothing lost: no overflow record (events a full table could not hold),
     nothing unattributed or untracked, and no trace event lost (the ring
     buffer's overrun and dropped counters are 0 and every event it held was
@@ -119,7 +122,7 @@ def field_value(event, name, text):
 
 
 def read_trace(dat):
-    """The trace's events, in time order: (ts_ns, tid, event, fields)."""
+    """The trace's events, in order: (ts_ns, tid, event, fields)."""
     out = subprocess.run(["trace-cmd", "report", "-R", "-t", dat],
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
@@ -142,7 +145,6 @@ def read_trace(dat):
                 except ValueError:
                     fields[k] = v
         events.append((ts, int(tid), ev, fields))
-    events.sort(key=lambda e: e[0])
     return events, other
 
 
@@ -287,30 +289,38 @@ def compare(where, got, want, overflowed, group):
     return n
 
 
-def split_at_marks(byv, marks):
-    """{vcpu: [Counter per segment]}: segment i ends at marks[i]."""
+def marking_writes(events, marks):
+    """The trace's index of each guest mark's write to the phase port."""
+    writes = [i for i, (_, _, ev, f) in enumerate(events)
+              if ev == "kvm_pio" and f["rw"] and f["port"] == PHASE_PORT]
+    check(len(writes) == len(marks), f"the trace has {len(writes)} writes to "
+          f"port {PHASE_PORT:#x}, cvmstat {len(marks)} guest marks", "marks")
+    return writes[:len(marks)]
+
+
+def split_at_marks(byv, events, marks, tids):
+    """{vcpu: [Counter per segment]}: segment i ends at marks[i].
+
+    The test kernel runs on one CPU, so the trace's order is the order in
+    which things happened: when a vCPU writes the phase port, every other
+    vCPU is between two events.  A mark ends its phase for every vCPU
+    right after the marking write (which the phase it ends includes).
+    """
+    writes = marking_writes(events, marks)
+    for m, w in zip(marks, writes):
+        _, tid, _, f = events[w]
+        check(tids.get(tid) == m["vcpu_id"] and f.get("val") == m["value"],
+              f"mark {m['seq']}: by vCPU {m['vcpu_id']}, value {m['value']}; the "
+              f"trace's write: vCPU {tids.get(tid)}, value {f.get('val')}", "marks")
+    pos = {id(e): i for i, e in enumerate(events)}
     out = {}
     for v, evs in byv.items():
-        bounds = []
-        for m in marks:
-            if v == m["vcpu_id"]:
-                # right after this vCPU's write to the phase port, the last
-                # one before the mark's time (one per mark)
-                idx = None
-                for i, (ts, _, ev, f) in enumerate(evs):
-                    if ts > m["time_ns"] + 10**6:
-                        break
-                    if ev == "kvm_pio" and f["rw"] and f["port"] == PHASE_PORT:
-                        idx = i + 1
-                check(idx is not None, f"mark {m['seq']}: vCPU {v}'s write to "
-                      f"port {PHASE_PORT:#x} is in the trace", "marks")
-                bounds.append(idx or 0)
-            else:
-                bounds.append(sum(1 for e in evs if e[0] < m["time_ns"]))
+        idx = [pos[id(e)] for e in evs]
+        bounds = [sum(1 for i in idx if i <= w) for w in writes]
         segs, start = [], 0
         for b in bounds + [len(evs)]:
             segs.append(count(evs[start:b]))
-            start = max(start, b)
+            start = b
         out[v] = segs
     return out
 
@@ -358,6 +368,8 @@ def main(outdir, label, boot_ok):
     events, other = read_trace(os.path.join(share, f"trace-{a}.dat"))
     if not check(events is not None, f"trace: {other}"):
         return finish(label, outdir)
+    check(stats.count("== cpu") == 1, "trace: from one CPU (the phase split "
+          "relies on the trace's order)")
     check(len(events) == entries, f"trace: {len(events)} events extracted, "
           f"the buffer held {entries}")
     check(not any("LOST" in l.upper() for l in other),
@@ -408,7 +420,7 @@ def main(outdir, label, boot_ok):
     for m in marks:
         check(rec_marks.get(m["seq"]) == "mark", f"recording: mark {m['seq']} is "
               f"{rec_marks.get(m['seq'], 'missing')}, want an exact mark")
-    segs = split_at_marks(byv, marks)
+    segs = split_at_marks(byv, events, marks, tids)
     seqs = [0] + [m["seq"] for m in marks]
     check(set(rec) <= set(seqs), f"recording: phases {sorted(rec)}, want within {seqs}")
     nphase = 0

@@ -15,7 +15,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if [ "${1:-}" = --virtfs ] && [ $# -eq 2 ]; then
 	mkdir -p "$2/share"
-	echo "-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on" \
+	echo "-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 		"-virtfs local,path=$2/share,mount_tag=out,security_model=none"
 	exit 0
 fi

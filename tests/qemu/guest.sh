@@ -41,7 +41,9 @@ CVMSTAT_INITRAMFS_MODULES="kvm-amd virtio_pci 9pnet_virtio 9p" \
 	"$here/prepare.sh" "$kver" "$image_root" "$out" "$here/guest-scenario.sh" ||
 	fail_early "preparing the test kernel's initramfs"
 "$here/build-l2-initramfs.sh" "$out/l2-initrd.gz" || fail_early "the L2 initramfs"
-"$here/guest-conf.sh" "$out" "$image_root/boot/vmlinuz-$kver" "$shape" >"$out/guest.conf" ||
+python3 "$here/vmlinux.py" "$image_root/boot/vmlinuz-$kver" "$out/vmlinux" ||
+	fail_early "unpacking vmlinux"
+"$here/guest-conf.sh" "$out" "$out/vmlinux" "$shape" >"$out/guest.conf" ||
 	fail_early "guest.conf"
 
 boot_ok=1
