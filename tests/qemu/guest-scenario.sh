@@ -12,9 +12,11 @@
 # chroot) and the mode (cvmguest_mode=test or demo); l1-guest.sh does the
 # rest, with the settings in DIR/guest.conf (guest-conf.sh).
 #
-# A run whose L2 guest did not reach its power-off (l1-guest.sh exits 3) is
-# a test-bed failure and is tried once more, with cvmstat reloaded; at most
-# two attempts.  Sections as in scenario.sh; this script asserts nothing.
+# test: a run whose L2 guest did not reach its power-off (l1-guest.sh exits
+# 3) is a test-bed failure and is tried once more, with cvmstat reloaded; at
+# most two attempts.  demo: `cvmstat load`, the recording, `cvmstat status`
+# (l1-guest.sh retries a run itself).  Sections as in scenario.sh; this
+# script asserts nothing.
 PATH=/cvm:$PATH
 export PATH
 
@@ -53,6 +55,16 @@ in_host() {
 	chroot /host /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp \
 		/bin/bash "$here/l1-guest.sh" "$dir/guest.conf" "$@"
 }
+
+if [ "$mode" = demo ]; then
+	# what a researcher does: load, record (l1-guest.sh demo), look
+	sec load cvmstat load
+	sec demo in_host demo 1
+	sec status cvmstat status
+	sec unload cvmstat unload
+	sec dmesg dmesg
+	exit 0
+fi
 
 a=1
 while [ $a -le 2 ]; do

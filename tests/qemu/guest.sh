@@ -10,9 +10,9 @@
 # `cvmstat record` records it, while the kernel's own trace events record
 # the same run; check_guest.py then requires cvmstat to equal the trace for
 # every exit reason, MMIO address, MSR and port, each direction, per vCPU,
-# in total and per phase.  SHAPE is the guest's machine: q35 (default;
-# xAPIC, HPET and PCI configuration through MMIO) or pc (KVM's paravirtual
-# features: x2APIC MSRs, kvmclock, hypercalls).
+# in total and per phase.  SHAPE is the guest's machine (l1-guest.sh): q35
+# (default: the local APIC and PCI configuration through MMIO), pc (the
+# local APIC through x2APIC MSRs) or q35-nopv.
 #
 # The test kernel runs on one CPU: with two, about a quarter of the guest
 # boots crashed or hung in emulation, with and without cvmstat (see
