@@ -1,55 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Probe bodies.  They run in the traced KVM code, in atomic context (kvm_exit
- * with interrupts off): no sleeping, no allocation, no logging, no shared
- * lock on the steady path.  Each finds its vCPU's slot through the per-CPU
- * cache that kvm_exit keeps, then hands the event to the counting core.
+ * Probe bodies: no sleeping, no allocation, no logging, no shared lock on
+ * the steady path.  Each finds its vCPU's slot through the per-CPU cache,
+ * which points at the slot whose event this CPU saw last, then hands the
+ * event to the counting core.
+ *
+ * Attribution: events without a vCPU argument go to the vCPU KVM has loaded
+ * for this thread (kvm_running_vcpu: set by vcpu_load and at every sched-in
+ * inside KVM_RUN, so it is the vCPU whose KVM_RUN is executing), never to
+ * one remembered by thread: a VMM thread may run several vCPUs in turn.
+ *
+ * Preemption: kernels up to 6.19 call tracepoint probes with preemption off;
+ * newer ones (SRCU-fast tracepoints) call them preemptible.  kvm_exit fires
+ * with interrupts off on every kernel but 6.1's SVM (there from
+ * svm_handle_exit, inside the tracepoint's own preempt-off section).  The
+ * other events fire from KVM's exit handling or from KVM_RUN's completion of
+ * a userspace exit, preemptible on new kernels.  Their fast path reads two
+ * per-CPU values, each read a single instruction, and needs no more: the
+ * running vCPU belongs to the thread, not the CPU, and the cache's slot is
+ * used only if its own vcpu is that vCPU, so a migration between the reads
+ * cannot make a wrong slot look right, and the slot is written by its own
+ * vCPU's thread only (KVM holds vcpu->mutex around KVM_RUN).  The slow
+ * paths, which write this CPU's cache entry and use per-CPU slots, disable
+ * preemption.
  */
 #include "cvmstat.h"
 #include "compat/compat.h"
 
 /*
- * Slow paths are separate functions that take the probe's own parameters
- * and are kept from being specialised (noipa): the probe reaches them with a
- * bare jump and its fast path needs no stack frame.
+ * Slow paths take the probe's own parameters (and more) in the same
+ * registers and are kept from being specialised (noipa where the compiler
+ * has it), so a probe reaches them with a bare jump and its fast path needs
+ * no stack frame and moves no argument.
  */
+#if __has_attribute(__noipa__)
 #define cvm_slow_path	noinline notrace __attribute__((__noipa__))
-
-/* The slot of the vCPU the current thread runs; never NULL. */
-static __always_inline struct cvm_vcpu *current_slot(void)
-{
-	if (likely(this_cpu_read(cvm_cache.task) == current))
-		return this_cpu_read(cvm_cache.slot);
-	return cvm_lookup_task_slow();
-}
-
-/*
- * A probe for an event without a vCPU argument: @body runs with s = the slot
- * of the vCPU the current thread runs.
- */
-#define VCPULESS_PROBE(event, params, args, body)			\
-static cvm_slow_path void event##_slow params				\
-{									\
-	struct cvm_vcpu *s = cvm_lookup_task_slow();			\
-									\
-	body;								\
-}									\
-									\
-static notrace void probe_##event params				\
-{									\
-	struct cvm_vcpu *s;						\
-									\
-	if (unlikely(this_cpu_read(cvm_cache.task) != current)) {	\
-		event##_slow args;					\
-		return;							\
-	}								\
-	s = this_cpu_read(cvm_cache.slot);				\
-	body;								\
-}
+#else
+#define cvm_slow_path	noinline notrace
+#endif
 
 /* kvm_exit when this CPU's cache does not know the vCPU, or no VMCB read. */
-static cvm_slow_path void exit_slow(struct kvm_vcpu *vcpu, u32 isa,
-				    struct cvm_vcpu *s)
+static cvm_slow_path void exit_slow(void *data, struct kvm_vcpu *vcpu,
+				    u32 isa, struct cvm_vcpu *s)
 {
 	u32 reason;
 
@@ -60,6 +52,8 @@ static cvm_slow_path void exit_slow(struct kvm_vcpu *vcpu, u32 isa,
 	else
 		reason = cvm_exit_reason_slow(vcpu);
 	cvm_on_exit(&s->stats, isa, reason);
+	if (unlikely(s->tdx))
+		cvm_tdx_exit(s, vcpu, reason);
 }
 
 /*
@@ -69,18 +63,43 @@ static cvm_slow_path void exit_slow(struct kvm_vcpu *vcpu, u32 isa,
  */
 static notrace void probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 {
-	struct cvm_vcpu *s;
+	struct cvm_vcpu *s = this_cpu_read(cvm_cache.slot);
 
-	if (unlikely(this_cpu_read(cvm_cache.vcpu) != vcpu ||
-		     this_cpu_read(cvm_cache.task) != current)) {
-		exit_slow(vcpu, isa, NULL);
+	if (unlikely(READ_ONCE(s->vcpu) != vcpu)) {
+		exit_slow(data, vcpu, isa, NULL);
 		return;
 	}
-	s = this_cpu_read(cvm_cache.slot);
 	if (likely(s->reason_fast) &&
 	    likely(cvm_on_svm_exit_fast(&s->stats, cvm_svm_exit_code(vcpu))))
 		return;
-	exit_slow(vcpu, isa, s);
+	exit_slow(data, vcpu, isa, s);
+}
+
+/*
+ * A probe for an event without a vCPU argument: @body runs with s = the
+ * slot of the vCPU KVM runs for this thread (or a discard slot).
+ */
+#define VCPULESS_PROBE(event, params, args, body)			\
+static cvm_slow_path void event##_slow params				\
+{									\
+	struct cvm_vcpu *s;						\
+									\
+	preempt_disable_notrace();					\
+	s = cvm_lookup_running_slow(this_cpu_read(*cvm_running_vcpu));	\
+	body;								\
+	preempt_enable_notrace();					\
+}									\
+									\
+static notrace void probe_##event params				\
+{									\
+	struct cvm_vcpu *s = this_cpu_read(cvm_cache.slot);		\
+									\
+	if (unlikely(READ_ONCE(s->vcpu) !=				\
+		     this_cpu_read(*cvm_running_vcpu))) {		\
+		event##_slow args;					\
+		return;							\
+	}								\
+	body;								\
 }
 
 VCPULESS_PROBE(kvm_mmio_dir, (void *data, u32 dir, u64 gpa), (data, dir, gpa),
@@ -94,36 +113,17 @@ VCPULESS_PROBE(kvm_msr,
 	       (data, write, ecx, val, exc),
 	       cvm_on_msr(&s->stats, write, ecx))
 
-/* A guest's write to the phase port: the end of a phase (phase.c). */
-static __always_inline bool phase_write(unsigned int rw, unsigned int port)
-{
-	return rw && (int)port == READ_ONCE(cvm_phase_port);
-}
-
-static cvm_slow_path void kvm_pio_slow(void *data, unsigned int rw,
-				       unsigned int port, unsigned int size,
-				       unsigned int count, const void *val)
-{
-	struct cvm_vcpu *s = current_slot();
-
-	/* Counted before the mark: the marking write ends its phase. */
-	cvm_on_pio(&s->stats, rw, port);
-	if (phase_write(rw, port))
-		cvm_phase_mark_guest(s, val);
-}
-
-/* Like VCPULESS_PROBE, with phase marks also sent down the slow path. */
-static notrace void probe_kvm_pio(void *data, unsigned int rw,
-				  unsigned int port, unsigned int size,
-				  unsigned int count, const void *val)
-{
-	if (unlikely(this_cpu_read(cvm_cache.task) != current ||
-		     phase_write(rw, port))) {
-		kvm_pio_slow(data, rw, port, size, count, val);
-		return;
-	}
-	cvm_on_pio(&this_cpu_read(cvm_cache.slot)->stats, rw, port);
-}
+/*
+ * A guest's write to the phase port: counted before the mark, since the
+ * marking write ends its phase; phase.c decides whether it marks.
+ */
+VCPULESS_PROBE(kvm_pio,
+	       (void *data, unsigned int rw, unsigned int port,
+		unsigned int size, unsigned int count, const void *val),
+	       (data, rw, port, size, count, val),
+	       cvm_on_pio(&s->stats, rw, port);
+	       if (unlikely(rw && (int)port == READ_ONCE(cvm_phase_port)))
+			cvm_phase_mark_guest(s, val))
 
 VCPULESS_PROBE(kvm_vmgexit_enter,
 	       (void *data, unsigned int vcpu_id, struct ghcb *ghcb),
@@ -148,18 +148,22 @@ static notrace void probe_kvm_mmio(void *data, int type, int len, u64 gpa,
 
 /*
  * TDX folds GHCI TDVMCALL leaves into exit reason 77; the leaf shows only in
- * kvm_run when KVM hands the call to userspace.  The vCPU is live and
- * current here, and its exit reason still that of the exit being handled.
+ * kvm_run when KVM hands the call to userspace.  This event fires after KVM
+ * put the vCPU, so its slot is found by thread, and only a TDCALL exit that
+ * kvm_exit saw on this very thread (cvm_tdx_exit) is decoded, from the run
+ * page it remembered: no vCPU pointer is dereferenced here.
  */
 static notrace void probe_kvm_userspace_exit(void *data, __u32 reason, int err)
 {
-	struct cvm_vcpu *s = current_slot();
-	struct kvm_run *run;
+	struct cvm_vcpu *s = cvm_tdx_slot_of_current();	/* no per-CPU data */
+	struct kvm_run *run = s ? READ_ONCE(s->tdcall_run) : NULL;
 	u64 nr, leaf;
 
-	if (!s->tdx || err)
+	if (!run)
 		return;
-	run = s->vcpu->run;
+	WRITE_ONCE(s->tdcall_run, NULL);
+	if (err)
+		return;
 	switch (reason) {
 	case CVM_KVM_EXIT_TDX:
 		nr = cvm_run_tdx_nr(run);
@@ -173,7 +177,7 @@ static notrace void probe_kvm_userspace_exit(void *data, __u32 reason, int err)
 	default:
 		return;
 	}
-	leaf = cvm_tdx_leaf(cvm_exit_reason_slow(s->vcpu), reason, nr);
+	leaf = cvm_tdx_leaf(CVM_VMX_EXIT_TDCALL, reason, nr);
 	if (leaf)
 		cvm_on_tdx_leaf(&s->stats, leaf);
 }
