@@ -8,8 +8,9 @@
 #      its bash completion,
 #   2. the module and tool test in QEMU on the newest Debian 6.1 and 6.12
 #      kernels, the recordings it made loaded with pandas and R, what the
-#      probes cost the guest per exit (-icount, deterministic), and the
-#      module's sources compiled by clang as well,
+#      probes cost the guest per exit (-icount, deterministic), the
+#      module's sources compiled by clang as well, and a Linux guest under
+#      Debian's QEMU with KVM counted against the kernel's own trace,
 #   3. a DKMS add/build/install/remove for both kernels.
 # Every suite ends with "NAME: N passed, N failed"; this script adds them up
 # and ends with "N passed, N failed", exiting 1 if anything failed.
@@ -41,7 +42,7 @@ suite() {
 	shift
 	echo "== $name"
 	"$@" >"$log" 2>&1
-	grep -E '^(FAIL|not ok)|: [0-9]+ passed, [0-9]+ failed$|instructions per exit' "$log"
+	grep -E '^(FAIL|NOTE|not ok)|: [0-9]+ passed, [0-9]+ failed$|instructions per exit|^guest: ' "$log"
 	tally "$log" "$name"
 }
 
@@ -108,6 +109,11 @@ while IFS=$'\t' read -r kver root; do
 	suite "frames-$kver" "$top/tests/qemu/check_frames.sh" \
 		"$build/qemu-$kver/rec.csv" "$build/qemu-$kver/rec.jsonl" "frames-$kver"
 	suite "cost-$kver" "$top/tests/qemu/cost.sh" "$kver" "$root" "$build/qemu-$kver"
+	# a real VMM and a real Linux guest against the kernel's own trace,
+	# with the module and tools that run built; one guest shape per kernel
+	case $kver in 6.1.*) shape=pc ;; *) shape=q35 ;; esac
+	suite "guest-$kver" env CVMSTAT_PREBUILT="$build/qemu-$kver/files" \
+		"$top/tests/qemu/guest.sh" "$kver" "$root" "$build/guest-$kver" "$shape"
 	# the module as that run built it, compiled again by clang
 	suite "clang-$kver" "$top/tests/clang-check.sh" "$build/qemu-$kver/src" \
 		"/lib/modules/$kver/build"

@@ -356,7 +356,7 @@ def main(outdir, label, boot_ok):
         return finish(label, outdir)
     ver = dict(l.split("=", 1) for l in secs.get(f"version-{a}", {}).get("lines", [])
                if "=" in l)
-    for k in ("unattributed", "untracked_vms", "untracked_vcpus"):
+    for k in ("unattributed", "untracked_vms", "untracked_vcpus", "lifetime_missed"):
         check(ver.get(k) == "0", f"cvmstat: {k} {ver.get(k)}, want 0")
 
     # The trace: nothing lost, every event extracted.
@@ -434,7 +434,8 @@ def main(outdir, label, boot_ok):
           f"({', '.join(f'vCPU {v} {total[v]}' for v in vcpus)}); compared "
           f"{sum(nkeys.values())} vCPU keys in total ({', '.join(f'{n} {k}' for k, n in sorted(nkeys.items()))}) "
           f"and {nphase} per phase and vCPU over {len(seqs)} phases; "
-          f"{n_unsat} MMIO reads completed in userspace counted once")
+          f"{n_unsat} MMIO reads completed in userspace counted once; "
+          f"module memory {ver.get('vcpu_bytes', '?')} bytes per vCPU slot")
     return finish(label, outdir)
 
 

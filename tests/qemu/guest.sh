@@ -19,6 +19,9 @@
 # ../shared/docs/test-harness.md).  A guest that still does not reach its
 # power-off is a test-bed failure: retried once, reported either way.
 # Ends with "guest-KVER: N passed, N failed".
+#
+# CVMSTAT_PREBUILT=DIR takes cvmstat.ko, cvmstat and cvmstat-read from DIR
+# (run.sh's OUTDIR/files, built for KVER) instead of building them.
 set -uo pipefail
 
 [ $# -ge 3 ] || { echo "usage: $0 KVER IMAGE_ROOT OUTDIR [SHAPE]" >&2; exit 2; }
@@ -37,9 +40,20 @@ fail_early() {
 
 command -v trace-cmd >/dev/null || fail_early "trace-cmd is not installed (tests/setup.sh)"
 start=$EPOCHREALTIME
-CVMSTAT_INITRAMFS_MODULES="kvm-amd virtio_pci 9pnet_virtio 9p" \
+export CVMSTAT_INITRAMFS_MODULES="kvm-amd virtio_pci 9pnet_virtio 9p"
+if [ -n "${CVMSTAT_PREBUILT:-}" ]; then
+	# what run.sh built for this kernel: cvmstat.ko, cvmstat, cvmstat-read
+	rm -rf "$out" && mkdir -p "$out/files" &&
+	cp "$CVMSTAT_PREBUILT"/{cvmstat.ko,cvmstat,cvmstat-read} "$out/files/" &&
+	install -m 755 "$here/guest-scenario.sh" "$out/files/scenario.sh" &&
+	install -m 644 "$here/sections.sh" "$out/files/sections.sh" &&
+	"$here/build-initramfs.sh" "$kver" "$image_root" "$out/files" "$out/initrd.cpio.gz" \
+		2>"$out/initramfs.log" ||
+		fail_early "the test kernel's initramfs from $CVMSTAT_PREBUILT (run.sh first)"
+else
 	"$here/prepare.sh" "$kver" "$image_root" "$out" "$here/guest-scenario.sh" ||
-	fail_early "preparing the test kernel's initramfs"
+		fail_early "preparing the test kernel's initramfs"
+fi
 "$here/build-l2-initramfs.sh" "$out/l2-initrd.gz" || fail_early "the L2 initramfs"
 python3 "$here/vmlinux.py" "$image_root/boot/vmlinuz-$kver" "$out/vmlinux" ||
 	fail_early "unpacking vmlinux"
