@@ -148,8 +148,8 @@ test)
 	if [ $rc -eq 0 ]; then
 		trace-cmd extract -o "$share/trace-$a.dat" >"$share/trace-extract-$a.log" 2>&1 ||
 			{ cat "$share/trace-extract-$a.log"; rc=1; }
+		say "trace extracted"
 	fi
-	say "trace extracted"
 	echo 0 >$T/events/enable
 	echo 1408 >$T/buffer_size_kb
 	exit $rc

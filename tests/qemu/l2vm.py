@@ -181,7 +181,9 @@ def main():
     if what is not None:
         if proc.poll() is None:
             proc.kill()
-        finish(3, f"{what} after {elapsed:.1f} s")
+        first = next((l for l in console_tail(a.console, 10**6) if OOPS.search(l)), None)
+        finish(3, f"{what} after {elapsed:.1f} s"
+               + (f"; console: {first.strip()}" if first else ""))
     print(f"l2vm: powered off after {elapsed:.1f} s, VM held", flush=True)
     env = dict(os.environ, L2_PID=str(proc.pid))
     rc = subprocess.call(["sh", "-c", a.paused], env=env)
