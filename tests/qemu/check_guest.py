@@ -52,6 +52,8 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 
+import check_results            # its section parser (tests/qemu)
+
 ISA_SVM = 2
 PHASE_PORT = 0xF4
 MAX_PRINT = 25
@@ -84,22 +86,8 @@ def check(ok, what, group="misc", detail=None):
 
 
 def parse_sections(path):
-    secs, cur = {}, None
     with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            line = line.rstrip("\r\n")
-            m = re.match(r"^=== BEGIN (\S+)$", line)
-            if m:
-                cur = m.group(1)
-                secs[cur] = {"lines": [], "rc": None}
-                continue
-            m = re.match(r"^=== END (\S+) rc=(\d+)$", line)
-            if m and cur == m.group(1):
-                secs[cur]["rc"] = int(m.group(2))
-                cur = None
-            elif cur:
-                secs[cur]["lines"].append(line)
-    return secs
+        return check_results.parse_sections(f.read().replace("\r", ""))
 
 
 def key_name(kind, key, d):
@@ -432,7 +420,7 @@ def main(outdir, label, boot_ok):
     exits = sum(total.values())
     print(f"guest: attempt {a}; trace {len(events)} events, {exits} exits "
           f"({', '.join(f'vCPU {v} {total[v]}' for v in vcpus)}); compared "
-          f"{sum(nkeys.values())} vCPU keys in total ({', '.join(f'{n} {k}' for k, n in sorted(nkeys.items()))}) "
+          f"{sum(nkeys.values())} keys over the vCPUs ({', '.join(f'{n} {k}' for k, n in sorted(nkeys.items()))}) "
           f"and {nphase} per phase and vCPU over {len(seqs)} phases; "
           f"{n_unsat} MMIO reads completed in userspace counted once; "
           f"module memory {ver.get('vcpu_bytes', '?')} bytes per vCPU slot")

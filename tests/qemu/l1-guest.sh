@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck disable=SC2154 # tools, here, share, l2_*, shape: set by CONF
 #
 # Usage (inside the test kernel, chrooted into the host's root, from
 # guest-scenario.sh):
@@ -97,7 +98,7 @@ trace_start() {
 # The guest powered off; its VM exists with every vCPU stopped.
 held() {
 	echo 0 >$T/tracing_on
-	for c in $T/per_cpu/cpu*; do
+	for c in "$T"/per_cpu/cpu*; do
 		echo "== ${c##*/}"
 		cat "$c/stats"
 	done >"$share/trace-stats-$a.txt"
