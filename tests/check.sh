@@ -12,8 +12,9 @@
 #      tool test in QEMU, built as DKMS builds it (for 7.x in the trixie
 #      root, the tool against 7.x's uapi headers), the recordings it made
 #      loaded with pandas and R, what the probes cost the guest per exit
-#      (-icount, deterministic), and the module's sources compiled by clang
-#      as well; DKMS for 7.x, in the trixie root,
+#      (-icount, deterministic), the module's sources compiled by clang as
+#      well, and a Linux guest under Debian's QEMU with KVM counted against
+#      the kernel's own trace; DKMS for 7.x, in the trixie root,
 #   3. a DKMS add/build/install/remove for 6.1 and 6.12.
 # CVMSTAT_NEWEST=0 leaves 7.x out.  Every suite ends with "NAME: N passed,
 # N failed"; this script adds them up and ends with "N passed, N failed",
@@ -46,7 +47,7 @@ suite() {
 	shift
 	echo "== $name"
 	"$@" >"$log" 2>&1
-	grep -E '^(FAIL|not ok)|: [0-9]+ passed, [0-9]+ failed$|instructions per exit' "$log"
+	grep -E '^(FAIL|NOTE|not ok)|: [0-9]+ passed, [0-9]+ failed$|instructions per exit|^guest: ' "$log"
 	tally "$log" "$name"
 }
 
@@ -133,6 +134,11 @@ while IFS=$'\t' read -r kver root build_root; do
 	suite "frames-$kver" "$top/tests/qemu/check_frames.sh" \
 		"$build/qemu-$kver/rec.csv" "$build/qemu-$kver/rec.jsonl" "frames-$kver"
 	suite "cost-$kver" "$top/tests/qemu/cost.sh" "$kver" "$root" "$build/qemu-$kver"
+	# a real VMM and a real Linux guest against the kernel's own trace,
+	# with the module and tools that run built; one guest shape per kernel
+	case $kver in 6.1.*) shape=pc ;; *) shape=q35 ;; esac
+	suite "guest-$kver" env CVMSTAT_PREBUILT="$build/qemu-$kver/files" \
+		"$top/tests/qemu/guest.sh" "$kver" "$root" "$build/guest-$kver" "$shape"
 	# the module as that run built it, compiled again by clang
 	suite "clang-$kver" "$top/tests/clang-check.sh" "$build/qemu-$kver/src" \
 		"/lib/modules/$kver/build"

@@ -6,6 +6,8 @@
 # Builds a gzip'ed newc initramfs: busybox (static) with applet symlinks,
 # tests/qemu/init as /init, kvm-amd and its dependencies (decompressed, with
 # a fresh depmod) under /lib/modules/KVER, and FILES_DIR copied to /cvm.
+# CVMSTAT_INITRAMFS_MODULES names the modules instead of kvm-amd (with
+# their dependencies too; those built into KVER are left out).
 # FILES_DIR/cvmstat.ko also goes where DKMS installs it
 # (/lib/modules/KVER/updates/dkms), so that libkmod finds it by name; the
 # shared libraries of FILES_DIR's dynamically linked programs (cvmstat:
@@ -51,9 +53,15 @@ mkdir -p "$scratch/lib/modules"
 cp -al "$mods" "$scratch/lib/modules/" 2>/dev/null ||
 	cp -a "$mods" "$scratch/lib/modules/"
 depmod -b "$scratch" "$kver"
-deps=$(modprobe -d "$scratch" -S "$kver" --show-depends kvm-amd |
-	sed -n 's/^insmod \([^ ]*\).*/\1/p')
-[ -n "$deps" ] || die "modprobe --show-depends kvm-amd found nothing"
+wanted=${CVMSTAT_INITRAMFS_MODULES:-kvm-amd}
+deps=
+for w in $wanted; do
+	d=$(modprobe -d "$scratch" -S "$kver" --show-depends "$w") ||
+		die "modprobe --show-depends $w failed"
+	deps+=" $(echo "$d" | sed -n 's/^insmod \([^ ]*\).*/\1/p')"
+done
+deps=$(echo $deps | tr ' ' '\n' | awk '!seen[$0]++')
+echo "$deps" | grep -q '/kvm-amd\.ko' || die "modprobe --show-depends kvm-amd found nothing"
 
 root="$work/root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,cvm,etc}
