@@ -4,8 +4,8 @@
 # here or by DKMS with `make -C /lib/modules/KVER/build M=$PWD`.
 #
 #   make                module (for KVER, default the running kernel) + tools
-#   make demo           cvmstat recording a 3-phase workload in QEMU (no SNP/TDX needed)
-#   make check          unit tests, QEMU tests on Debian 6.1 and 6.12, DKMS
+#   make demo           a real guest with and without TSC-deadline, recorded (no SNP/TDX needed)
+#   make check          unit tests, QEMU tests on Debian 6.1, 6.12 and 7.x, DKMS
 #   make check-stress   the stress test at the issue's sizes, every kernel
 #   make dkms-install   copy the sources to /usr/src and `dkms add` them
 #   make install        the tools, man pages

@@ -9,11 +9,20 @@
 # build did (its .cmd files), with clang instead of GCC, syntax only, after
 # dropping the GCC-only flags clang refuses; any warning or error in
 # cvmstat's own files fails.  Ends with "clang: N passed, N failed".
+#
+# Environment: CVMSTAT_BUILD_ROOT, the root file system the module was built
+# in (default /; tests/setup-newest.sh makes one for a newer kernel, with
+# clang in it): the check then runs in there (tests/in-root.sh).
 set -uo pipefail
 
 [ $# -eq 2 ] || { echo "usage: $0 MODULE_BUILD_DIR KDIR" >&2; exit 2; }
 dir=$(realpath "$1")
 kdir=$2
+if [ "$(realpath -m "${CVMSTAT_BUILD_ROOT:-/}")" != / ]; then
+	here=$(cd "$(dirname "$0")" && pwd)
+	exec "$here/in-root.sh" "$CVMSTAT_BUILD_ROOT" -b "$here" -b "$dir" -- \
+		bash "$here/clang-check.sh" "$dir" "$kdir"
+fi
 p=0
 f=0
 command -v clang >/dev/null || { echo "FAIL: clang not installed"; echo "clang: 0 passed, 1 failed"; exit 1; }

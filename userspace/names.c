@@ -83,8 +83,18 @@ struct uapi_name {
 	char name[UAPI_NAME_LEN];
 };
 
+/*
+ * An entry of a uapi table as the header spells it.  64 bits: 7.x's
+ * <asm/svm.h> defines SVM_EXIT_ERR as -1ull (older ones as -1), and either
+ * must initialize it without a conversion; both are above max_code.
+ */
+struct uapi_raw {
+	uint64_t code;
+	const char *name;
+};
+
 struct uapi_table {
-	const struct code_name *raw;
+	const struct uapi_raw *raw;
 	size_t nr_raw;
 	uint32_t max_code;		/* entries above are not exit codes */
 	struct uapi_name *out;
@@ -106,7 +116,7 @@ static void uapi_prepare(struct uapi_table *t)
 	if (t->ready)
 		return;
 	for (i = 0; i < t->nr_raw; i++) {
-		const struct code_name *r = &t->raw[i];
+		const struct uapi_raw *r = &t->raw[i];
 		struct uapi_name *o;
 		bool dup = false;
 
@@ -117,7 +127,7 @@ static void uapi_prepare(struct uapi_table *t)
 		if (dup)			/* the first string wins */
 			continue;
 		o = &t->out[t->nr++];
-		o->code = r->code;
+		o->code = (uint32_t)r->code;	/* <= max_code */
 		for (k = 0; r->name[k] && k < UAPI_NAME_LEN - 1; k++) {
 			unsigned char c = r->name[k];
 
@@ -150,7 +160,7 @@ static const char *uapi_find(struct uapi_table *t, uint32_t code)
 
 /* ---- VMX ---------------------------------------------------------------- */
 
-static const struct code_name vmx_uapi_raw[] = { VMX_EXIT_REASONS };
+static const struct uapi_raw vmx_uapi_raw[] = { VMX_EXIT_REASONS };
 static struct uapi_name vmx_uapi_out[ARRAY_SIZE(vmx_uapi_raw)];
 static struct uapi_table vmx_uapi = {
 	.raw = vmx_uapi_raw,
@@ -210,7 +220,7 @@ static const char *vmx_basic_name(uint32_t basic)
 #define MC_VECTOR	18
 #define XM_VECTOR	19
 
-static const struct code_name svm_uapi_raw[] = { SVM_EXIT_REASONS };
+static const struct uapi_raw svm_uapi_raw[] = { SVM_EXIT_REASONS };
 
 #undef DE_VECTOR
 #undef DB_VECTOR

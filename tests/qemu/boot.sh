@@ -3,8 +3,9 @@
 #
 # Usage: boot.sh KVER IMAGE_ROOT INITRD OUTDIR
 #
-# Boots IMAGE_ROOT/boot/vmlinuz-KVER with INITRD under QEMU TCG with nested
-# SVM. ttyS0 (kernel console) goes to OUTDIR/console.log, ttyS1 (scenario
+# Boots KVER's kernel image in IMAGE_ROOT (boot/vmlinuz-KVER, or
+# usr/lib/modules/KVER/vmlinuz as newer Debian kernels ship it) with INITRD
+# under QEMU TCG with nested SVM. ttyS0 (kernel console) goes to OUTDIR/console.log, ttyS1 (scenario
 # output) to OUTDIR/results.txt. Fails if the kernel complained or the
 # scenario did not end with rc=0.
 #
@@ -23,9 +24,12 @@ image_root=$2
 initrd=$3
 outdir=$4
 timeout_s=${CVMSTAT_BOOT_TIMEOUT:-900}
-kernel="$image_root/boot/vmlinuz-$kver"
+kernel=""
+for k in boot/vmlinuz-$kver usr/lib/modules/$kver/vmlinuz lib/modules/$kver/vmlinuz; do
+	[ -f "$image_root/$k" ] && { kernel=$image_root/$k; break; }
+done
 
-[ -f "$kernel" ] || fail "no kernel $kernel"
+[ -n "$kernel" ] || fail "no kernel image of $kver in $image_root"
 [ -f "$initrd" ] || fail "no initrd $initrd"
 [[ "$timeout_s" =~ ^[1-9][0-9]*$ ]] || fail "bad CVMSTAT_BOOT_TIMEOUT '$timeout_s'"
 command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 not installed"

@@ -603,6 +603,31 @@ def check_tool_errors(secs):
           f"tool-sigterm: SIGTERM ends the recording with exit 0, a header: {out}")
 
 
+def check_migration(secs):
+    """Section 12: two VMs of 3 vCPUs on 2 CPUs, threads moved all along."""
+    section(secs, "insmod-migrate")
+    cpus = {}
+    changes = None
+    for l in section(secs, "shuffle"):
+        m = re.match(r"^(\d+) (\d+)$", l)
+        if m:
+            cpus.setdefault(m.group(1), set()).add(m.group(2))
+        m = re.match(r"^changes=(\d+) rounds=(\d+)$", l)
+        if m:
+            changes = int(m.group(1))
+    moved = sorted(t for t, c in cpus.items() if len(c) > 1)
+    # the 6 vCPU threads at least (the VMMs' main threads mostly sleep)
+    check(changes and len(moved) >= 6,
+          f"shuffle: {changes} affinity changes, {len(moved)} threads seen on "
+          f"more than one CPU, want >= 6")
+    for tag in ("m1", "m2"):
+        out = section(secs, f"run-{tag}")
+        check(any(l.endswith(" ok") for l in out), f"run-{tag}: workload says ok")
+        check_counts(secs, tag, 3)
+    check_version(secs, "version-migrate", bound=True, vms_seen=True)
+    section(secs, "rmmod-migrate")
+
+
 def check_noisy(secs):
     """phased.sh under a recording of every VM while another VM writes the
     phase port at every iteration: the phased VM's recording stays exact;
@@ -656,7 +681,7 @@ def check_noisy(secs):
 
 
 def check_tool(secs):
-    """Section 12: the cvmstat tool, phased.sh under cvmstat record."""
+    """Section 13: the cvmstat tool, phased.sh under cvmstat record."""
     section(secs, "tool-load")
     section(secs, "tool-load-again")
     section(secs, "tool-record")
@@ -830,6 +855,7 @@ def main():
 
     check_phase_marks(secs)
 
+    check_migration(secs)
     check_tool(secs)
     # The recordings as files, for check_frames.sh (pandas and R).
     out = os.path.dirname(os.path.abspath(path))

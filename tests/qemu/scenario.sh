@@ -191,7 +191,66 @@ while [ $i -lt 70 ]; do cvmstat-read phase "host $i" >/dev/null; i=$((i + 1)); d
 sec phases-wrapped cvmstat-read phases
 sec rmmod-phases rmmod cvmstat
 
-# 12. The cvmstat tool.  "load" finds cvmstat.ko by name where DKMS puts
+# 12. Migration: more vCPU threads than CPUs (two VMs of 3 vCPUs on the
+#     guest's 2) while a loop keeps changing every thread's CPU affinity,
+#     so vCPU threads are preempted and moved between CPUs while they exit,
+#     in and out of the probes.  Every count must still be its own vCPU's.
+#     The loop notes "TID CPU" for each thread after each change (each
+#     pair once in the results).
+shuffle() {
+	pids="$*"
+	r=0
+	n=0
+	while :; do
+		alive=0
+		for p in $pids; do
+			for t in /proc/$p/task/*; do
+				[ -d "$t" ] || continue
+				alive=1
+				tid=${t##*/}
+				case $(((tid + r) % 3)) in
+				0) m=1 ;;
+				1) m=2 ;;
+				*) m=3 ;;
+				esac
+				taskset -p $m "$tid" >/dev/null 2>&1 && n=$((n + 1))
+				# field 39 of stat: the CPU it last ran on (no fork)
+				read -r st 2>/dev/null <"$t/stat" || continue
+				set -- $st
+				echo "$tid ${39}"
+			done
+		done
+		[ $alive = 1 ] || break
+		r=$((r + 1))
+		sleep 0.05
+	done
+	echo "changes=$n rounds=$r"
+}
+sec insmod-migrate insmod /cvm/cvmstat.ko
+cvmload -v 3 -k 500 -p 0x900 -m 0x60000 -e /tmp/expect-m1.csv >/tmp/run-m1.out 2>&1 &
+pm1=$!
+cvmload -v 3 -k 500 -p 0xa00 -m 0x70000 -e /tmp/expect-m2.csv >/tmp/run-m2.out 2>&1 &
+pm2=$!
+shuffle $pm1 $pm2 >/tmp/shuffle.out 2>&1 &
+psh=$!
+wait $pm1
+rm1=$?
+wait $pm2
+rm2=$?
+wait $psh
+rsh=$?
+sort -u /tmp/shuffle.out >/tmp/shuffle.sum
+job shuffle /tmp/shuffle.sum $rsh
+job run-m1 /tmp/run-m1.out $rm1
+job run-m2 /tmp/run-m2.out $rm2
+sec counts-m1 cvmstat-read vm --pid $pm1
+sec expect-m1 cat /tmp/expect-m1.csv
+sec counts-m2 cvmstat-read vm --pid $pm2
+sec expect-m2 cat /tmp/expect-m2.csv
+sec version-migrate cvmstat-read version
+sec rmmod-migrate rmmod cvmstat
+
+# 13. The cvmstat tool.  "load" finds cvmstat.ko by name where DKMS puts
 #     it.  "record" follows phased.sh: a host mark, then cvmload marks a
 #     phase from its guest and stops for a host mark, every boundary exact
 #     for every vCPU: the rows summed per phase must equal what cvmload did

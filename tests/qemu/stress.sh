@@ -15,6 +15,9 @@
 # reloads.  Each size can be set on its own: CVMSTAT_STRESS_CYCLES,
 # _IOCTLS, _THREADS, _KVM_RELOADS, _CVM_RELOADS; CVMSTAT_STRESS_SEED
 # replays a fuzzer run (the seed of every run is in its results).
+#
+# CVMSTAT_PREBUILT=DIR takes the module and the guest's programs from DIR
+# (run.sh's OUTDIR/files, built for KVER) instead of building them.
 set -uo pipefail
 
 [ $# -eq 3 ] || [ $# -eq 4 ] ||
@@ -56,8 +59,17 @@ scenario="$out.tmp/stress-scenario.sh"
 	echo "KVM_RELOADS=$kvm_reloads CVM_RELOADS=$cvm_reloads"
 	sed 1d "$here/stress-scenario.sh"
 } >"$scenario"
-"$here/prepare.sh" "$kver" "$image_root" "$out" "$scenario" ||
-	fail_early "preparing the guest"
+if [ -n "${CVMSTAT_PREBUILT:-}" ]; then
+	rm -rf "$out" && mkdir -p "$out/files" &&
+	cp -a "$CVMSTAT_PREBUILT/." "$out/files/" &&
+	install -m 755 "$scenario" "$out/files/scenario.sh" &&
+	"$here/build-initramfs.sh" "$kver" "$image_root" "$out/files" "$out/initrd.cpio.gz" \
+		2>"$out/initramfs.log" ||
+		fail_early "the initramfs from $CVMSTAT_PREBUILT (run.sh first)"
+else
+	"$here/prepare.sh" "$kver" "$image_root" "$out" "$scenario" ||
+		fail_early "preparing the guest"
+fi
 rm -rf "$out.tmp"
 echo "stress: $size sizes: $cycles cycles, $ioctls ioctls ($threads threads, seed $seed)," \
 	"$kvm_reloads kvm reloads, $cvm_reloads cvmstat reloads"
