@@ -11,7 +11,8 @@
 # Environment: CVMSTAT_BOOT_TIMEOUT (seconds, default 900),
 #	       CVMSTAT_QEMU_EXTRA (extra QEMU arguments, word-split),
 #	       CVMSTAT_SMP (guest CPUs, default 2),
-#	       CVMSTAT_APPEND_EXTRA (extra kernel command line).
+#	       CVMSTAT_APPEND_EXTRA (extra kernel command line),
+#	       CVMSTAT_TCG_THREAD (single, the default, or multi; see below).
 set -euo pipefail
 
 fail() { echo "boot: FAIL: $*" >&2; exit 1; }
@@ -27,6 +28,8 @@ kernel="$image_root/boot/vmlinuz-$kver"
 [ -f "$kernel" ] || fail "no kernel $kernel"
 [ -f "$initrd" ] || fail "no initrd $initrd"
 [[ "$timeout_s" =~ ^[1-9][0-9]*$ ]] || fail "bad CVMSTAT_BOOT_TIMEOUT '$timeout_s'"
+tcg_thread=${CVMSTAT_TCG_THREAD:-single}
+case $tcg_thread in single | multi) ;; *) fail "bad CVMSTAT_TCG_THREAD '$tcg_thread'" ;; esac
 command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 not installed"
 
 mkdir -p "$outdir"
@@ -48,7 +51,7 @@ echo "boot: $kver, logs in $outdir (console.log, results.txt)" >&2
 start=$EPOCHREALTIME
 qrc=0
 timeout --foreground -k 10 "$timeout_s" \
-	qemu-system-x86_64 -M q35 -accel tcg,thread=single \
+	qemu-system-x86_64 -M q35 -accel "tcg,thread=$tcg_thread" \
 	-cpu qemu64,+svm,+npt -m 2048 -smp "${CVMSTAT_SMP:-2}" \
 	-nographic -no-reboot -nodefaults \
 	-monitor none \
