@@ -6,6 +6,8 @@
 #   make                module (for KVER, default the running kernel) + tools
 #   make demo           cvmstat recording a 3-phase workload in QEMU (no SNP/TDX needed)
 #   make check          unit tests, QEMU tests on Debian 6.1 and 6.12, DKMS
+#   make check-debug    the QEMU tests on a debug 6.12 kernel (KASAN, lockdep,
+#                       DEBUG_PREEMPT, kmemleak), built once and cached
 #   make dkms-install   copy the sources to /usr/src and `dkms add` them
 #   make install        the tools, man pages
 
@@ -50,9 +52,13 @@ demo:
 check:
 	bash tests/check.sh
 
+check-debug:
+	bash tests/debug-kernel.sh
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all module userspace install stage-module dkms-install dkms-remove demo check clean
+.PHONY: all module userspace install stage-module dkms-install dkms-remove demo check \
+	check-debug clean
