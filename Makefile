@@ -55,8 +55,10 @@ check:
 check-debug:
 	bash tests/debug-kernel.sh
 
+# The module's build products need the headers' Kbuild to clean; without
+# headers for KVER there can be none.
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	$(MAKE) -C userspace clean
 	rm -rf build
 

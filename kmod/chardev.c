@@ -15,8 +15,11 @@
 /* Serialises ioctls: a reset never meets a read in progress. */
 static DEFINE_MUTEX(cvm_ioctl_mutex);
 
-/* Retries for one consistent vCPU copy before giving -EBUSY. */
-#define CVM_COPY_TRIES	10000
+/* Per open file: the newest mark it has listed (for poll()), its opt-in. */
+struct cvm_file {
+	u64 listed;
+	pid_t guest_marks;	/* 0, a VMM pid, or CVM_GM_ALL */
+};
 
 static bool all_zero(const void *p, size_t len)
 {
@@ -25,6 +28,7 @@ static bool all_zero(const void *p, size_t len)
 
 static long ioc_version(void __user *arg)
 {
+	struct cvm_registry_stats st;
 	struct cvmstat_version v;
 
 	if (copy_from_user(&v, arg, sizeof(v)))
@@ -32,13 +36,15 @@ static long ioc_version(void __user *arg)
 	if (v.size != sizeof(v) || v.abi_major || v.abi_minor || v.features ||
 	    v.probes_known || v.probes_bound || v.max_vms || v.max_vcpus ||
 	    v.nr_vms || v.isa || v.untracked_vms || v.untracked_vcpus ||
-	    v.unattributed || !all_zero(v.reserved, sizeof(v.reserved)))
+	    v.unattributed || v.lifetime_missed || v.vcpu_bytes ||
+	    !all_zero(v.reserved, sizeof(v.reserved)))
 		return -EINVAL;
 
 	v.abi_major = CVMSTAT_ABI_MAJOR;
 	v.abi_minor = CVMSTAT_ABI_MINOR;
 	v.features = CVMSTAT_FEAT_EXIT_REASON | CVMSTAT_FEAT_VM_TYPE_IF |
-		     CVMSTAT_FEAT_KVM_ENTRY_IF | CVMSTAT_FEAT_PHASES;
+		     CVMSTAT_FEAT_KVM_ENTRY_IF | CVMSTAT_FEAT_PHASES |
+		     CVMSTAT_FEAT_GUEST_MARKS_OPTIN;
 	if (cvm_lifetime_ok())
 		v.features |= CVMSTAT_FEAT_VM_LIFETIME;
 	if (cvm_host_isa == CVMSTAT_ISA_SVM && !READ_ONCE(cvm_svm_fast_broken))
@@ -48,8 +54,13 @@ static long ioc_version(void __user *arg)
 	v.max_vms = cvm_max_vms;
 	v.max_vcpus = cvm_max_vcpus;
 	v.isa = READ_ONCE(cvm_host_isa);
-	cvm_registry_stats(&v.nr_vms, &v.untracked_vms, &v.untracked_vcpus,
-			   &v.unattributed);
+	cvm_registry_stats(&st);
+	v.nr_vms = st.nr_vms;
+	v.untracked_vms = st.untracked_vms;
+	v.untracked_vcpus = st.untracked_vcpus;
+	v.unattributed = st.unattributed;
+	v.lifetime_missed = st.lifetime_missed;
+	v.vcpu_bytes = sizeof(struct cvm_vcpu);
 	return copy_to_user(arg, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
@@ -68,7 +79,7 @@ static long ioc_list_vms(void __user *arg)
 		return -EINVAL;
 
 	cap = min(l.nr, cvm_max_vms);
-	infos = kcalloc(max(cap, 1U), sizeof(*infos), GFP_KERNEL);
+	infos = kvcalloc(max(cap, 1U), sizeof(*infos), GFP_KERNEL);
 	if (!infos)
 		return -ENOMEM;
 	n = cvm_list_vms(infos, cap, &l.total);
@@ -78,7 +89,7 @@ static long ioc_list_vms(void __user *arg)
 	l.nr = n;
 	if (!ret && copy_to_user(arg, &l, sizeof(l)))
 		ret = -EFAULT;
-	kfree(infos);
+	kvfree(infos);
 	return ret;
 }
 
@@ -93,7 +104,7 @@ static long read_vm(struct cvm_vm *vm, struct cvmstat_read *r)
 	int nr_vcpus;
 	long ret = 0;
 
-	vcpus = kcalloc(cvm_max_vcpus, sizeof(*vcpus), GFP_KERNEL);
+	vcpus = kvcalloc(cvm_max_vcpus, sizeof(*vcpus), GFP_KERNEL);
 	counts = kvmalloc(sizeof(*counts), GFP_KERNEL);
 	scratch = kvmalloc(sizeof(*scratch), GFP_KERNEL);
 	recs = kvmalloc_array(cvm_max_records(), sizeof(*recs), GFP_KERNEL);
@@ -104,11 +115,9 @@ static long read_vm(struct cvm_vm *vm, struct cvmstat_read *r)
 	r->snap_ns = ktime_get_ns();
 	nr_vcpus = cvm_vm_vcpus(vm, vcpus, cvm_max_vcpus);
 	for (i = 0; i < nr_vcpus; i++) {
-		if (!cvm_stats_copy(&vcpus[i]->stats, counts, scratch,
-				    CVM_COPY_TRIES)) {
-			ret = -EBUSY;
+		ret = cvm_snapshot(vcpus[i], counts, scratch);
+		if (ret)
 			goto out;
-		}
 		if ((r->flags & CVMSTAT_READ_AT_PHASE) &&
 		    !cvm_boundary_copy(vcpus[i], r->phase, counts)) {
 			ret = -ESTALE;
@@ -121,6 +130,7 @@ static long read_vm(struct cvm_vm *vm, struct cvmstat_read *r)
 			goto out;
 		}
 		total += n;
+		cond_resched();
 	}
 	r->nr_vcpus = nr_vcpus;
 	if (total > r->nr)
@@ -130,7 +140,7 @@ out:
 	kvfree(recs);
 	kvfree(scratch);
 	kvfree(counts);
-	kfree(vcpus);
+	kvfree(vcpus);
 	return ret;
 }
 
@@ -175,11 +185,6 @@ static long ioc_reset(void __user *arg)
 	return cvm_reset(r.vm_id, all);
 }
 
-/* Per open file: the newest mark it has listed (for poll()). */
-struct cvm_file {
-	u64 listed;
-};
-
 static long ioc_phase_mark(void __user *arg)
 {
 	struct cvmstat_phase_mark m;
@@ -190,7 +195,7 @@ static long ioc_phase_mark(void __user *arg)
 	    !memchr(m.name, 0, sizeof(m.name)) ||
 	    !all_zero(m.reserved, sizeof(m.reserved)))
 		return -EINVAL;
-	m.seq = cvm_phase_mark(CVMSTAT_PHASE_HOST, 0, 0, 0, m.name);
+	m.seq = cvm_phase_mark_host(m.name);
 	return copy_to_user(arg, &m, sizeof(m)) ? -EFAULT : 0;
 }
 
@@ -226,6 +231,39 @@ static long ioc_phase_list(struct cvm_file *f, void __user *arg)
 	return ret;
 }
 
+static long ioc_guest_marks(struct cvm_file *f, void __user *arg)
+{
+	struct cvmstat_guest_marks g;
+	pid_t sel;
+	long ret;
+
+	if (copy_from_user(&g, arg, sizeof(g)))
+		return -EFAULT;
+	if (g.size != sizeof(g) || (g.flags & ~CVMSTAT_GUEST_MARKS_ALL) ||
+	    g.pid < 0 || g.pad || !all_zero(g.reserved, sizeof(g.reserved)) ||
+	    ((g.flags & CVMSTAT_GUEST_MARKS_ALL) && g.pid))
+		return -EINVAL;
+	sel = (g.flags & CVMSTAT_GUEST_MARKS_ALL) ? CVM_GM_ALL : g.pid;
+	ret = cvm_guest_marks_select(f->guest_marks, sel);
+	if (!ret)
+		f->guest_marks = sel;
+	return ret;
+}
+
+/*
+ * Commands that change state: a file opened for writing, and the
+ * capability, not only the device's mode (which an admin may open to a
+ * group of readers).
+ */
+static long may_write(struct file *file)
+{
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return 0;
+}
+
 static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -240,8 +278,19 @@ static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	BUILD_BUG_ON(sizeof(struct cvmstat_phase) % 8);
 	BUILD_BUG_ON(sizeof(struct cvmstat_phase_mark) % 8);
 	BUILD_BUG_ON(sizeof(struct cvmstat_phase_list) % 8);
+	BUILD_BUG_ON(sizeof(struct cvmstat_guest_marks) % 8);
 
-	mutex_lock(&cvm_ioctl_mutex);
+	switch (cmd) {
+	case CVMSTAT_IOC_RESET:
+	case CVMSTAT_IOC_PHASE_MARK:
+	case CVMSTAT_IOC_GUEST_MARKS:
+		ret = may_write(file);
+		if (ret)
+			return ret;
+	}
+	/* Killable: a reader stuck on a faulting user page blocks no one forever. */
+	if (mutex_lock_killable(&cvm_ioctl_mutex))
+		return -EINTR;
 	switch (cmd) {
 	case CVMSTAT_IOC_VERSION:
 		ret = ioc_version(uarg);
@@ -260,6 +309,9 @@ static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case CVMSTAT_IOC_PHASE_LIST:
 		ret = ioc_phase_list(file->private_data, uarg);
+		break;
+	case CVMSTAT_IOC_GUEST_MARKS:
+		ret = ioc_guest_marks(file->private_data, uarg);
 		break;
 	default:
 		ret = -ENOTTY;
@@ -280,7 +332,11 @@ static int cvm_open(struct inode *inode, struct file *file)
 
 static int cvm_release(struct inode *inode, struct file *file)
 {
-	kfree(file->private_data);
+	struct cvm_file *f = file->private_data;
+
+	if (f->guest_marks)
+		cvm_guest_marks_select(f->guest_marks, 0);
+	kfree(f);
 	return 0;
 }
 

@@ -6,12 +6,17 @@
  *   tpbind.c    binds probes to kvm.ko's tracepoints by name when kvm.ko
  *               comes and unbinds them when it goes (tracepoint notifier)
  *   probes.c    the probe bodies: find the vCPU's slot, update its counters
+ *   symbols.c   finds the KVM data cvmstat needs in kvm.ko's symbol table
  *   exit_reason.c  reads the exit reason kvm_exit does not pass
- *   registry.c  VM and vCPU slots: preallocated pools, lookup, first sight
+ *   registry.c  VM and vCPU slots: preallocated pools, lookup, first sight,
+ *               phase boundaries and snapshots taken by the owning vCPU
  *   lifetime.c  sees VMs and vCPUs being destroyed (kprobes), so a freed
  *               struct kvm/kvm_vcpu is never mistaken for a new one
+ *   phase.c     phase marks from the host and, opted in, from guests
  *   chardev.c   /dev/cvmstat and its ioctls
- *   core/       the counting logic, shared with the host unit tests
+ *   debugfs.c   what the tests inspect that is no ABI
+ *   core/       the counting logic and the symbol-table walk, shared with
+ *               the host unit tests
  */
 #ifndef _CVMSTAT_H
 #define _CVMSTAT_H
@@ -34,38 +39,51 @@ struct cvm_vm {
 	u32 nr_vcpus;
 	u32 pinned;			/* readers copying it: not evicted */
 	bool alive;
+	bool partial;			/* a vCPU was counted after its 1st exit */
+	bool stale;			/* retired: KVM destroyed it unseen */
+	bool guest_marks;		/* a reader opted its guest marks in */
 	u64 first_ns;
 	u64 exit_ns;
+	/* guest phase marks (phase.c, under phase_lock but for the reads) */
+	u64 guest_mark_seq;		/* its latest guest mark */
+	u64 gm_window_ns;		/* rate limit: window start ... */
+	u32 gm_in_window;		/* ... and marks made in it */
+	u64 gm_dropped;			/* over the rate limit, or not opted in */
 };
 
 /*
- * One vCPU.  @stats is written only by the vCPU's thread; the rest is
- * written under cvm_lock and read by probes without it.
+ * One vCPU.  @stats and the fields marked "owner" are written only by the
+ * thread running the vCPU (probes run on it, with KVM's vcpu->mutex held);
+ * the rest is written under cvm_lock and read by probes without it.
  */
 struct cvm_vcpu {
 	struct cvm_stats stats;
 	struct kvm_vcpu *vcpu;		/* compared only; NULL once destroyed */
-	struct task_struct *task;	/* thread last seen running it */
 	struct cvm_vm *vm;
-	struct hlist_node vcpu_node;	/* cvm_vcpu_hash */
-	struct hlist_node task_node;	/* cvm_task_hash */
+	struct hlist_node vcpu_node;	/* vcpu_hash */
+	struct hlist_node task_node;	/* task_hash (TDX vCPUs only) */
 	struct list_head vm_node;	/* vm->vcpus, or the free list */
+	struct task_struct *task;	/* TDX: thread of its last exit */
 	u32 vcpu_id;
 	u32 vcpu_idx;
 	u8 isa;
 	bool reason_fast;		/* exit reason read from the VMCB */
 	bool tdx;
-	/* phase boundaries, written by the owner (registry.c) */
+	/* owner */
+	u64 kvm_exits;			/* vcpu->stat.exits at its last slow path */
+	struct kvm_run *tdcall_run;	/* TDX: run page of a pending TDCALL exit */
+	/* phase boundaries and snapshots, written by the owner (registry.c) */
 	u64 attached_seq;		/* last mark before the vCPU was seen */
 	u64 phase_seen;			/* last mark its slow path went past */
 	u64 boundary_from;		/* boundary holds marks (from, seq] */
 	u64 boundary_seq;
+	u64 snap_req;			/* reader: snapshot wanted (registry.c) */
+	u64 snap_done;			/* owner: snapshot taken */
 } ____cacheline_aligned;
 
-/* Per CPU: the slot of the vCPU whose exit this CPU saw last. */
+/* Per CPU: the slot of the vCPU whose event this CPU saw last. */
 struct cvm_cpu_cache {
 	struct kvm_vcpu *vcpu;
-	struct task_struct *task;
 	struct cvm_vcpu *slot;
 	u64 unattributed;
 };
@@ -78,20 +96,58 @@ extern unsigned int cvm_max_vcpus;
 int cvm_registry_init(void);
 void cvm_registry_exit(void);
 struct cvm_vcpu *cvm_lookup_exit_slow(struct kvm_vcpu *vcpu, u32 isa);
-struct cvm_vcpu *cvm_lookup_task_slow(void);
+struct cvm_vcpu *cvm_lookup_running_slow(struct kvm_vcpu *vcpu);
+void cvm_tdx_exit(struct cvm_vcpu *s, struct kvm_vcpu *vcpu, u32 reason);
+struct cvm_vcpu *cvm_tdx_slot_of_current(void);
 void cvm_vcpu_destroyed(struct kvm_vcpu *vcpu);
 void cvm_vm_destroyed(struct kvm *kvm);
 int cvm_list_vms(struct cvmstat_vm_info *out, u32 nr, u32 *total);
 struct cvm_vm *cvm_vm_pin(u64 vm_id);
 void cvm_vm_unpin(struct cvm_vm *vm);
 int cvm_vm_vcpus(struct cvm_vm *vm, struct cvm_vcpu **out, u32 nr);
+int cvm_snapshot(struct cvm_vcpu *s, struct cvm_counts *out,
+		 struct cvm_counts *scratch);
+/* How reads of a vCPU went (debugfs cvmstat/readers). */
+struct cvm_reader_stats {
+	u64 at_once;		/* two copies agreed within copy_tries */
+	u64 by_owner;		/* the vCPU copied itself */
+	u64 by_copies;		/* two copies agreed while waiting */
+	u64 timeouts;		/* -EAGAIN */
+};
+extern struct cvm_reader_stats cvm_reader_stats;
 int cvm_reset(u64 vm_id, bool all);
-void cvm_registry_stats(u32 *nr_vms, u64 *untracked_vms,
-			u64 *untracked_vcpus, u64 *unattributed);
+/* a file's guest-mark selection: 0 none, a VMM pid, or all VMs */
+#define CVM_GM_ALL	((pid_t)-1)
+int cvm_guest_marks_select(pid_t old, pid_t new);
+void cvm_svm_fast_disable_all(void);
+
+struct cvm_registry_stats {
+	u32 nr_vms;
+	u64 untracked_vms;
+	u64 untracked_vcpus;
+	u64 unattributed;
+	u64 lifetime_missed;
+};
+void cvm_registry_stats(struct cvm_registry_stats *st);
+
+/* symbols.c */
+extern struct kvm_vcpu * __percpu *cvm_running_vcpu;
+unsigned long cvm_module_data_symbol(struct module *mod, const char *name);
+int cvm_symbols_bind(struct module *kvm);
+void cvm_symbols_unbind(void);
+bool cvm_is_svm_get_exit_info(unsigned long fn);
+
+/* debugfs.c */
+void cvm_debugfs_init(void);
+void cvm_debugfs_exit(void);
 
 /* exit_reason.c */
-int cvm_exit_reason_bind(void);
+struct seq_file;
+void cvm_exit_reason_bind(struct kvm_x86_ops *ops);
 void cvm_exit_reason_unbind(void);
+void cvm_exit_reason_refresh(void);
+unsigned long cvm_exit_reason_fn(void);
+void cvm_exit_reason_show(struct seq_file *m);
 u32 cvm_exit_reason_slow(struct kvm_vcpu *vcpu);
 bool cvm_svm_fast_usable(struct kvm_vcpu *vcpu);
 extern u32 cvm_host_isa;
@@ -110,10 +166,6 @@ static __always_inline u32 cvm_svm_exit_code(struct kvm_vcpu *vcpu)
 
 	return (u32)vmcb->control.exit_code;
 }
-
-/* kallsyms.c */
-int cvm_kallsyms_init(void);
-unsigned long cvm_kallsyms_lookup(const char *name);
 
 /* lifetime.c */
 int cvm_lifetime_bind(void);
@@ -138,8 +190,8 @@ extern const struct cvm_probe cvm_probe_table[CVMSTAT_PROBE_NR];
 /* phase.c */
 extern int cvm_phase_port;
 extern u64 cvm_phase_seq;
-u64 cvm_phase_mark(u32 source, u64 vm_id, u32 vcpu_id, u32 value,
-		   const char *name);
+extern u64 cvm_host_mark_seq;
+u64 cvm_phase_mark_host(const char *name);
 void cvm_phase_mark_guest(struct cvm_vcpu *s, const void *val);
 u32 cvm_phase_list(u64 after, struct cvmstat_phase *out, u32 nr, u64 *last,
 		   u32 *lost);
@@ -148,6 +200,7 @@ void cvm_phase_exit(void);
 
 /* registry.c: phase boundaries */
 void cvm_uncache_all(void);
+void cvm_uncache_vm(struct cvm_vm *vm);
 int cvm_boundaries_enable(void);
 bool cvm_boundary_copy(struct cvm_vcpu *s, u64 phase, struct cvm_counts *out);
 

@@ -4,7 +4,10 @@
  * VM's memory is soon reused by the next one: without this, a new VM could
  * inherit an old one's slot.  kprobes on the arch hooks that KVM calls
  * before freeing (both global functions in kvm.ko, called from kvm_main.c,
- * so never inlined into their callers) detach the slots first.
+ * so not inlined into their callers by a build without LTO) detach the
+ * slots first.  Should a hook not fire anyway (kprobes disarmed through
+ * debugfs, an LTO build that inlined a copy), registry.c notices the reused
+ * object and retires the old VM, counted as lifetime_missed.
  */
 #include <linux/kprobes.h>
 #include "cvmstat.h"
@@ -45,9 +48,19 @@ int cvm_lifetime_bind(void)
 		kps[i]->flags = 0;
 	}
 	ret = register_kprobes(kps, ARRAY_SIZE(kps));
-	if (ret)
+	if (ret) {
 		pr_warn("cannot hook VM destruction (%d): not counting\n", ret);
-	return ret;
+		return ret;
+	}
+	for (i = 0; i < ARRAY_SIZE(kps); i++) {
+		if (kprobe_disabled(kps[i])) {
+			pr_warn("%s: kprobe disabled: not counting\n",
+				kps[i]->symbol_name);
+			unregister_kprobes(kps, ARRAY_SIZE(kps));
+			return -EBUSY;
+		}
+	}
+	return 0;
 }
 
 void cvm_lifetime_unbind(void)

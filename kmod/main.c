@@ -23,12 +23,10 @@ static int __init cvm_init(void)
 		pr_err("max_vms and max_vcpus must be 1..65536\n");
 		return -EINVAL;
 	}
-	ret = cvm_kallsyms_init();
-	if (ret)
-		return ret;
 	ret = cvm_registry_init();
 	if (ret)
 		return ret;
+	cvm_debugfs_init();
 	ret = cvm_tpbind_init();
 	if (ret)
 		goto err_registry;
@@ -43,6 +41,7 @@ err_tpbind:
 	cvm_tpbind_exit();
 	cvm_phase_exit();
 err_registry:
+	cvm_debugfs_exit();
 	cvm_registry_exit();
 	return ret;
 }
@@ -52,6 +51,7 @@ static void __exit cvm_exit(void)
 	cvm_chardev_exit();
 	cvm_tpbind_exit();
 	cvm_phase_exit();
+	cvm_debugfs_exit();
 	cvm_registry_exit();
 	pr_info("unloaded\n");
 }

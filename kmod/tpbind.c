@@ -39,8 +39,10 @@ static void bind_tracepoint(struct tracepoint *tp)
 		if (strcmp(tp->name, p->name) || !wanted(p) || bound[i])
 			continue;
 		ret = tracepoint_probe_register(tp, p->func, NULL);
-		if (WARN_ON_ONCE(ret))
+		if (ret) {	/* reported through probes_bound */
+			pr_warn("cannot attach to %s (%d)\n", p->name, ret);
 			continue;
+		}
 		bound[i] = tp;
 	}
 }
@@ -52,8 +54,10 @@ static void unbind_all(void)
 	for (i = 0; i < CVMSTAT_PROBE_NR; i++) {
 		if (!bound[i])
 			continue;
-		WARN_ON_ONCE(tracepoint_probe_unregister(bound[i],
-				cvm_probe_table[i].func, NULL));
+		/* Fails only for a probe that is not registered: a bug of ours. */
+		if (tracepoint_probe_unregister(bound[i], cvm_probe_table[i].func,
+						NULL))
+			pr_warn("cannot detach from %s\n", cvm_probe_table[i].name);
 		bound[i] = NULL;
 	}
 	/* No probe runs past here: slots and KVM pointers may go. */
@@ -64,10 +68,10 @@ static void kvm_coming(struct module *mod)
 {
 	unsigned int i;
 
-	if (cvm_exit_reason_bind())
+	if (cvm_symbols_bind(mod))
 		return;
 	if (cvm_lifetime_bind()) {
-		cvm_exit_reason_unbind();
+		cvm_symbols_unbind();
 		return;
 	}
 	lifetime_ok = true;
@@ -81,7 +85,7 @@ static void kvm_going(void)
 {
 	unbind_all();
 	cvm_lifetime_unbind();
-	cvm_exit_reason_unbind();
+	cvm_symbols_unbind();
 	lifetime_ok = false;
 	kvm_mod = NULL;
 	pr_info("unbound from kvm\n");
@@ -106,6 +110,27 @@ static int tp_module_notify(struct notifier_block *nb, unsigned long val,
 
 static struct notifier_block tp_module_nb = {
 	.notifier_call = tp_module_notify,
+};
+
+/*
+ * Any module gone live or going: the vendor module (kvm_amd, kvm_intel)
+ * fills or empties kvm_x86_ops in its init or exit, after kvm.ko came, so
+ * what get_exit_info is gets decided again here (process context).
+ */
+static int module_notify(struct notifier_block *nb, unsigned long val,
+			 void *data)
+{
+	if (val != MODULE_STATE_LIVE && val != MODULE_STATE_GOING)
+		return NOTIFY_OK;
+	mutex_lock(&cvm_bind_mutex);
+	if (kvm_mod)
+		cvm_exit_reason_refresh();
+	mutex_unlock(&cvm_bind_mutex);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block module_nb = {
+	.notifier_call = module_notify,
 };
 
 u32 cvm_probes_known(void)
@@ -137,11 +162,19 @@ bool cvm_lifetime_ok(void)
 
 int cvm_tpbind_init(void)
 {
-	return register_tracepoint_module_notifier(&tp_module_nb);
+	int ret = register_module_notifier(&module_nb);
+
+	if (ret)
+		return ret;
+	ret = register_tracepoint_module_notifier(&tp_module_nb);
+	if (ret)
+		unregister_module_notifier(&module_nb);
+	return ret;
 }
 
 /* Unregistering sends GOING for kvm.ko if it is loaded: that unbinds. */
 void cvm_tpbind_exit(void)
 {
 	unregister_tracepoint_module_notifier(&tp_module_nb);
+	unregister_module_notifier(&module_nb);
 }

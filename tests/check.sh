@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make check`: installs what it needs (tests/setup.sh, apt-get), then runs
-#   1. the unit tests of the counting core, of the tool's name tables and
-#      recorder (host, ASan/UBSan), of its command line without the module,
-#      and of its bash completion,
+#   1. the unit tests of the counting core and of the module's symbol-table
+#      walk, of the tool's name tables and recorder (host, ASan/UBSan), of
+#      its command line without the module, and of its bash completion,
 #   2. the module and tool test in QEMU on the newest Debian 6.1 and 6.12
-#      kernels, the recordings it made loaded with pandas and R, and what
-#      the probes cost the guest per exit (-icount, deterministic),
+#      kernels, the recordings it made loaded with pandas and R, what the
+#      probes cost the guest per exit (-icount, deterministic), and the
+#      module's sources compiled by clang as well,
 #   3. a DKMS add/build/install/remove for both kernels.
 # Every suite ends with "NAME: N passed, N failed"; this script adds them up
 # and ends with "N passed, N failed", exiting 1 if anything failed.
@@ -59,6 +60,14 @@ unit() {
 }
 suite unit unit
 
+symtab() {
+	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -I"$top/kmod" \
+		-o "$build/test_symtab" "$top/tests/unit/test_symtab.c" &&
+		"$build/test_symtab"
+}
+suite symtab symtab
+
 names() {
 	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -I"$top/kmod/include/uapi" \
@@ -79,7 +88,7 @@ recorder() {
 suite recorder recorder
 
 cli() {
-	make -s -C "$top/userspace" cvmstat && "$top/tests/unit/test_cli.sh"
+	make -s -C "$top/userspace" cvmstat cvmstat-read && "$top/tests/unit/test_cli.sh"
 }
 suite cli cli
 suite completion "$top/tests/unit/test_completion.sh"
@@ -90,6 +99,9 @@ while IFS=$'\t' read -r kver root; do
 	suite "frames-$kver" "$top/tests/qemu/check_frames.sh" \
 		"$build/qemu-$kver/rec.csv" "$build/qemu-$kver/rec.jsonl" "frames-$kver"
 	suite "cost-$kver" "$top/tests/qemu/cost.sh" "$kver" "$root" "$build/qemu-$kver"
+	# the module as that run built it, compiled again by clang
+	suite "clang-$kver" "$top/tests/clang-check.sh" "$build/qemu-$kver/src" \
+		"/lib/modules/$kver/build"
 done <"$build/kernels.txt"
 
 suite dkms "$top/tests/dkms-test.sh" $(cut -f1 "$build/kernels.txt")

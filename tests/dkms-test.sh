@@ -4,8 +4,11 @@
 # Usage: dkms-test.sh KVER...
 #
 # `make dkms-install`, then `dkms build` and `dkms install` for each kernel
-# (its headers installed by tests/setup.sh), check the installed module, and
-# remove it all again.  Ends with "dkms: N passed, N failed".
+# (its headers installed by tests/setup.sh), check the installed module and
+# that DKMS's clean left no build product behind, and remove it all again.
+# Also the clean `make clean` runs, after a build of a copy of the tree,
+# leaves only sources.
+# Ends with "dkms: N passed, N failed".
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +25,17 @@ check() {
 	fi
 }
 log=$(mktemp)
-trap 'make -s -C "$top" dkms-remove >/dev/null 2>&1; rm -f "$log"' EXIT
+tree=$(mktemp -d)
+trap 'make -s -C "$top" dkms-remove >/dev/null 2>&1; rm -rf "$log" "$tree"' EXIT
+
+# Build products in DIR: what `make clean` and DKMS's CLEAN must remove.
+no_products() {
+	local left
+	left=$(find "$1" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o \
+		-name '*.mod.c' -o -name '.*.cmd' -o -name modules.order -o \
+		-name Module.symvers \) -print)
+	[ -z "$left" ] || { echo "left behind: $left"; return 1; }
+}
 
 make -s -C "$top" dkms-remove >/dev/null 2>&1
 check make -s -C "$top" dkms-install
@@ -33,6 +46,14 @@ for kver in "$@"; do
 	check test -n "$mod"
 	check sh -c "modinfo '$mod' | grep -q '^vermagic: *$kver '"
 	check sh -c "modinfo '$mod' | grep -q '^version: *$version\$'"
+	check no_products "/var/lib/dkms/cvmstat/$version/build"
+	check sh -c "! grep -q 'Cleaning build area.*bad exit' '/var/lib/dkms/cvmstat/$version/build/make.log' 2>/dev/null"
+	rm -rf "${tree:?}"/*
+	check make -s -C "$top" stage-module DEST="$tree"
+	check make -s -C "/lib/modules/$kver/build" M="$tree" modules
+	check test -f "$tree/kmod/cvmstat.ko"
+	check make -s -C "/lib/modules/$kver/build" M="$tree" clean
+	check no_products "$tree"
 done
 check make -s -C "$top" dkms-remove
 echo "dkms: $p passed, $f failed"

@@ -18,7 +18,7 @@ log() { echo "setup: $*" >&2; }
 # (check_frames.sh); bash-completion tests the completion with its helpers.
 need_pkgs=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	   libkmod-dev libcsv-dev pkg-config python3 gcc make libc6-dev
-	   dkms python3-pandas r-base-core bash-completion)
+	   dkms python3-pandas r-base-core bash-completion clang perl)
 missing=()
 for p in "${need_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

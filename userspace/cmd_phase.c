@@ -4,6 +4,7 @@
  * starting counters over.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,7 @@ static int phase_main(int argc, char **argv)
 		return cvm_usage_error("a phase name has 1 to %zu bytes",
 				       sizeof(m.name) - 1);
 	strcpy(m.name, argv[optind]);
-	fd = cvm_dev_open(NULL);
+	fd = cvm_dev_open_mode(NULL, O_RDWR);
 	if (fd < 0)
 		return -fd;
 	if (ioctl(fd, CVMSTAT_IOC_PHASE_MARK, &m)) {
@@ -95,7 +96,7 @@ static int reset_main(int argc, char **argv)
 		return cvm_usage_error("unexpected argument `%s'", argv[optind]);
 	if (all == !!pid)
 		return cvm_usage_error("give either --vm PID or --all");
-	fd = cvm_dev_open(NULL);
+	fd = cvm_dev_open_mode(NULL, O_RDWR);
 	if (fd < 0)
 		return -fd;
 	if (all) {

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -235,9 +236,33 @@ static int run(struct loop *l, int fd, int sigfd, uint64_t interval)
 	return cvm_rec_interval(l->rec);
 }
 
+/*
+ * Guest marks count only for VMs a reader opted in (ABI 1.2): the recorded
+ * ones, for as long as this file is open.  A module without the opt-in
+ * takes every guest's marks anyway.
+ */
+static int opt_in_guest_marks(int fd, const struct cvmstat_version *ver,
+			      pid_t pid)
+{
+	struct cvmstat_guest_marks g = {
+		.size = sizeof(g),
+		.flags = pid ? 0 : CVMSTAT_GUEST_MARKS_ALL,
+		.pid = pid,
+	};
+
+	if (!(ver->features & CVMSTAT_FEAT_GUEST_MARKS_OPTIN))
+		return EXIT_OK;
+	if (ioctl(fd, CVMSTAT_IOC_GUEST_MARKS, &g)) {
+		cvm_err("taking guest phase marks: %s", strerror(errno));
+		return cvm_errno_exit(errno);
+	}
+	return EXIT_OK;
+}
+
 static int record_main(int argc, char **argv)
 {
 	struct rec_opts o = { .interval = 1000000000ULL };
+	struct cvmstat_version ver;
 	struct cvm_recorder rec = { 0 };
 	struct loop l = { .rec = &rec, .child = -1 };
 	struct cvm_out out;
@@ -248,7 +273,7 @@ static int record_main(int argc, char **argv)
 	ret = parse(argc, argv, &o);
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
-	fd = cvm_dev_open(NULL);
+	fd = cvm_dev_open_mode(&ver, O_RDWR);
 	if (fd < 0)
 		return -fd;
 	if (o.pid) {
@@ -256,6 +281,9 @@ static int record_main(int argc, char **argv)
 		if (code)
 			goto out_dev;
 	}
+	code = opt_in_guest_marks(fd, &ver, o.pid);
+	if (code)
+		goto out_dev;
 	l.path = strcmp(o.path, "-") ? o.path : "standard output";
 	f = strcmp(o.path, "-") ? fopen(o.path, "we") : stdout;
 	if (!f) {

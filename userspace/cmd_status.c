@@ -236,10 +236,44 @@ static void print_kvm(void)
 	printf("\n");
 }
 
+/*
+ * The events of @vm_id counted without their key, per kind, summed over
+ * its vCPUs: "msr 7528, mmio 254", "none", or "?" when it cannot be read.
+ */
+static void format_not_keyed(int fd, uint64_t vm_id, char *buf, size_t len)
+{
+	uint64_t lost[32] = { 0 };
+	struct cvm_vm_read rd;
+	size_t n = 0;
+	uint32_t i;
+
+	if (cvm_read_vm(fd, vm_id, 0, &rd)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	for (i = 0; i < rd.nr; i++)
+		if (rd.recs[i].kind == CVMSTAT_KIND_OVERFLOW &&
+		    rd.recs[i].key < 32)
+			lost[rd.recs[i].key] += rd.recs[i].count;
+	cvm_vm_read_free(&rd);
+	buf[0] = '\0';
+	for (i = 0; i < 32 && n < len; i++) {
+		const char *kind = cvm_name_kind(i);
+
+		if (!lost[i])
+			continue;
+		n += snprintf(buf + n, len - n, "%s%s %llu", n ? ", " : "",
+			      kind ? kind : "?", (unsigned long long)lost[i]);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "none");
+}
+
 static void print_vms(int fd)
 {
 	struct cvmstat_vm_info *vms;
 	int i, n = cvm_list_vms(fd, &vms);
+	char lost[256];
 
 	if (n < 0)
 		return;
@@ -248,15 +282,17 @@ static void print_vms(int fd)
 		free(vms);
 		return;
 	}
-	printf("\n%6s %8s  %-16s %6s  %-7s %s\n", "VM_ID", "PID", "COMMAND",
-	       "VCPUS", "TYPE", "STATE");
+	printf("\n%6s %8s  %-16s %6s  %-7s %-6s  %s\n", "VM_ID", "PID",
+	       "COMMAND", "VCPUS", "TYPE", "STATE", "NOT_KEYED");
 	for (i = 0; i < n; i++) {
 		const char *type = cvm_name_vm_type(vms[i].type);
 
-		printf("%6llu %8d  %-16.16s %6u  %-7s %s\n",
+		format_not_keyed(fd, vms[i].vm_id, lost, sizeof(lost));
+		printf("%6llu %8d  %-16.16s %6u  %-7s %-6s  %s\n",
 		       (unsigned long long)vms[i].vm_id, vms[i].pid,
 		       vms[i].comm, vms[i].nr_vcpus, type ? type : "?",
-		       vms[i].flags & CVMSTAT_VM_ALIVE ? "alive" : "exited");
+		       vms[i].flags & CVMSTAT_VM_ALIVE ? "alive" : "exited",
+		       lost);
 	}
 	free(vms);
 }
@@ -328,7 +364,10 @@ const struct cvm_command cvm_cmd_status = {
 	"\n"
 	"Shows whether cvmstat.ko is loaded and its version, the ABI, which\n"
 	"KVM tracepoints are bound, the host's vendor and confidential-computing\n"
-	"support, KVM's halt-polling and SEV/TDX parameters, and the VMs seen:\n"
-	"id, VMM pid and command, vCPUs, type (plain, SEV, SEV-ES, SNP, TDX),\n"
-	"alive or exited.  Exit 4 when the module is not loaded.\n",
+	"support, KVM's halt-polling and SEV/TDX parameters, what the module\n"
+	"could not count (VMs and vCPUs without a slot, events of no vCPU), and\n"
+	"the VMs seen: id, VMM pid and command, vCPUs, type (plain, SEV, SEV-ES,\n"
+	"SNP, TDX), alive or exited, and per kind the events counted without\n"
+	"their key because its key table was full (NOT_KEYED).  Exit 4 when the\n"
+	"module is not loaded.\n",
 };

@@ -9,9 +9,11 @@
  *   cvmstat-read reset VM_ID | all
  *   cvmstat-read phase NAME
  *   cvmstat-read phases [AFTER]
+ *   cvmstat-read marks PID | all -- COMMAND [ARG...]
  *
- * Exit status: 0 success, 1 usage error, 2 device or system error,
- * 3 no such VM.
+ * Exit status: 0 success, 1 usage error, 2 device or system error (also
+ * --at MARK when the module no longer holds the counters as of MARK),
+ * 3 no such VM; marks: COMMAND's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/cvmstat.h>
 
@@ -40,12 +43,19 @@ static void usage(FILE *f)
 		"       cvmstat-read reset VM_ID | all\n"
 		"       cvmstat-read phase NAME\n"
 		"       cvmstat-read phases [AFTER]\n"
-		"Prints /dev/cvmstat's data as CSV (env CVMSTAT_DEV overrides the path).\n");
+		"       cvmstat-read marks PID | all -- COMMAND [ARG...]\n"
+		"Prints /dev/cvmstat's data as CSV (env CVMSTAT_DEV overrides the path).\n"
+		"--at MARK: the counters as of mark MARK (a host mark, or a guest mark\n"
+		"of that VM), held only for each vCPU's latest mark, once marks were\n"
+		"listed (`phases`).  marks: a guest's phase-port writes mark while\n"
+		"COMMAND runs.  Exit status: 0 ok, 1 usage, 2 device or system error\n"
+		"(or MARK not held), 3 no such VM; marks: COMMAND's.\n");
 }
 
-static int open_dev(void)
+/* O_RDWR for the commands that change state, else O_RDONLY. */
+static int open_dev_mode(int mode)
 {
-	int fd = open(dev_path, O_RDONLY | O_CLOEXEC);
+	int fd = open(dev_path, mode | O_CLOEXEC);
 
 	if (fd < 0) {
 		fprintf(stderr, "cvmstat-read: cannot open %s: %s%s\n", dev_path,
@@ -54,6 +64,11 @@ static int open_dev(void)
 		exit(EXIT_SYSTEM);
 	}
 	return fd;
+}
+
+static int open_dev(void)
+{
+	return open_dev_mode(O_RDONLY);
 }
 
 static int parse_u64(const char *s, unsigned long long *v)
@@ -84,10 +99,11 @@ static int cmd_version(int fd)
 	printf("abi=%u.%u\nfeatures=0x%llx\nprobes_known=0x%x\n"
 	       "probes_bound=0x%x\nmax_vms=%u\nmax_vcpus=%u\nnr_vms=%u\nisa=%u\n"
 	       "untracked_vms=%llu\nuntracked_vcpus=%llu\n"
-	       "unattributed=%llu\n",
+	       "unattributed=%llu\nlifetime_missed=%llu\nvcpu_bytes=%llu\n",
 	       v.abi_major, v.abi_minor, v.features, v.probes_known,
 	       v.probes_bound, v.max_vms, v.max_vcpus, v.nr_vms, v.isa,
-	       v.untracked_vms, v.untracked_vcpus, v.unattributed);
+	       v.untracked_vms, v.untracked_vcpus, v.unattributed,
+	       v.lifetime_missed, v.vcpu_bytes);
 	return 0;
 }
 
@@ -127,12 +143,17 @@ static int cmd_list(int fd)
 	vms = get_vms(fd, &n);
 	if (!vms)
 		return EXIT_SYSTEM;
-	printf("vm_id,pid,comm,nr_vcpus,type,alive,first_ns,exit_ns\n");
+	printf("vm_id,pid,comm,nr_vcpus,type,alive,first_ns,exit_ns,"
+	       "guest_marks,partial,stale,marks_dropped\n");
 	for (i = 0; i < n; i++)
-		printf("%llu,%d,%.16s,%u,%u,%u,%llu,%llu\n",
+		printf("%llu,%d,%.16s,%u,%u,%u,%llu,%llu,%u,%u,%u,%llu\n",
 		       vms[i].vm_id, vms[i].pid, vms[i].comm, vms[i].nr_vcpus,
 		       vms[i].type, !!(vms[i].flags & CVMSTAT_VM_ALIVE),
-		       vms[i].first_ns, vms[i].exit_ns);
+		       vms[i].first_ns, vms[i].exit_ns,
+		       !!(vms[i].flags & CVMSTAT_VM_GUEST_MARKS),
+		       !!(vms[i].flags & CVMSTAT_VM_PARTIAL),
+		       !!(vms[i].flags & CVMSTAT_VM_STALE),
+		       vms[i].guest_marks_dropped);
 	free(vms);
 	return 0;
 }
@@ -175,7 +196,7 @@ static int cmd_vm(int fd, unsigned long long vm_id, unsigned long long at)
 			return EXIT_NOVM;
 		}
 		if (errno == ESTALE) {
-			fprintf(stderr, "cvmstat-read: VM %llu at mark %llu: no longer known\n",
+			fprintf(stderr, "cvmstat-read: VM %llu at mark %llu: not held (the module keeps a vCPU's counters as of its latest mark only, and only once marks were listed: start `cvmstat record` or run `cvmstat-read phases` before marking, and read each mark before the next)\n",
 				vm_id, r.phase);
 			free(recs);
 			return EXIT_SYSTEM;
@@ -267,6 +288,46 @@ static int cmd_reset(int fd, const char *what)
 	return 0;
 }
 
+/*
+ * Guest marks of @who's VMs (a pid, or "all") count while COMMAND runs:
+ * the opt-in lasts as long as this file is open.
+ */
+static int cmd_marks(int fd, const char *who, char **command)
+{
+	struct cvmstat_guest_marks g = { .size = sizeof(g) };
+	unsigned long long pid;
+	int status;
+	pid_t child;
+
+	if (!strcmp(who, "all"))
+		g.flags = CVMSTAT_GUEST_MARKS_ALL;
+	else if (parse_u64(who, &pid) || !pid || pid > INT32_MAX)
+		return EXIT_USAGE;
+	else
+		g.pid = (int)pid;
+	if (ioctl(fd, CVMSTAT_IOC_GUEST_MARKS, &g)) {
+		perror("cvmstat-read: CVMSTAT_IOC_GUEST_MARKS");
+		return EXIT_SYSTEM;
+	}
+	fflush(stdout);
+	child = fork();
+	if (child < 0) {
+		perror("cvmstat-read: fork");
+		return EXIT_SYSTEM;
+	}
+	if (!child) {
+		execvp(command[0], command);
+		perror(command[0]);
+		_exit(127);
+	}
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR) {
+			perror("cvmstat-read: waitpid");
+			return EXIT_SYSTEM;
+		}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int main(int argc, char **argv)
 {
 	const char *env = getenv("CVMSTAT_DEV");
@@ -307,7 +368,7 @@ int main(int argc, char **argv)
 		}
 		ret = cmd_vm(fd, v, at);
 	} else if (!strcmp(argv[1], "phase") && argc == 3) {
-		fd = open_dev();
+		fd = open_dev_mode(O_RDWR);
 		ret = cmd_phase(fd, argv[2]);
 	} else if (!strcmp(argv[1], "phases") && argc <= 3) {
 		v = 0;
@@ -318,8 +379,14 @@ int main(int argc, char **argv)
 		fd = open_dev();
 		ret = cmd_phases(fd, v);
 	} else if (!strcmp(argv[1], "reset") && argc == 3) {
-		fd = open_dev();
+		fd = open_dev_mode(O_RDWR);
 		ret = cmd_reset(fd, argv[2]);
+	} else if (!strcmp(argv[1], "marks") && argc >= 5 &&
+		   !strcmp(argv[3], "--")) {
+		fd = open_dev_mode(O_RDWR);
+		ret = cmd_marks(fd, argv[2], argv + 4);
+		if (ret == EXIT_USAGE)
+			usage(stderr);
 	} else {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -61,18 +61,25 @@ int cvm_errno_exit(int err)
 
 int cvm_dev_open(struct cvmstat_version *ver)
 {
+	return cvm_dev_open_mode(ver, O_RDONLY);
+}
+
+int cvm_dev_open_mode(struct cvmstat_version *ver, int mode)
+{
 	struct cvmstat_version v = { .size = sizeof(v) };
 	int fd, err;
 
-	fd = open(cvm_dev_path, O_RDONLY | O_CLOEXEC);
+	fd = open(cvm_dev_path, mode | O_CLOEXEC);
 	if (fd < 0) {
 		err = errno;
 		if (err == ENOENT || err == ENODEV || err == ENXIO)
 			cvm_err("%s: %s; %s", cvm_dev_path, strerror(err),
 				cvm_module_hint());
 		else if (err == EACCES || err == EPERM)
-			cvm_err("%s: %s (the device is root-only: run as root)",
-				cvm_dev_path, strerror(err));
+			cvm_err("%s: %s (%s: run as root)", cvm_dev_path,
+				strerror(err), mode == O_RDONLY ?
+				"the device is root-only" :
+				"changing state needs write access");
 		else
 			cvm_err("%s: %s", cvm_dev_path, strerror(err));
 		return -cvm_errno_exit(err);
@@ -202,6 +209,34 @@ bool cvm_parse_uint(const char *s, unsigned long min, unsigned long max,
 	errno = 0;
 	*v = strtoul(s, &end, 10);
 	return !errno && !*end && *v >= min && *v <= max;
+}
+
+/* An unsigned number in C notation (decimal, 0x hex, 0 octal), no sign. */
+static bool parse_u64(const char *s, char **end, uint64_t *v)
+{
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(s, end, 0);
+	return !errno;
+}
+
+bool cvm_parse_ecam(const char *s, uint64_t *base, uint64_t *size)
+{
+	const uint64_t mib = 1ULL << 20;
+	char *end;
+
+	if (!strcmp(s, "off")) {
+		*base = *size = 0;
+		return true;
+	}
+	*size = 256 * mib;
+	if (!parse_u64(s, &end, base))
+		return false;
+	if (*end == ',' && !parse_u64(end + 1, &end, size))
+		return false;
+	return !*end && !(*base % mib) && !(*size % mib) && *size &&
+	       *size <= 256 * mib && *size - 1 <= UINT64_MAX - *base;
 }
 
 bool cvm_parse_pid(const char *s, pid_t *pid)

@@ -44,6 +44,11 @@ int cvm_errno_exit(int err);
  * -(exit code).  @ver, when not NULL, gets the version answer.
  */
 int cvm_dev_open(struct cvmstat_version *ver);
+/*
+ * The same, opened with @mode (O_RDWR for the commands that change state:
+ * the module wants a file open for writing, and CAP_SYS_ADMIN, for those).
+ */
+int cvm_dev_open_mode(struct cvmstat_version *ver, int mode);
 
 /* One VM's counters, as READ_VM returned them. */
 struct cvm_vm_read {
@@ -81,6 +86,12 @@ bool cvm_parse_pid(const char *s, pid_t *pid);
 
 /* Parses an interval in seconds, decimal, [0.01, 86400], into ns. */
 bool cvm_parse_interval(const char *s, uint64_t *ns);
+
+/*
+ * Parses --ecam: "off" (size 0), or BASE[,SIZE] in bytes (C notation: 0x
+ * for hex), both multiples of 1 MiB, SIZE 1 to 256 MiB (default 256).
+ */
+bool cvm_parse_ecam(const char *s, uint64_t *base, uint64_t *size);
 
 /* Parses an unsigned decimal number in [min, max]. */
 bool cvm_parse_uint(const char *s, unsigned long min, unsigned long max,

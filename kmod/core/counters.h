@@ -34,13 +34,24 @@
 #define CVM_DENSE_VMX_ERR	529
 #define CVM_NR_DENSE		530
 
-/* Keyed tables: log2 of their capacities. */
+/*
+ * Keyed tables: log2 of their capacities.  Sized for a real guest, not for
+ * a test loop: a Linux guest's boot alone touches about 220 MMIO addresses
+ * (PCI configuration through ECAM, LAPIC, IOAPIC, HPET), 130 MSRs (MTRRs,
+ * MCA banks, x2APIC) and 130 ports on its first vCPU, and the keys that
+ * matter most (the timer and interrupt paths) come after boot.  At these
+ * sizes such a guest fills a quarter of each table, so a new key finds
+ * room within CVM_PROBE_LIMIT slots: no overflow.  The tables are fixed
+ * (about 38 KiB per vCPU slot, see cvm_max_records()), so the hot path
+ * indexes them at constant offsets with no pointer to follow, and no probe
+ * ever allocates; memory is max_vcpus times that, known at load.
+ */
 #define CVM_REASON_X_SHIFT	4
-#define CVM_VMGEXIT_SHIFT	5
+#define CVM_VMGEXIT_SHIFT	6
 #define CVM_GHCB_MSR_SHIFT	4
-#define CVM_MMIO_SHIFT		7
-#define CVM_MSR_SHIFT		6
-#define CVM_PIO_SHIFT		6
+#define CVM_MMIO_SHIFT		10
+#define CVM_MSR_SHIFT		9
+#define CVM_PIO_SHIFT		9
 #define CVM_TDX_LEAF_SHIFT	4
 
 /*
@@ -114,10 +125,13 @@ struct cvm_stats {
 #define CVM_TRACE_MMIO_READ		1
 #define CVM_TRACE_MMIO_WRITE		2
 
-/* Multiplicative hash of the low 32 bits: keys differ there in practice. */
+/*
+ * Multiplicative (Fibonacci) hash of all 64 bits: MMIO keys of 64-bit BARs
+ * differ only above bit 32 for equal offsets in different BARs.
+ */
 static inline u32 cvm_hash(u64 key, unsigned int shift)
 {
-	return ((u32)key * 0x9E3779B1U) >> (32 - shift);
+	return (u32)((key * 0x9E3779B97F4A7C15ULL) >> (64 - shift));
 }
 
 void cvm_kv_insert(struct cvm_counts *c, enum cvm_table t, u64 key);

@@ -96,7 +96,7 @@ static void test_version(void)
 	v.size = sizeof(v) - 8;
 	expect_err(CVMSTAT_IOC_VERSION, &v, EINVAL, "VERSION size too small");
 	fresh(v);
-	v.reserved[3] = 1;
+	v.reserved[1] = 1;
 	expect_err(CVMSTAT_IOC_VERSION, &v, EINVAL, "VERSION reserved nonzero");
 	fresh(v);
 	v.features = 1;
@@ -109,6 +109,11 @@ static void test_version(void)
 	check((v.probes_bound & (1U << CVMSTAT_PROBE_KVM_EXIT)) &&
 	      (v.features & CVMSTAT_FEAT_VM_LIFETIME),
 	      "VERSION: kvm_exit bound, lifetime hooks on");
+	check(v.lifetime_missed == 0, "VERSION: no VM destruction missed");
+	check(v.vcpu_bytes > 32768 && v.vcpu_bytes < 65536,
+	      "VERSION: a vCPU slot's size (key tables for a real guest)");
+	check(v.features & CVMSTAT_FEAT_GUEST_MARKS_OPTIN,
+	      "VERSION: guest marks are opt-in");
 }
 
 static void test_list(void)
@@ -251,6 +256,83 @@ static void test_reset(void)
 	expect_err(CVMSTAT_IOC_RESET, &r, ENOENT, "RESET unknown vm_id");
 }
 
+static void test_guest_marks(void)
+{
+	struct cvmstat_guest_marks g;
+	int i;
+
+	memset(&g, 0, sizeof(g));
+	g.size = sizeof(g) + 8;
+	expect_err(CVMSTAT_IOC_GUEST_MARKS, &g, EINVAL, "GUEST_MARKS bad size");
+	fresh(g);
+	g.flags = 2;
+	expect_err(CVMSTAT_IOC_GUEST_MARKS, &g, EINVAL, "GUEST_MARKS unknown flag");
+	fresh(g);
+	g.flags = CVMSTAT_GUEST_MARKS_ALL;
+	g.pid = 1;
+	expect_err(CVMSTAT_IOC_GUEST_MARKS, &g, EINVAL, "GUEST_MARKS ALL with a pid");
+	fresh(g);
+	g.pid = -2;
+	expect_err(CVMSTAT_IOC_GUEST_MARKS, &g, EINVAL, "GUEST_MARKS negative pid");
+	fresh(g);
+	g.pad = 1;
+	expect_err(CVMSTAT_IOC_GUEST_MARKS, &g, EINVAL, "GUEST_MARKS pad nonzero");
+	fresh(g);
+	g.reserved[1] = 1;
+	expect_err(CVMSTAT_IOC_GUEST_MARKS, &g, EINVAL, "GUEST_MARKS reserved nonzero");
+	fresh(g);
+	g.flags = CVMSTAT_GUEST_MARKS_ALL;
+	expect_ok(CVMSTAT_IOC_GUEST_MARKS, &g, "GUEST_MARKS ALL");
+	fresh(g);
+	g.pid = 424242;
+	expect_ok(CVMSTAT_IOC_GUEST_MARKS, &g, "GUEST_MARKS one pid (replaces ALL)");
+	fresh(g);
+	expect_ok(CVMSTAT_IOC_GUEST_MARKS, &g, "GUEST_MARKS none");
+	/* 32 distinct pids at most, over all files */
+	for (i = 0; i < 33; i++) {
+		int f2 = open("/dev/cvmstat", O_RDWR), ret, err;
+
+		fresh(g);
+		g.pid = 500000 + i;
+		ret = ioctl(f2, CVMSTAT_IOC_GUEST_MARKS, &g);
+		err = errno;
+		if (i == 32) {
+			check(ret == -1 && err == ENOSPC,
+			      "GUEST_MARKS a 33rd distinct pid -> No space left on device");
+		} else if (ret) {
+			check(0, "GUEST_MARKS 32 distinct pids");
+			break;
+		}
+		/* leaked on purpose until exit: the selections must add up */
+		(void)f2;
+	}
+}
+
+/* Commands that change state need a file opened for writing. */
+static void test_write_needs(void)
+{
+	struct cvmstat_phase_mark m;
+	struct cvmstat_reset r;
+	struct cvmstat_guest_marks g;
+	int rw = fd;
+
+	fd = open("/dev/cvmstat", O_RDONLY);
+	if (fd < 0) {
+		perror("/dev/cvmstat");
+		exit(2);
+	}
+	fresh(m);
+	strcpy(m.name, "read-only");
+	expect_err(CVMSTAT_IOC_PHASE_MARK, &m, EBADF, "PHASE_MARK on a read-only file");
+	fresh(r);
+	r.flags = CVMSTAT_RESET_ALL;
+	expect_err(CVMSTAT_IOC_RESET, &r, EBADF, "RESET on a read-only file");
+	fresh(g);
+	expect_err(CVMSTAT_IOC_GUEST_MARKS, &g, EBADF, "GUEST_MARKS on a read-only file");
+	close(fd);
+	fd = rw;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long long vm_id;
@@ -260,7 +342,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: abi-test VM_ID\n");
 		return 2;
 	}
-	fd = open("/dev/cvmstat", O_RDONLY);
+	fd = open("/dev/cvmstat", O_RDWR);
 	if (fd < 0) {
 		perror("/dev/cvmstat");
 		return 2;
@@ -272,6 +354,8 @@ int main(int argc, char **argv)
 	test_read(vm_id);
 	test_phases();
 	test_reset();
+	test_guest_marks();
+	test_write_needs();
 	printf("1..%d\n# abi-test: %d passed, %d failed\n", nr_tests,
 	       nr_tests - nr_failed, nr_failed);
 	return nr_failed ? 1 : 0;

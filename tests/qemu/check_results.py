@@ -108,6 +108,157 @@ def check_version(secs, name, bound, vms_seen=False):
     check(v.get("unattributed") == "0", f"{name}: unattributed {v.get('unattributed')}")
     check(v.get("untracked_vms") == "0" and v.get("untracked_vcpus") == "0",
           f"{name}: nothing untracked")
+    check(v.get("lifetime_missed") == "0", f"{name}: no VM destruction missed")
+
+
+def check_symbols(secs):
+    """What cvmstat.ko resolved, against /proc/kallsyms: the ops table and
+    the per-CPU running vCPU in kvm.ko, and get_exit_info is exactly the
+    start of svm_get_exit_info in kvm_amd (no offset: an IBT/kCFI-safe
+    call target)."""
+    mine = {}
+    for l in section(secs, "symbols"):
+        f = l.split()
+        if len(f) >= 2:
+            mine[f[0]] = (int(f[1], 16), " ".join(f[2:]))
+    ks = {}
+    for l in section(secs, "kallsyms"):
+        f = l.split()
+        if len(f) >= 3:
+            ks.setdefault(f[2], []).append((int(f[0], 16), f[1], f[3] if len(f) > 3 else ""))
+    for name, mod in (("kvm_x86_ops", "[kvm]"), ("kvm_running_vcpu", "[kvm]"),
+                      ("svm_get_exit_info", "[kvm_amd]")):
+        want = [a for a, _, m in ks.get(name, []) if m == mod]
+        got = mine.get(name, (None,))[0]
+        check(len(want) == 1 and got == want[0] and got != 0,
+              f"symbols: {name} {got and hex(got)} = /proc/kallsyms {mod} {[hex(a) for a in want]}")
+    gei = mine.get("get_exit_info", (None, ""))
+    check(gei[0] is not None and gei[0] == mine.get("svm_get_exit_info", (0,))[0],
+          f"symbols: get_exit_info {gei} is svm_get_exit_info's start")
+    check(gei[1] == "svm_get_exit_info [kvm_amd]",
+          f"symbols: get_exit_info names itself svm_get_exit_info+0: {gei[1]!r}")
+
+
+def check_readers(secs):
+    """4d: with copy_tries 0, reads of the running VM go through the vCPU's
+    own copy: all succeed, none times out, and the final counts are exact."""
+    before, after = (dict(l.split(" ", 1) for l in section(secs, name) if " " in l)
+                     for name in ("readers-before", "readers-after"))
+    reads = kv(" ".join(section(secs, "reads-o")).split())
+    d = {k: int(after.get(k, -1)) - int(before.get(k, 0)) for k in
+         ("at_once", "by_owner", "by_copies", "timeouts")}
+    check(int(reads.get("ok", 0)) >= 1 and reads.get("bad") == "0",
+          f"reads-o: every read of the running VM succeeded: {reads}")
+    check(d["by_owner"] >= 1 and d["timeouts"] == 0,
+          f"readers: the vCPUs copied themselves, no read timed out: {d}")
+    section(secs, "run-o")
+    check_counts(secs, "o", 2)
+
+
+def check_lifetime_missed(secs):
+    """4e: kprobes disarmed, two VMs in a row: each one's counts are exact,
+    or it says why not (the old one stale, the new one partial)."""
+    pids = kv(" ".join(section(secs, "pids-l")).split())
+    vms = {r["pid"]: r for r in rows(section(secs, "list-l"))}
+    stale = 0
+    for tag, flag in (("l1", "stale"), ("l2", "partial")):
+        section(secs, f"run-{tag}")
+        vm = vms.get(pids.get(tag))
+        check(vm is not None, f"list-l: VM of {tag} listed")
+        if vm and vm[flag] == "1":
+            stale += tag == "l1"
+            continue
+        check_counts(secs, tag, 1)
+    v = kv(section(secs, "version-l"))
+    check(v.get("lifetime_missed") == str(stale),
+          f"version-l: lifetime_missed {v.get('lifetime_missed')} = stale VMs {stale}")
+    if vms.get(pids.get("l2"), {}).get("partial") == "1":
+        check(stale == 1, "list-l: a partial new VM goes with a stale old one")
+
+
+def phase_mark_counts(n, k):
+    """cvmload -v 1 -p 0xf4 (n iterations) as of its k-th OUT, which made a
+    mark: counter -> count, but for INTR and the vCPU total."""
+    return {
+        ("reason", (SVM << 32) | SVM_CPUID, "none"): k,
+        ("reason", (SVM << 32) | SVM_IOIO, "none"): 2 * k - 1,
+        ("reason", (SVM << 32) | SVM_NPF, "none"): 2 * (k - 1) + RAM_FAULTS_VCPU0,
+        ("reason", (SVM << 32) | SVM_MSR, "none"): 2 * (k - 1),
+        ("reason", (SVM << 32) | SVM_HLT, "none"): k - 1,
+        ("pio", 0xF4, "write"): k,
+        ("pio", 0xF4, "read"): k - 1,
+        ("mmio", 0x20000, "write"): k - 1,
+        ("mmio", 0x20008, "read"): k - 1,
+        ("msr", 0x10, "read"): k - 1,
+        ("msr", 0x10, "write"): k - 1,
+    }
+
+
+def check_phase_marks(secs):
+    """Section 11: guest marks are opt-in, rate-limited, exact."""
+    section(secs, "insmod-phases")
+    check(rows(section(secs, "phases-none")) == [], "phases-none: no marks yet")
+    check(section(secs, "phase-host") == ["1"], "phase-host: mark 1")
+    check(any(l.endswith(" ok") for l in section(secs, "run-q")), "run-q: workload says ok")
+    quiet = rows(section(secs, "phases-quiet"))
+    check([(m["seq"], m["source"]) for m in quiet] == [("1", "host")],
+          f"phases-quiet: 100 OUTs to the phase port of a VM nobody opted in "
+          f"made no mark: {[(m['seq'], m['source']) for m in quiet]}")
+    pq = kv(section(secs, "pid-q")).get("q")
+    vq = [r for r in rows(section(secs, "list-quiet")) if r["pid"] == pq]
+    check(len(vq) == 1 and vq[0]["guest_marks"] == "0" and vq[0]["marks_dropped"] == "0",
+          f"list-quiet: VM not opted in, nothing dropped: {vq}")
+
+    check(any(l.endswith(" ok") for l in section(secs, "run-p")), "run-p: workload says ok")
+    pp = kv(section(secs, "pid-p")).get("p")
+    vp = [r for r in rows(section(secs, "list-p")) if r["pid"] == pp]
+    check(len(vp) == 1, f"list-p: the VM of pid {pp}")
+    # host mark 1, then the guest's marks 2..1+M (the ring keeps the last 64)
+    lines = section(secs, "phases-all")
+    marks = rows([l for l in lines if not l.startswith("cvmstat-read:")])
+    seqs = [int(m["seq"]) for m in marks]
+    nmarks = max(seqs, default=1) - 1
+    vm_id = vp[0]["vm_id"] if vp else None
+    check(seqs == list(range(max(1, nmarks + 2 - 64), nmarks + 2)),
+          f"phases-all: marks up to {nmarks + 1}, consecutive: {seqs[:3]}..")
+    check(all(m["source"] == "guest" and m["vm_id"] == vm_id and m["vcpu_id"] == "0"
+              and m["name"] == "" for m in marks if m["seq"] != "1"),
+          "phases-all: marks after 1 are guest marks by the VM's vCPU 0")
+    dropped = int(vp[0]["marks_dropped"]) if vp else -1
+    # 16 per 100 ms: the first window alone lets 16 through
+    check(16 <= nmarks <= 100 and nmarks + dropped == 100,
+          f"phases-all: {nmarks} marks + {dropped} dropped = the 100 OUTs")
+    # the last mark: made by the k-th OUT, k = the OUTs counted as of it
+    last = {(r["kind"], int(r["key"], 16), r["dir"]): int(r["count"])
+            for r in rows(section(secs, "counts-p-last"))}
+    k = last.get(("pio", 0xF4, "write"), 0)
+    last.pop(("reason", (SVM << 32) | SVM_INTR, "none"), None)
+    total = last.pop(("vcpu", 0, "none"), None)
+    want = phase_mark_counts(100, k)
+    check(k >= nmarks and last == want,
+          f"counts-p-last: as of the last mark, the guest's state at OUT {k}: "
+          f"{sorted(set(last.items()) ^ set(want.items()))}")
+    check(total is not None and total >= sum(c for key, c in want.items() if key[0] == "reason"),
+          f"counts-p-last: vcpu total {total}")
+    # one boundary per vCPU: the mark before the last is gone
+    out = section(secs, "counts-p-stale", rc=2)
+    check(len(out) == 1 and re.match(r"cvmstat-read: VM \d+ at mark \d+: not held \(the module "
+                                      r"keeps a vCPU's counters as of its latest mark only, .*"
+                                      r"`cvmstat-read phases` before marking, and read each mark "
+                                      r"before the next\)$", out[0]),
+          f"counts-p-stale: one line saying what to do: {out}")
+    before = rows(section(secs, "counts-p-before"))
+    check([(r["kind"], r["count"]) for r in before] == [("vcpu", "0")],
+          f"counts-p-before: the VM did nothing before mark 1: {before}")
+    lines = section(secs, "phases-wrapped")
+    n = 1 + nmarks + 70
+    check(f"cvmstat-read: {n - 64} marks no longer held" in lines,
+          f"phases-wrapped: the {n - 64} marks the ring no longer holds are reported")
+    wrapped = rows([l for l in lines if not l.startswith("cvmstat-read:")])
+    check([int(m["seq"]) for m in wrapped] == list(range(n - 63, n + 1)) and
+          all(m["source"] == "host" for m in wrapped),
+          f"phases-wrapped: the ring's last 64 marks, host marks {n - 63}..{n}")
+    section(secs, "rmmod-phases")
 
 
 def check_counts(secs, tag, nr_vcpus, ram_faults=RAM_FAULTS_VCPU0, paused=False):
@@ -379,12 +530,16 @@ def top_blocks(tag, lines, tty):
             blocks.append(cur)
         elif cur is not None and re.match(r"^REASON\s+RATE/s\s+SHARE\s+TOTAL$", l):
             cur["header"] = True
+        elif cur is not None and l.startswith("not keyed (table full): "):
+            cur["not_keyed"] = l
         elif cur is not None and l:
             m = re.match(TOP_ROW, l)
             check(m is not None, f"{tag}: row {l!r}")
             if m:
                 cur["rows"][m.group(1)] = (float(m.group(2)), int(m.group(4)))
     check(all(b.get("header") for b in blocks), f"{tag}: every block has its header")
+    check(not any(b.get("not_keyed") for b in blocks),
+          f"{tag}: no event without its key: {[b.get('not_keyed') for b in blocks]}")
     if not tty:
         check(all(b.get("ended") for b in blocks), f"{tag}: a blank line after each block")
     return blocks
@@ -448,6 +603,58 @@ def check_tool_errors(secs):
           f"tool-sigterm: SIGTERM ends the recording with exit 0, a header: {out}")
 
 
+def check_noisy(secs):
+    """phased.sh under a recording of every VM while another VM writes the
+    phase port at every iteration: the phased VM's recording stays exact;
+    the noisy VM's marks are its own, rate-limited, none lost."""
+    out = section(secs, "tool-record-noisy")
+    lost = [int(m.group(1)) for m in (re.search(r"(\d+) lost", l) for l in out) if m]
+    check(not any(lost) and not any("are lost" in l for l in out),
+          f"tool-record-noisy: no mark lost from the ring: {out[-1:]}")
+    run = section(secs, "tool-noisy-run")
+    check(sum(l.endswith(" ok") for l in run) == 2, "tool-noisy-run: both workloads say ok")
+    pids = kv(" ".join(section(secs, "tool-noisy-pids")).split())
+    px, pn = int(pids.get("x") or -1), int(pids.get("n") or -1)
+    totals = rows(section(secs, "tool-noisy-counts-x"))
+    noisy = rows(section(secs, "tool-noisy-counts-n"))
+    vx = {int(r["vm_id"]) for r in totals}
+    vn = {int(r["vm_id"]) for r in noisy}
+    check(len(vx) == 1 and len(vn) == 1 and vx != vn, f"tool-noisy: two VMs {vx} {vn}")
+    if len(vx) != 1 or len(vn) != 1:
+        return
+    vx, vn = vx.pop(), vn.pop()
+    rec = rec_csv("tool-noisy-csv", section(secs, "tool-noisy-csv"))
+    check_rec_rows("tool-noisy-csv", rec)
+    marks = [r for r in rec if r["kind"] in ("mark", "mark_inexact")]
+    mine = [r for r in marks if r["vm_id"] in (0, vx)]
+    kinds = [(r["vm_id"], r["phase"]) for r in sorted(mine, key=lambda r: r["key"])]
+    check(kinds == [(0, PHASED_NAMES[0]), (vx, "guest phase 2"), (0, PHASED_NAMES[1])],
+          f"tool-noisy-csv: the phased VM's marks: {kinds}")
+    if len(mine) != 3:
+        return
+    seqs = sorted(r["key"] for r in mine)
+    phases = [(seqs[0], PHASED_NAMES[0]), (seqs[1], "guest phase 2"),
+              (seqs[2], PHASED_NAMES[1])]
+    as_marks = [{"seq": r["key"], "time_ns": r["time_ns"], "vm_id": r["vm_id"],
+                 "vcpu": r["vcpu"], "value": 2 if r["vm_id"] else 0} for r in mine]
+    recs_x = [r for r in rec if r["vm_id"] == vx or r in mine]
+    check_recording("tool-noisy-csv", recs_x, px, vx, phases, as_marks,
+                    section(secs, "tool-noisy-expect"), totals)
+    # the noisy VM: every OUT to the phase port made a mark or was dropped
+    theirs = [r for r in marks if r["vm_id"] == vn]
+    check(all(r["pid"] == pn for r in theirs), "tool-noisy-csv: its marks are its VM's")
+    outs = sum(int(r["count"]) for r in noisy
+               if r["kind"] == "pio" and int(r["key"], 16) == 0xF4 and r["dir"] == "write")
+    vm = [r for r in rows(section(secs, "tool-noisy-list")) if int(r["vm_id"]) == vn]
+    dropped = int(vm[0]["marks_dropped"]) if vm else -1
+    check(outs > 0 and len(theirs) + dropped == outs,
+          f"tool-noisy: {len(theirs)} marks + {dropped} dropped = its {outs} OUTs")
+    t = sorted(r["time_ns"] for r in theirs)
+    burst = max((sum(1 for u in t if v <= u < v + 100_000_000) for v in t), default=0)
+    # 16 per 100 ms window, so any 100 ms span holds at most two windows' worth
+    check(burst <= 32, f"tool-noisy: at most 32 of its marks in any 100 ms: {burst}")
+
+
 def check_tool(secs):
     """Section 12: the cvmstat tool, phased.sh under cvmstat record."""
     section(secs, "tool-load")
@@ -505,11 +712,14 @@ def check_tool(secs):
     got = {int(m.group(2), 16): int(m.group(1)) for m in
            (re.match(r"^\s*(\d+)\s+[\d.]+%\s+(0x[0-9a-f]+)\s+-\s+\S+$", l) for l in show) if m}
     check(got == want, f"tool-show: reasons {sorted(got.items())}, want {sorted(want.items())}")
+    check(not any("not keyed" in l for l in show), "tool-show: no event without its key")
     check_top(secs, want)
     status = section(secs, "tool-status")
-    check(any(re.match(rf"^\s*{vm_id}\s+{pid}\s+cvmload\s+{PHASED_VCPUS}\s+plain\s+exited$", l)
-              for l in status), f"tool-status: VM {vm_id} of pid {pid} listed, exited")
+    check(any(re.match(rf"^\s*{vm_id}\s+{pid}\s+cvmload\s+{PHASED_VCPUS}\s+plain\s+exited\s+none$",
+                       l) for l in status),
+          f"tool-status: VM {vm_id} of pid {pid} listed, exited, no event without its key")
     check_tool_errors(secs)
+    check_noisy(secs)
     section(secs, "tool-unload")
     section(secs, "tool-unload-again")
     section(secs, "tool-unloaded")
@@ -544,6 +754,11 @@ def main():
             check(int(vm["exit_ns"]) >= int(vm["first_ns"]) > 0, f"list-ab: VM {tag} times")
     check_counts(secs, "a", 2)
     check_counts(secs, "b", 3)
+    check_symbols(secs)
+    for tag, n in (("alt", 2), ("alt3", 3)):
+        out = section(secs, f"run-{tag}")
+        check(any(l.endswith(" ok") for l in out), f"run-{tag}: workload says ok")
+        check_counts(secs, tag, n)
 
     abi = section(secs, "abi")
     check(any(re.search(r"abi-test: \d+ passed, 0 failed", l) for l in abi), "abi-test all passed")
@@ -564,6 +779,9 @@ def main():
     section(secs, "run-r")
     # the code page was faulted in before the reset
     check_counts(secs, "r", 1, ram_faults=0, paused=True)
+
+    check_readers(secs)
+    check_lifetime_missed(secs)
 
     section(secs, "run-c")
     check_counts(secs, "c", 1)
@@ -605,46 +823,7 @@ def main():
     check(v.get("untracked_vms") == "0", "version-max2: eviction, not loss")
     section(secs, "rmmod-max2")
 
-    section(secs, "insmod-phases")
-    check(rows(section(secs, "phases-none")) == [], "phases-none: no marks yet")
-    check(section(secs, "phase-host") == ["1"], "phase-host: mark 1")
-    section(secs, "run-p")
-    lines = section(secs, "phases-all")
-    check("cvmstat-read: 37 marks no longer held" in lines,
-          "phases-all: the 37 marks the ring no longer holds are reported")
-    marks = rows([l for l in lines if not l.startswith("cvmstat-read:")])
-    check(len(marks) == 64, f"phases-all: the ring's 64 marks, got {len(marks)}")
-    check([int(m["seq"]) for m in marks] == list(range(38, 102)),
-          "phases-all: marks 38..101, oldest first")
-    check(all(m["source"] == "guest" and m["vcpu_id"] == "0" and m["name"] == ""
-              for m in marks), "phases-all: guest marks by vCPU 0")
-    # up to and including the 100th OUT of 100 iterations (see scenario.sh)
-    n = 100
-    last = {(r["kind"], int(r["key"], 16), r["dir"]): int(r["count"])
-            for r in rows(section(secs, "counts-p-last"))}
-    want = {
-        ("vcpu", 0, "none"): 0,
-        ("reason", (SVM << 32) | SVM_CPUID, "none"): n,
-        ("reason", (SVM << 32) | SVM_IOIO, "none"): 2 * n - 1,
-        ("reason", (SVM << 32) | SVM_NPF, "none"): 2 * (n - 1) + RAM_FAULTS_VCPU0,
-        ("reason", (SVM << 32) | SVM_MSR, "none"): 2 * (n - 1),
-        ("reason", (SVM << 32) | SVM_HLT, "none"): n - 1,
-        ("pio", 0xF4, "write"): n,
-        ("pio", 0xF4, "read"): n - 1,
-        ("mmio", 0x20000, "write"): n - 1,
-        ("mmio", 0x20008, "read"): n - 1,
-        ("msr", 0x10, "read"): n - 1,
-        ("msr", 0x10, "write"): n - 1,
-    }
-    intr = last.pop(("reason", (SVM << 32) | SVM_INTR, "none"), 0)
-    want[("vcpu", 0, "none")] = sum(c for k, c in want.items() if k[0] == "reason") + intr
-    check(last == want, f"counts-p-last: as of mark 101: {sorted(last.items())}, "
-          f"want {sorted(want.items())}")
-    section(secs, "counts-p-stale", rc=2)
-    before = rows(section(secs, "counts-p-before"))
-    check([(r["kind"], r["count"]) for r in before] == [("vcpu", "0")],
-          f"counts-p-before: the VM did nothing before mark 1: {before}")
-    section(secs, "rmmod-phases")
+    check_phase_marks(secs)
 
     check_tool(secs)
     # The recordings as files, for check_frames.sh (pandas and R).

@@ -12,7 +12,7 @@
 #include "check.h"
 
 
-static struct cvmstat_record recs[4096];
+static struct cvmstat_record recs[8192];
 static unsigned int nr_recs;
 
 static struct cvm_stats *new_stats(enum cvm_mmio_source src)
@@ -314,6 +314,7 @@ static void test_overflow(void)
 	unsigned long long counted = 0;
 	unsigned int i, n = 1000;
 
+	n = 3 << CVM_MMIO_SHIFT;
 	for (i = 0; i < n; i++)
 		mmio(s, CVM_TRACE_MMIO_WRITE, 0x100000000ULL + i * 8);
 	for (i = 0; i < 20; i++)	/* port 0 and MSR 0 are real keys */
@@ -334,6 +335,64 @@ static void test_overflow(void)
 	EXPECT(get(CVMSTAT_KIND_PIO, 0, CVMSTAT_DIR_READ), 20);
 	EXPECT(get(CVMSTAT_KIND_MSR, 0, CVMSTAT_DIR_READ), 1);
 	CHECK(nr_recs <= cvm_max_records(), "within cvm_max_records()");
+	free(s);
+}
+
+/*
+ * What a Linux guest's first vCPU touches in its boot and afterwards (the
+ * shapes seen under QEMU: q35 with ECAM, xAPIC, HPET; pc with x2APIC), and
+ * more: no key may be lost.
+ */
+static void test_real_guest_keys(void)
+{
+	struct cvm_stats *s = new_stats(CVM_MMIO_FROM_TRACE);
+	unsigned int i, bus, dev, fn, nm = 0, nr = 0, np = 0;
+	unsigned long long sum = 0;
+
+	/* PCI configuration through ECAM (q35: 0xb0000000): bus 0 scanned,
+	 * the present functions' headers and capabilities read */
+	for (dev = 0; dev < 32; dev++)
+		for (fn = 0; fn < (dev < 4 || dev == 31 ? 8 : 1); fn++)
+			for (i = 0; i < (dev < 4 || dev == 31 ? 8 : 1); i++, nm++)
+				mmio(s, CVM_TRACE_MMIO_READ, 0xb0000000ULL |
+				     dev << 15 | fn << 12 | i * 4);
+	for (bus = 1; bus < 8; bus++, nm++)
+		mmio(s, CVM_TRACE_MMIO_READ, 0xb0000000ULL | bus << 20);
+	/* LAPIC and IOAPIC registers, HPET, a 64-bit BAR's registers */
+	for (i = 0; i < 64; i++, nm++)
+		mmio(s, CVM_TRACE_MMIO_WRITE, 0xfee00000ULL + i * 16);
+	for (i = 0; i < 2; i++, nm++)
+		mmio(s, CVM_TRACE_MMIO_WRITE, 0xfec00000ULL + i * 16);
+	for (i = 0; i < 32; i++, nm++)
+		mmio(s, CVM_TRACE_MMIO_READ, 0xfed00000ULL + i * 8);
+	for (i = 0; i < 32; i++, nm++)
+		mmio(s, CVM_TRACE_MMIO_WRITE, 0x800000000ULL + i * 4);
+	/* MSRs: MTRRs, MCA banks (4 MSRs x 32 banks), x2APIC, the rest */
+	for (i = 0; i < 0x20; i++, nr++)
+		cvm_on_msr(s, 1, 0x200 + i);
+	for (i = 0; i < 0x80; i++, nr++)
+		cvm_on_msr(s, 0, 0x400 + i);
+	for (i = 0; i < 0x40; i++, nr++)
+		cvm_on_msr(s, 1, 0x800 + i);
+	for (i = 0; i < 24; i++, nr++)
+		cvm_on_msr(s, 0, 0xc0000080 + i);
+	/* legacy ports: PIC, PIT, keyboard, CMOS, DMA, serial, PCI, ACPI */
+	for (i = 0; i < 0x100; i++, np++)
+		cvm_on_pio(s, i & 1, 0x0 + i);
+	for (i = 0; i < 8; i++, np++)
+		cvm_on_pio(s, 1, 0x3f8 + i);
+	for (i = 0; i < 8; i++, np++)
+		cvm_on_pio(s, 0, 0xcf8 + i);
+	for (i = 0; i < 16; i++, np++)
+		cvm_on_pio(s, 0, 0x600 + i);
+	emit(s, 0);
+	for (i = 0; i < nr_recs; i++)
+		if (recs[i].kind == CVMSTAT_KIND_OVERFLOW)
+			sum += recs[i].count;
+	EXPECT(sum, 0);
+	EXPECT(nr_of_kind(CVMSTAT_KIND_MMIO), nm);
+	EXPECT(nr_of_kind(CVMSTAT_KIND_MSR), nr);
+	EXPECT(nr_of_kind(CVMSTAT_KIND_PIO), np);
 	free(s);
 }
 
@@ -384,6 +443,71 @@ static void *writer(void *arg)
 	return arg;
 }
 
+/*
+ * Churn: a writer spreads events over more MMIO keys than the table holds
+ * while a reader copies.  Every copy is consistent: per key, and in total
+ * (keyed + lost), counts never go down from one copy to the next, and the
+ * final counts are exact.
+ */
+#define CHURN_KEYS	(2 << CVM_MMIO_SHIFT)
+#define CHURN_EVENTS	2000000U
+static struct cvm_stats *churned;
+static int churn_done;
+
+static void *churn_writer(void *arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < CHURN_EVENTS; i++)
+		cvm_on_mmio(churned, CVMSTAT_DIR_WRITE,
+			    0x40000000ULL + (i * 7919ULL % CHURN_KEYS) * 64);
+	__atomic_store_n(&churn_done, 1, __ATOMIC_RELEASE);
+	return arg;
+}
+
+static unsigned long long churn_total(const struct cvm_counts *c)
+{
+	unsigned long long n = c->overflow[CVM_T_MMIO];
+	unsigned int i;
+
+	for (i = 0; i < (1U << CVM_MMIO_SHIFT); i++)
+		n += c->mmio_count[i];
+	return n;
+}
+
+static void test_churn(void)
+{
+	static struct cvm_counts c, prev, scratch;
+	unsigned long long copies = 0, bad = 0, total;
+	pthread_t t;
+	unsigned int i;
+
+	churned = new_stats(CVM_MMIO_FROM_TRACE);
+	memset(&prev, 0, sizeof(prev));
+	pthread_create(&t, NULL, churn_writer, NULL);
+	while (!__atomic_load_n(&churn_done, __ATOMIC_ACQUIRE)) {
+		if (!cvm_stats_copy(churned, &c, &scratch, 1000000))
+			continue;
+		copies++;
+		if (churn_total(&c) < churn_total(&prev))
+			bad++;
+		for (i = 0; i < (1U << CVM_MMIO_SHIFT); i++)
+			if (prev.mmio_count[i] &&
+			    (c.mmio_key[i] != prev.mmio_key[i] ||
+			     c.mmio_count[i] < prev.mmio_count[i]))
+				bad++;
+		prev = c;
+	}
+	pthread_join(t, NULL);
+	EXPECT(bad, 0);
+	CHECK(copies > 0, "reader made copies");
+	cvm_stats_copy(churned, &c, &scratch, 1);
+	total = churn_total(&c);
+	EXPECT(total, CHURN_EVENTS);
+	CHECK(c.overflow[CVM_T_MMIO] > 0, "more keys than room: some lost, counted");
+	free(churned);
+}
+
 static void test_concurrent_copy(void)
 {
 	static struct cvm_counts c, scratch;
@@ -424,8 +548,10 @@ int main(void)
 	test_tdx();
 	test_reason_roundtrip();
 	test_overflow();
+	test_real_guest_keys();
 	test_reset();
 	test_concurrent_copy();
+	test_churn();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

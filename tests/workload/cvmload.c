@@ -22,10 +22,18 @@
  * host (cvmload hands over through a file while someone runs
  * "cvmstat phase NAME").  Expectations are then also written per phase.
  *
+ * Alternating mode (-A): one thread runs every vCPU in turn, one KVM_RUN
+ * each, and moves itself to another CPU between them, so that the IN and
+ * MMIO read a vCPU left to userspace are completed (and traced by KVM) at
+ * that vCPU's next KVM_RUN, after the same thread ran another vCPU, often
+ * on another CPU.  Events without a vCPU argument must still go to the
+ * vCPU KVM runs, never to the one the thread ran last.
+ *
  * Build: gcc -O2 -Wall -Wextra -static -pthread -o cvmload cvmload.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -164,6 +172,7 @@ static struct {
 	const char *phase_expect;	/* -E */
 	const char *handshake;		/* -H */
 	unsigned int nr_phases;		/* -X, 0 without */
+	bool alternate;			/* -A */
 } opt = {
 	.nvcpus = 2,
 	.iters = 1000,
@@ -238,6 +247,9 @@ static void usage(FILE *f)
 		"  -H FILE       handshake file of the h marks\n"
 		"  -E FILE       write expected per-phase, per-vCPU counts as CSV\n"
 		"                (phase,vcpu_id,kind,key,dir,count; phase 1..N)\n"
+		"  -A            one thread runs all vCPUs in turn, one KVM_RUN\n"
+		"                each, changing CPU between them (excludes -s, -P,\n"
+		"                -X)\n"
 		"  -h, --help    show this help\n",
 		MAX_VCPUS, MAX_PHASES);
 }
@@ -347,7 +359,7 @@ static void parse_args(int argc, char **argv)
 	bool have_k = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "v:k:s:p:m:e:P:X:H:E:h", lopts,
+	while ((c = getopt_long(argc, argv, "v:k:s:p:m:e:P:X:H:E:Ah", lopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'v':
@@ -390,6 +402,9 @@ static void parse_args(int argc, char **argv)
 		case 'E':
 			opt.phase_expect = file_arg("PHASE_EXPECT_FILE", optarg);
 			break;
+		case 'A':
+			opt.alternate = true;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -413,6 +428,10 @@ static void parse_args(int argc, char **argv)
 	}
 	if (opt.nr_phases && (have_k || opt.seconds || opt.pause)) {
 		fprintf(stderr, "cvmload: -X excludes -k, -s and -P\n");
+		exit(2);
+	}
+	if (opt.alternate && (opt.seconds || opt.pause || opt.nr_phases)) {
+		fprintf(stderr, "cvmload: -A excludes -s, -P and -X\n");
 		exit(2);
 	}
 	if (!opt.nr_phases && (opt.handshake || opt.phase_expect)) {
@@ -707,55 +726,101 @@ static void handle_mmio(struct vcpu *v)
  */
 static pthread_barrier_t created, finished;
 
-static void *vcpu_thread(void *arg)
+/* One KVM_RUN of @v and its exit; true when the vCPU reported "done". */
+static bool run_once(struct vcpu *v)
 {
-	struct vcpu *v = arg;
-	struct kvm_regs regs;
-	barrier_wait(&created);
-	while (sem_wait(&v->go))
-		if (errno != EINTR)
-			die("sem_wait: %s", strerror(errno));
-	for (;;) {
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			die("vCPU %d: KVM_RUN: %s", v->id, strerror(errno));
-		}
-		switch (v->run->exit_reason) {
-		case KVM_EXIT_IO:
-			if (handle_io(v))
-				goto done;
-			break;
-		case KVM_EXIT_MMIO:
-			handle_mmio(v);
-			/* its first MMIO exit: the next vCPU (vs[] is one array) */
-			if (v->mmio_w + v->mmio_r == 1 && v->id + 1 < (int)opt.nvcpus)
-				sem_post(&v[1].go);
-			break;
-		case KVM_EXIT_HLT:
-			v->hlt++;
-			break;
-		case KVM_EXIT_INTR:
-			break;
-		case KVM_EXIT_FAIL_ENTRY:
-			die("vCPU %d: KVM_EXIT_FAIL_ENTRY reason %#llx", v->id,
-			    (unsigned long long)v->run->fail_entry.hardware_entry_failure_reason);
-		case KVM_EXIT_INTERNAL_ERROR:
-			die("vCPU %d: KVM_EXIT_INTERNAL_ERROR suberror %u", v->id,
-			    v->run->internal.suberror);
-		default:
-			die("vCPU %d: unexpected exit reason %u", v->id,
-			    v->run->exit_reason);
-		}
+	if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return false;
+		die("vCPU %d: KVM_RUN: %s", v->id, strerror(errno));
 	}
-done:
+	switch (v->run->exit_reason) {
+	case KVM_EXIT_IO:
+		return handle_io(v);
+	case KVM_EXIT_MMIO:
+		handle_mmio(v);
+		/* its first MMIO exit: the next vCPU (vs[] is one array) */
+		if (!opt.alternate && v->mmio_w + v->mmio_r == 1 &&
+		    v->id + 1 < (int)opt.nvcpus)
+			sem_post(&v[1].go);
+		return false;
+	case KVM_EXIT_HLT:
+		v->hlt++;
+		return false;
+	case KVM_EXIT_INTR:
+		return false;
+	case KVM_EXIT_FAIL_ENTRY:
+		die("vCPU %d: KVM_EXIT_FAIL_ENTRY reason %#llx", v->id,
+		    (unsigned long long)v->run->fail_entry.hardware_entry_failure_reason);
+	case KVM_EXIT_INTERNAL_ERROR:
+		die("vCPU %d: KVM_EXIT_INTERNAL_ERROR suberror %u", v->id,
+		    v->run->internal.suberror);
+	default:
+		die("vCPU %d: unexpected exit reason %u", v->id,
+		    v->run->exit_reason);
+	}
+}
+
+/* @v reported "done": its guest's own iteration count. */
+static void finish(struct vcpu *v)
+{
+	struct kvm_regs regs;
+
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0)
 		die("vCPU %d: KVM_GET_REGS: %s", v->id, strerror(errno));
 	v->iter = (uint32_t)regs.rbp;
 	if (opt.nr_phases)
 		snapshot(v);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+
+	barrier_wait(&created);
+	while (sem_wait(&v->go))
+		if (errno != EINTR)
+			die("sem_wait: %s", strerror(errno));
+	while (!run_once(v))
+		;
+	finish(v);
 	barrier_wait(&finished);
 	return NULL;
+}
+
+/*
+ * -A: this thread runs every vCPU in turn, one KVM_RUN each, on CPU 0, 1,
+ * ... in turn (where it may: one CPU is fine too, just less telling).
+ * Sequential, so no two vCPUs race to fault in one page: the exits are
+ * as deterministic as with a thread per vCPU started in turn.
+ */
+static void run_alternating(struct vcpu *vs)
+{
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned long left = opt.nvcpus, i, step = 0;
+	bool *done = calloc(opt.nvcpus, sizeof(*done));
+
+	if (!done)
+		die("out of memory");
+	if (ncpus < 1)
+		ncpus = 1;
+	while (left) {
+		for (i = 0; i < opt.nvcpus; i++) {
+			cpu_set_t set;
+
+			if (done[i])
+				continue;
+			CPU_ZERO(&set);
+			CPU_SET(step++ % ncpus, &set);
+			sched_setaffinity(0, sizeof(set), &set);
+			if (run_once(&vs[i])) {
+				finish(&vs[i]);
+				done[i] = true;
+				left--;
+			}
+		}
+	}
+	free(done);
 }
 
 /* Observed counts must agree with each other (and with -k) to be trusted. */
@@ -1017,12 +1082,14 @@ int main(int argc, char **argv)
 		ret = pthread_barrier_init(&finished, NULL, opt.nvcpus);
 	if (ret)
 		die("pthread_barrier_init: %s", strerror(ret));
-	for (i = 0; i < opt.nvcpus; i++) {
+	for (i = 0; i < opt.nvcpus && !opt.alternate; i++) {
 		ret = pthread_create(&vs[i].thread, NULL, vcpu_thread, &vs[i]);
 		if (ret)
 			die("pthread_create: %s", strerror(ret));
 	}
-	for (i = 0; i < opt.nvcpus; i++) {
+	if (opt.alternate)
+		run_alternating(vs);
+	for (i = 0; i < opt.nvcpus && !opt.alternate; i++) {
 		ret = pthread_join(vs[i].thread, NULL);
 		if (ret)
 			die("pthread_join: %s", strerror(ret));

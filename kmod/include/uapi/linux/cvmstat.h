@@ -18,6 +18,11 @@
  *     CVMSTAT_IOC_VERSION reports which are present (features).
  *   - -EFAULT: a user address could not be read or written.
  *   - -EPERM / -EACCES: the caller may not open the device (mode 0600).
+ *   - Commands that change state (RESET, PHASE_MARK, GUEST_MARKS) need a
+ *     file opened for writing (else -EBADF) and CAP_SYS_ADMIN (else
+ *     -EPERM), so a device opened up to a monitoring group for reading
+ *     lets that group read, nothing more.
+ *   - -EINTR: a fatal signal arrived while waiting for another command.
  *
  * Identifiers
  *   A VM is named by vm_id, a number the module hands out when it first sees
@@ -40,7 +45,7 @@
 #include <linux/types.h>
 
 #define CVMSTAT_ABI_MAJOR	1
-#define CVMSTAT_ABI_MINOR	1
+#define CVMSTAT_ABI_MINOR	2
 
 #define CVMSTAT_IOC_MAGIC	0xCE
 
@@ -51,6 +56,7 @@
 #define CVMSTAT_FEAT_VM_TYPE		(1ULL << 3) /* kvm->arch.vm_type known */
 #define CVMSTAT_FEAT_KVM_ENTRY_2ARG	(1ULL << 4) /* kvm_entry(vcpu, bool) */
 #define CVMSTAT_FEAT_PHASES		(1ULL << 5) /* phase marks (ABI 1.1) */
+#define CVMSTAT_FEAT_GUEST_MARKS_OPTIN	(1ULL << 6) /* ABI 1.2: see GUEST_MARKS */
 
 /*
  * Probes (struct cvmstat_version.probes_bound / probes_known): bit n is the
@@ -84,8 +90,16 @@ enum cvmstat_probe {
  * @isa: out: 0 unknown, 1 VMX (Intel), 2 SVM (AMD) of the loaded vendor
  * @untracked_vms: out: VMs that found no free slot (their exits not counted)
  * @untracked_vcpus: out: vCPUs that found no free slot
- * @unattributed: out: events that fired on a thread the module could not
- *	map to a vCPU (not counted anywhere else)
+ * @unattributed: out: vCPU-less events (MSR, port, MMIO, ...) that fired
+ *	while KVM ran no vCPU the module holds (not counted anywhere else)
+ * @lifetime_missed: out (ABI 1.2): VMs found dead without their destruction
+ *	having been seen (kprobes disarmed by hand, a build that inlined the
+ *	hooked functions); each was retired then and is flagged
+ *	CVMSTAT_VM_STALE: its counts may include some of the VM that reused
+ *	its memory.  Should be 0.
+ * @vcpu_bytes: out (ABI 1.2): memory one vCPU's counters take: a VM's
+ *	counting takes this times its vCPUs; the module holds @max_vcpus
+ *	slots of it from load on (their key tables are fixed in size)
  * @reserved: must be zero on input; zero on output
  */
 struct cvmstat_version {
@@ -102,7 +116,9 @@ struct cvmstat_version {
 	__u64 untracked_vms;
 	__u64 untracked_vcpus;
 	__u64 unattributed;
-	__u64 reserved[4];
+	__u64 lifetime_missed;
+	__u64 vcpu_bytes;
+	__u64 reserved[2];
 };
 
 enum cvmstat_vm_type {
@@ -115,6 +131,11 @@ enum cvmstat_vm_type {
 };
 
 #define CVMSTAT_VM_ALIVE	(1U << 0)	/* not yet destroyed */
+/* ABI 1.2 */
+#define CVMSTAT_VM_GUEST_MARKS	(1U << 1)	/* its guest marks count now */
+#define CVMSTAT_VM_PARTIAL	(1U << 2)	/* a vCPU found no slot at its
+						 * first exit: counted since */
+#define CVMSTAT_VM_STALE	(1U << 3)	/* retired, see lifetime_missed */
 
 /**
  * struct cvmstat_vm_info - one VM in CVMSTAT_IOC_LIST_VMS
@@ -127,6 +148,8 @@ enum cvmstat_vm_type {
  * @first_ns: first exit seen (CLOCK_MONOTONIC)
  * @exit_ns: destruction (CLOCK_MONOTONIC), 0 while alive
  * @comm: VMM command name, NUL-terminated
+ * @guest_marks_dropped: (ABI 1.2) writes to the phase port that made no
+ *	mark while its guest marks were opted in: over the rate limit
  * @reserved: zero
  */
 struct cvmstat_vm_info {
@@ -138,7 +161,8 @@ struct cvmstat_vm_info {
 	__u64 first_ns;
 	__u64 exit_ns;
 	char comm[16];
-	__u64 reserved[2];
+	__u64 guest_marks_dropped;
+	__u64 reserved[1];
 };
 
 /**
@@ -215,7 +239,7 @@ struct cvmstat_record {
 /**
  * struct cvmstat_read - CVMSTAT_IOC_READ_VM
  * @size: in: sizeof(struct cvmstat_read)
- * @flags: in: must be 0
+ * @flags: in: 0 or CVMSTAT_READ_AT_PHASE
  * @vm_id: in: the VM
  * @nr: in: capacity of @records; out: records written, or with -ENOSPC the
  *	capacity needed at the time of the call
@@ -227,18 +251,22 @@ struct cvmstat_record {
  * @reserved: zero
  *
  * Every vCPU is copied at one instant (a vCPU's records are mutually
- * consistent); different vCPUs are copied one after another.
+ * consistent); different vCPUs are copied one after another.  A vCPU that
+ * exits too fast for two copies to agree is asked to copy itself at its next
+ * exit, so a read takes bounded time whatever the exit rate.
  *
  * With CVMSTAT_READ_AT_PHASE each vCPU is read as it was when mark @phase
- * was made: everything it did before the mark, nothing after.  The module
- * keeps one such boundary per vCPU, the latest, and only while a phase
- * reader has called CVMSTAT_IOC_PHASE_LIST once: read each mark soon after
- * it is made (poll() tells when).
+ * was made: everything it did before the mark, nothing after.  @phase must
+ * be a host mark or a guest mark of this VM.  The module keeps one such
+ * boundary per vCPU, the latest, and only while a phase reader has called
+ * CVMSTAT_IOC_PHASE_LIST once: read each mark soon after it is made (poll()
+ * tells when).
  *
  * Errors: -EINVAL bad size, flags or reserved; -ENOENT no such vm_id;
  * -ENOSPC @records too small (@nr tells how many are needed);
  * -ESTALE (AT_PHASE) a vCPU's boundary at @phase is no longer held;
- * -EFAULT bad address; -ENOMEM no memory for the snapshot.
+ * -EAGAIN a running vCPU neither stopped nor exited for a second;
+ * -EINTR fatal signal; -EFAULT bad address; -ENOMEM no memory.
  */
 struct cvmstat_read {
 	__u32 size;
@@ -268,7 +296,7 @@ struct cvmstat_read {
  * slots freed.
  *
  * Errors: -EINVAL bad size, flags, reserved, or vm_id with RESET_ALL;
- * -ENOENT no such vm_id.
+ * -ENOENT no such vm_id; -EBADF, -EPERM (see Conventions).
  */
 struct cvmstat_reset {
 	__u32 size;
@@ -279,12 +307,15 @@ struct cvmstat_reset {
 
 /*
  * Phase marks: the boundaries of a benchmark's phases, made from the host
- * (CVMSTAT_IOC_PHASE_MARK) or from inside a guest, by writing a byte to the
- * I/O port given by the module parameter phase_port (default 0xf4; -1: off),
- * which works in SEV-ES/SNP and TDX guests too.  Marks are numbered by one
- * sequence for all VMs; the module keeps the last CVMSTAT_PHASE_RING.
- * poll() on /dev/cvmstat reports POLLIN when there are marks the file has
- * not listed yet with CVMSTAT_IOC_PHASE_LIST.
+ * (CVMSTAT_IOC_PHASE_MARK, for every VM) or from inside a guest, for its own
+ * VM, by writing a byte to the I/O port given by the module parameter
+ * phase_port (default 0xf4; -1: off), which works in SEV-ES/SNP and TDX
+ * guests too.  Since ABI 1.2 a guest's writes mark only while a reader has
+ * opted its VM in (CVMSTAT_IOC_GUEST_MARKS), and at most 16 per 100 ms per
+ * VM (more are counted in struct cvmstat_vm_info.guest_marks_dropped).
+ * Marks are numbered by one sequence for all VMs; the module keeps the last
+ * CVMSTAT_PHASE_RING.  poll() on /dev/cvmstat reports POLLIN when there are
+ * marks the file has not listed yet with CVMSTAT_IOC_PHASE_LIST.
  */
 #define CVMSTAT_PHASE_NAME_LEN	64
 #define CVMSTAT_PHASE_RING	64
@@ -321,7 +352,8 @@ struct cvmstat_phase {
  * @seq: out: the mark's number
  * @reserved: zero
  *
- * Errors: -EINVAL bad size, flags, reserved, empty or unterminated name.
+ * Errors: -EINVAL bad size, flags, reserved, empty or unterminated name;
+ * -EBADF, -EPERM (see Conventions).
  */
 struct cvmstat_phase_mark {
 	__u32 size;
@@ -358,6 +390,35 @@ struct cvmstat_phase_list {
 	__u64 reserved[2];
 };
 
+/* struct cvmstat_guest_marks.flags */
+#define CVMSTAT_GUEST_MARKS_ALL	(1U << 0)	/* every VM; pid must be 0 */
+
+/**
+ * struct cvmstat_guest_marks - CVMSTAT_IOC_GUEST_MARKS (ABI 1.2)
+ * @size: in: sizeof(struct cvmstat_guest_marks)
+ * @flags: in: 0 or CVMSTAT_GUEST_MARKS_ALL
+ * @pid: in: with flags 0, the VMM process whose VMs' guest marks count
+ *	(0: none); must be 0 with CVMSTAT_GUEST_MARKS_ALL
+ * @pad: zero
+ * @reserved: zero
+ *
+ * Opts guest phase marks in for this open file: the selection replaces the
+ * file's previous one and ends when the file is closed.  A VM's guest marks
+ * count while any open file selects it (struct cvmstat_vm_info.flags shows
+ * CVMSTAT_VM_GUEST_MARKS).
+ *
+ * Errors: -EINVAL bad size, flags, pad, reserved, or a negative pid, or a
+ * pid with ALL; -ENOSPC too many distinct pids selected by all files (32);
+ * -EBADF, -EPERM (see Conventions).
+ */
+struct cvmstat_guest_marks {
+	__u32 size;
+	__u32 flags;
+	__s32 pid;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
 /*
  * CVMSTAT_IOC_VERSION: never fails but for -EINVAL (size, reserved) and
  *	-EFAULT.
@@ -370,5 +431,6 @@ struct cvmstat_phase_list {
 #define CVMSTAT_IOC_RESET	_IOW(CVMSTAT_IOC_MAGIC, 0x03, struct cvmstat_reset)
 #define CVMSTAT_IOC_PHASE_MARK	_IOWR(CVMSTAT_IOC_MAGIC, 0x04, struct cvmstat_phase_mark)
 #define CVMSTAT_IOC_PHASE_LIST	_IOWR(CVMSTAT_IOC_MAGIC, 0x05, struct cvmstat_phase_list)
+#define CVMSTAT_IOC_GUEST_MARKS	_IOW(CVMSTAT_IOC_MAGIC, 0x06, struct cvmstat_guest_marks)
 
 #endif /* _UAPI_LINUX_CVMSTAT_H */
