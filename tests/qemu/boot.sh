@@ -42,11 +42,15 @@ append+=" ${CVMSTAT_APPEND_EXTRA:-}"
 # shellcheck disable=SC2206
 extra=(${CVMSTAT_QEMU_EXTRA:-})
 
-# thread=single: one host thread runs all guest CPUs, interleaved.  With
-# multi-threaded TCG, two of about ten runs of the "rmmod cvmstat while a VM
-# runs" step failed in the L2 guest (an emulation error, a hang) while the L1
-# kernel patched KVM's tracepoint sites; six repetitions of the step alone
-# passed, so the cause is not settled (see the issue notes).
+# thread=single (the default): one host thread runs all guest CPUs,
+# interleaved.  Multi-threaded TCG (QEMU 7.2) sometimes runs stale code
+# after the guest kernel patches its own text: with tests/qemu/
+# patch-race-scenario.sh, an "Oops: int3" at a jump-label site whose patch
+# had completed (the console's Code: shows the NOP in memory) once in 97
+# cvmstat unload/reload rounds, and once in 106 ftrace enable/disable
+# rounds with no cvmstat loaded at all (in __schedule), where an L2 guest
+# also hung once.  Earlier L2 emulation errors and hangs during "rmmod
+# cvmstat while a VM runs" fit the same cause.
 echo "boot: $kver, logs in $outdir (console.log, results.txt)" >&2
 start=$EPOCHREALTIME
 qrc=0
