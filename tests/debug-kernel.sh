@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Usage: debug-kernel.sh [-o OUTDIR] [-r RUNNER]... [-s SCENARIO]...
+# Usage: debug-kernel.sh [-o OUTDIR] [-r "RUNNER [ARG...]"]... [-s SCENARIO]...
 #
 # The QEMU tests on the debug kernel (tests/debug-kernel/build.sh: KASAN,
 # lockdep, PROVE_RCU, DEBUG_ATOMIC_SLEEP, DEBUG_PREEMPT, KMEMLEAK; built
@@ -10,10 +10,14 @@
 # has kmemleak scan; any KASAN, lockdep, RCU, preemption, atomic-sleep,
 # kmemleak or other kernel report fails (tests/qemu/check_console.py).
 #
-#   -r RUNNER    a host runner with tests/qemu/run.sh's interface
-#                (RUNNER KVER IMAGE_ROOT OUTDIR, ends with "NAME: N passed,
+#   -r "RUNNER [ARG...]"
+#                a host runner with tests/qemu/run.sh's interface (RUNNER
+#                KVER IMAGE_ROOT OUTDIR [ARG...], ends with "NAME: N passed,
 #                N failed"), run with CVMSTAT_KDIR set to the debug kernel's
-#                build tree
+#                build tree, e.g. -r "tests/qemu/stress.sh check"; if it
+#                does not check the console itself (run.sh does, into
+#                OUTDIR/console-check.log), OUTDIR/console.log is checked
+#                here
 #   -s SCENARIO  a guest scenario (as tests/qemu/scenario.sh, run as
 #                /cvm/scenario.sh): it passes when it ends with rc 0 and the
 #                console is clean; its own checks are its own business
@@ -32,13 +36,17 @@ top=$(dirname "$here")
 out=$top/build/debug-kernel
 runs=()
 usage() {
-	echo "usage: $0 [-o OUTDIR] [-r RUNNER]... [-s SCENARIO]..." >&2
+	echo "usage: $0 [-o OUTDIR] [-r \"RUNNER [ARG...]\"]... [-s SCENARIO]..." >&2
 	exit 2
 }
 while getopts "o:r:s:h" opt; do
 	case $opt in
 	o) out=$OPTARG ;;
-	r) runs+=("r:$(realpath "$OPTARG")") ;;
+	r)
+		read -r -a words <<<"$OPTARG"
+		[ ${#words[@]} -gt 0 ] || usage
+		runs+=("r:$(realpath "${words[0]}")${words[1]:+ ${words[*]:1}}")
+		;;
 	s) runs+=("s:$(realpath "$OPTARG")") ;;
 	*) usage ;;
 	esac
@@ -82,15 +90,23 @@ export CVMSTAT_KDIR=$kdir
 export CVMSTAT_BOOT_TIMEOUT=${CVMSTAT_BOOT_TIMEOUT:-3600}
 for run in "${runs[@]}"; do
 	kind=${run%%:*}
-	script=${run#*:}
+	read -r -a words <<<"${run#*:}"
+	script=${words[0]}
+	args=("${words[@]:1}")
 	name=$(basename "$script" .sh)
 	dir=$out/$name
 	log=$out/$name.log
 	t0=$EPOCHREALTIME
 	if [ "$kind" = r ]; then
-		"$script" "$kver" "$image_root" "$dir" >"$log" 2>&1
+		"$script" "$kver" "$image_root" "$dir" "${args[@]}" >"$log" 2>&1
 		grep -E '^FAIL|^    \||: [0-9]+ passed, [0-9]+ failed$' "$log"
 		tally "$log" "$name"
+		if [ ! -f "$dir/console-check.log" ]; then
+			python3 "$here/qemu/check_console.py" "$dir/console.log" "$name-console" \
+				--kmemleak "$dir/results.txt" >"$dir.console-check.log"
+			grep -v ': [0-9]* passed, [0-9]* failed$' "$dir.console-check.log"
+			tally "$dir.console-check.log" "$name-console"
+		fi
 	else
 		{
 			n_p=0 n_f=0
