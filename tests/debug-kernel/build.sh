@@ -54,8 +54,9 @@ if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
 	apt_update
 	candidate=$(apt-cache policy linux-source-6.12 | sed -n 's/^ *Candidate: //p')
 fi
-[ -n "$candidate" ] && [ "$candidate" != "(none)" ] ||
+if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
 	die "no linux-source-6.12 package in the apt sources"
+fi
 missing=()
 for p in "${need_pkgs[@]}"; do
 	v=$(installed_version "$p")
@@ -123,7 +124,6 @@ done <"$fragment"
 [ $bad -eq 0 ] || die "the configuration does not hold; see $fragment"
 cp .config "$entry/config"
 
-start=$EPOCHREALTIME
 TIMEFORMAT='%R %U %S'
 { time make -j"$jobs" bzImage modules >"$entry/build.log" 2>&1; } 2>"$entry/time.raw" ||
 	{ tail -30 "$entry/build.log" >&2; die "kernel build failed (log $entry/build.log)"; }
