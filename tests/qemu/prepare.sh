@@ -16,6 +16,9 @@
 # newer than this machine can build for).  The module and every guest
 # program are built there (tests/in-root.sh), against its kernel headers
 # and uapi headers.
+#	       CVMSTAT_KDIR, the kernel build tree to build cvmstat.ko against
+#	       (default /lib/modules/KVER/build; the debug kernel's is in its
+#	       cache, see tests/debug-kernel/build.sh).
 set -uo pipefail
 
 [ $# -eq 4 ] || { echo "usage: $0 KVER IMAGE_ROOT OUTDIR SCENARIO" >&2; exit 2; }
@@ -23,6 +26,7 @@ kver=$1
 image_root=$2
 out=$(realpath -m "$3")
 scenario=$4
+kdir=${CVMSTAT_KDIR:-/lib/modules/$kver/build}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
@@ -43,7 +47,7 @@ mkdir -p "$out/src" "$out/files" "$out/tool"
 make -s -C "$top" stage-module DEST="$out/src" || fail "staging the module sources"
 
 # 1. the module, as DKMS builds it, warnings fatal
-if ! in_build_root make -C "/lib/modules/$kver/build" M="$out/src" W=1 modules \
+if ! in_build_root make -C "$kdir" M="$out/src" W=1 modules \
 	>"$out/build.log" 2>&1; then
 	tail -20 "$out/build.log"
 	fail "cvmstat.ko does not build against $kver"

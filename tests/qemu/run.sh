@@ -5,7 +5,12 @@
 #
 # The module test on one kernel: builds cvmstat.ko against KVER's headers the
 # way DKMS does and the guest's programs (prepare.sh), boots scenario.sh in
-# QEMU and checks the results.  Ends with "qemu-KVER: N passed, N failed".
+# QEMU and checks the results and the kernel console (check_console.py: no
+# KASAN, lockdep, RCU, DEBUG_PREEMPT, atomic-sleep, kmemleak or other
+# report; on a kernel with kmemleak, its scan after the scenario must have
+# run).  Ends with "qemu-KVER: N passed, N failed".
+#
+# Environment: CVMSTAT_KDIR (see prepare.sh), and boot.sh's.
 set -uo pipefail
 
 [ $# -eq 3 ] || { echo "usage: $0 KVER IMAGE_ROOT OUTDIR" >&2; exit 2; }
