@@ -4,8 +4,11 @@
 # here or by DKMS with `make -C /lib/modules/KVER/build M=$PWD`.
 #
 #   make                module (for KVER, default the running kernel) + tools
-#   make demo           cvmstat recording a 3-phase workload in QEMU (no SNP/TDX needed)
-#   make check          unit tests, QEMU tests on Debian 6.1 and 6.12, DKMS
+#   make demo           a real guest with and without TSC-deadline, recorded (no SNP/TDX needed)
+#   make check          unit tests, QEMU tests on Debian 6.1, 6.12 and 7.x, DKMS
+#   make check-stress   the stress test at the issue's sizes, every kernel
+#   make check-debug    the QEMU tests on a debug 6.12 kernel (KASAN, lockdep,
+#                       DEBUG_PREEMPT, kmemleak), built once and cached
 #   make dkms-install   copy the sources to /usr/src and `dkms add` them
 #   make install        the tools, man pages
 
@@ -50,6 +53,12 @@ demo:
 check:
 	bash tests/check.sh
 
+check-stress:
+	bash tests/check.sh --stress
+
+check-debug:
+	bash tests/debug-kernel.sh
+
 # The module's build products need the headers' Kbuild to clean; without
 # headers for KVER there can be none.
 clean:
@@ -57,4 +66,5 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all module userspace install stage-module dkms-install dkms-remove demo check clean
+.PHONY: all module userspace install stage-module dkms-install dkms-remove demo check \
+	check-stress check-debug clean

@@ -16,6 +16,7 @@
  *   haltpoll.c  halt polling: measured per vCPU, a VM's maximum read and
  *               set under KVM's VM-list lock, the log of changes
  *   chardev.c   /dev/cvmstat and its ioctls
+ *   debugfs.c   what the tests inspect that is no ABI
  *   core/       the counting logic (exits, halt polling) and the
  *               symbol-table walk, shared with the host unit tests
  */
@@ -59,8 +60,13 @@ struct cvm_vm {
  * the rest is written under cvm_lock and read by probes without it.
  */
 struct cvm_vcpu {
+	/* what every probe reads first, in one cache line with the reasons */
+	struct kvm_vcpu *vcpu;		/* compared only; CVM_NO_VCPU once
+					 * destroyed */
+	bool reason_fast;		/* exit reason read from the VMCB */
+	bool tdx;
+	u8 isa;
 	struct cvm_stats stats;
-	struct kvm_vcpu *vcpu;		/* compared only; NULL once destroyed */
 	struct cvm_vm *vm;
 	struct hlist_node vcpu_node;	/* vcpu_hash */
 	struct hlist_node task_node;	/* task_hash (TDX vCPUs only) */
@@ -68,9 +74,6 @@ struct cvm_vcpu {
 	struct task_struct *task;	/* TDX: thread of its last exit */
 	u32 vcpu_id;
 	u32 vcpu_idx;
-	u8 isa;
-	bool reason_fast;		/* exit reason read from the VMCB */
-	bool tdx;
 	/* owner */
 	u64 kvm_exits;			/* vcpu->stat.exits at its last slow path */
 	struct kvm_run *tdcall_run;	/* TDX: run page of a pending TDCALL exit */
@@ -84,12 +87,19 @@ struct cvm_vcpu {
 	struct cvm_hp_owner hp;		/* owner: halt polling (haltpoll.c) */
 } ____cacheline_aligned;
 
-/* Per CPU: the slot of the vCPU whose event this CPU saw last. */
+/*
+ * Per CPU: the slot of the vCPU whose event this CPU saw last (never NULL).
+ * A probe trusts it only if the slot's own vcpu is the vCPU KVM runs, which
+ * holds wherever the thread has migrated to between the two reads: the
+ * slot pointer is a hint, the slot's vcpu the proof.
+ */
 struct cvm_cpu_cache {
-	struct kvm_vcpu *vcpu;
 	struct cvm_vcpu *slot;
 	u64 unattributed;
 };
+
+/* A slot's vcpu when it names none: never equal to a vCPU, nor to NULL. */
+#define CVM_NO_VCPU	((struct kvm_vcpu *)-1L)
 DECLARE_PER_CPU(struct cvm_cpu_cache, cvm_cache);
 
 extern unsigned int cvm_max_vms;
@@ -99,6 +109,7 @@ extern unsigned int cvm_max_vcpus;
 int cvm_registry_init(void);
 void cvm_registry_exit(void);
 struct cvm_vcpu *cvm_lookup_exit_slow(struct kvm_vcpu *vcpu, u32 isa);
+/* Preemption off: */
 struct cvm_vcpu *cvm_lookup_running_slow(struct kvm_vcpu *vcpu);
 void cvm_tdx_exit(struct cvm_vcpu *s, struct kvm_vcpu *vcpu, u32 reason);
 struct cvm_vcpu *cvm_tdx_slot_of_current(void);
@@ -110,6 +121,14 @@ void cvm_vm_unpin(struct cvm_vm *vm);
 int cvm_vm_vcpus(struct cvm_vm *vm, struct cvm_vcpu **out, u32 nr);
 int cvm_snapshot(struct cvm_vcpu *s, struct cvm_counts *out,
 		 struct cvm_counts *scratch);
+/* How reads of a vCPU went (debugfs cvmstat/readers). */
+struct cvm_reader_stats {
+	u64 at_once;		/* two copies agreed within copy_tries */
+	u64 by_owner;		/* the vCPU copied itself */
+	u64 by_copies;		/* two copies agreed while waiting */
+	u64 timeouts;		/* -EAGAIN */
+};
+extern struct cvm_reader_stats cvm_reader_stats;
 int cvm_reset(u64 vm_id, bool all);
 /* a file's guest-mark selection: 0 none, a VMM pid, or all VMs */
 #define CVM_GM_ALL	((pid_t)-1)
@@ -131,8 +150,10 @@ unsigned long cvm_module_data_symbol(struct module *mod, const char *name);
 int cvm_symbols_bind(struct module *kvm);
 void cvm_symbols_unbind(void);
 bool cvm_is_svm_get_exit_info(unsigned long fn);
-void cvm_symbols_debugfs_init(void);
-void cvm_symbols_debugfs_exit(void);
+
+/* debugfs.c */
+void cvm_debugfs_init(void);
+void cvm_debugfs_exit(void);
 
 /* exit_reason.c */
 struct seq_file;

@@ -181,11 +181,14 @@ void cvm_hp_owner_sync(struct cvm_vcpu *s, struct kvm_vcpu *vcpu, bool reset)
 #endif
 }
 
-/* probes.c: kvm_vcpu_wakeup, preemption off; @s may be a discard slot. */
+/*
+ * probes.c: kvm_vcpu_wakeup, on the halting vCPU's thread (preemptible on
+ * kernels that call probes so); @s is its slot, or a discard slot.
+ */
 void cvm_hp_wakeup(struct cvm_vcpu *s, u64 halt_ns, bool valid)
 {
 #ifdef CVMSTAT_HAVE_HALT_POLL_STATS
-	struct kvm_vcpu *vcpu = this_cpu_read(*cvm_running_vcpu);
+	struct kvm_vcpu *vcpu = READ_ONCE(s->vcpu);
 	struct cvm_hp_kvm k;
 
 	if (unlikely(!s->vm || !vcpu))
@@ -200,7 +203,7 @@ void cvm_hp_wakeup(struct cvm_vcpu *s, u64 halt_ns, bool valid)
 #endif
 }
 
-/* probes.c: kvm_halt_poll_ns, preemption off; @s may be a discard slot. */
+/* probes.c: kvm_halt_poll_ns, likewise; @s may be a discard slot. */
 void cvm_hp_adapt(struct cvm_vcpu *s, bool grow, u32 new, u32 old)
 {
 	if (likely(s->vm))

@@ -26,7 +26,7 @@ static int __init cvm_init(void)
 	ret = cvm_registry_init();
 	if (ret)
 		return ret;
-	cvm_symbols_debugfs_init();
+	cvm_debugfs_init();
 	ret = cvm_tpbind_init();
 	if (ret)
 		goto err_registry;
@@ -41,7 +41,7 @@ err_tpbind:
 	cvm_tpbind_exit();
 	cvm_phase_exit();
 err_registry:
-	cvm_symbols_debugfs_exit();
+	cvm_debugfs_exit();
 	cvm_registry_exit();
 	return ret;
 }
@@ -51,7 +51,7 @@ static void __exit cvm_exit(void)
 	cvm_chardev_exit();
 	cvm_tpbind_exit();
 	cvm_phase_exit();
-	cvm_symbols_debugfs_exit();
+	cvm_debugfs_exit();
 	cvm_registry_exit();
 	pr_info("unloaded\n");
 }

@@ -2,31 +2,36 @@
 /*
  * Probe bodies: no sleeping, no allocation, no logging, no shared lock on
  * the steady path.  Each finds its vCPU's slot through the per-CPU cache,
- * keyed by the struct kvm_vcpu * KVM runs on this CPU, then hands the event
- * to the counting core.
+ * which points at the slot whose event this CPU saw last, then hands the
+ * event to the counting core.
+ *
+ * Attribution: events without a vCPU argument go to the vCPU KVM has loaded
+ * for this thread (kvm_running_vcpu: set by vcpu_load and at every sched-in
+ * inside KVM_RUN, so it is the vCPU whose KVM_RUN is executing), never to
+ * one remembered by thread: a VMM thread may run several vCPUs in turn.
  *
  * Preemption: kernels up to 6.19 call tracepoint probes with preemption off;
  * newer ones (SRCU-fast tracepoints) call them preemptible.  kvm_exit fires
  * with interrupts off on every kernel but 6.1's SVM (there from
- * svm_handle_exit, inside the tracepoint's own preempt-off section on that
- * kernel), so it needs nothing.  Every other event fires from KVM's exit
- * handling or from KVM_RUN's completion of a userspace exit, with interrupts
- * on: those probes disable preemption themselves, so that the running vCPU,
- * this CPU's cache entry and the slot they read belong together and the
- * slot is written by its own vCPU's thread only.
- *
- * Attribution: events without a vCPU argument go to the vCPU KVM has loaded
- * on this CPU (kvm_running_vcpu: set by vcpu_load and on sched-in, so it is
- * the vCPU whose KVM_RUN is executing here), never to one remembered by
- * thread: a VMM thread may run several vCPUs in turn.
+ * svm_handle_exit, inside the tracepoint's own preempt-off section).  The
+ * other events fire from KVM's exit handling or from KVM_RUN's completion of
+ * a userspace exit, preemptible on new kernels.  Their fast path reads two
+ * per-CPU values, each read a single instruction, and needs no more: the
+ * running vCPU belongs to the thread, not the CPU, and the cache's slot is
+ * used only if its own vcpu is that vCPU, so a migration between the reads
+ * cannot make a wrong slot look right, and the slot is written by its own
+ * vCPU's thread only (KVM holds vcpu->mutex around KVM_RUN).  The slow
+ * paths, which write this CPU's cache entry and use per-CPU slots, disable
+ * preemption.
  */
 #include "cvmstat.h"
 #include "compat/compat.h"
 
 /*
- * The kvm_exit slow path takes the probe's own parameters and is kept from
- * being specialised (noipa where the compiler has it), so the probe reaches
- * it with a bare jump and its fast path needs no stack frame.
+ * Slow paths take the probe's own parameters (and more) in the same
+ * registers and are kept from being specialised (noipa where the compiler
+ * has it), so a probe reaches them with a bare jump and its fast path needs
+ * no stack frame and moves no argument.
  */
 #if __has_attribute(__noipa__)
 #define cvm_slow_path	noinline notrace __attribute__((__noipa__))
@@ -35,8 +40,8 @@
 #endif
 
 /* kvm_exit when this CPU's cache does not know the vCPU, or no VMCB read. */
-static cvm_slow_path void exit_slow(struct kvm_vcpu *vcpu, u32 isa,
-				    struct cvm_vcpu *s)
+static cvm_slow_path void exit_slow(void *data, struct kvm_vcpu *vcpu,
+				    u32 isa, struct cvm_vcpu *s)
 {
 	u32 reason;
 
@@ -58,52 +63,54 @@ static cvm_slow_path void exit_slow(struct kvm_vcpu *vcpu, u32 isa,
  */
 static notrace void probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 {
-	struct cvm_vcpu *s;
+	struct cvm_vcpu *s = this_cpu_read(cvm_cache.slot);
 
-	if (unlikely(this_cpu_read(cvm_cache.vcpu) != vcpu)) {
-		exit_slow(vcpu, isa, NULL);
+	if (unlikely(READ_ONCE(s->vcpu) != vcpu)) {
+		exit_slow(data, vcpu, isa, NULL);
 		return;
 	}
-	s = this_cpu_read(cvm_cache.slot);
 	if (likely(s->reason_fast) &&
 	    likely(cvm_on_svm_exit_fast(&s->stats, cvm_svm_exit_code(vcpu))))
 		return;
-	exit_slow(vcpu, isa, s);
+	exit_slow(data, vcpu, isa, s);
 }
 
 /*
- * The slot of the vCPU KVM runs on this CPU (or a discard slot); never NULL.
- * Preemption must be off.
+ * A probe for an event without a vCPU argument: @body runs with s = the
+ * slot of the vCPU KVM runs for this thread (or a discard slot).
  */
-static __always_inline struct cvm_vcpu *running_slot(void)
-{
-	struct kvm_vcpu *vcpu = this_cpu_read(*cvm_running_vcpu);
-
-	if (likely(vcpu && this_cpu_read(cvm_cache.vcpu) == vcpu))
-		return this_cpu_read(cvm_cache.slot);
-	return cvm_lookup_running_slow(vcpu);
-}
-
-/* A probe for an event without a vCPU argument: @body runs with @s. */
-#define VCPULESS_PROBE(event, params, body)				\
-static notrace void probe_##event params				\
+#define VCPULESS_PROBE(event, params, args, body)			\
+static cvm_slow_path void event##_slow params				\
 {									\
 	struct cvm_vcpu *s;						\
 									\
 	preempt_disable_notrace();					\
-	s = running_slot();						\
+	s = cvm_lookup_running_slow(this_cpu_read(*cvm_running_vcpu));	\
 	body;								\
 	preempt_enable_notrace();					\
+}									\
+									\
+static notrace void probe_##event params				\
+{									\
+	struct cvm_vcpu *s = this_cpu_read(cvm_cache.slot);		\
+									\
+	if (unlikely(READ_ONCE(s->vcpu) !=				\
+		     this_cpu_read(*cvm_running_vcpu))) {		\
+		event##_slow args;					\
+		return;							\
+	}								\
+	body;								\
 }
 
-VCPULESS_PROBE(kvm_mmio_dir, (void *data, u32 dir, u64 gpa),
+VCPULESS_PROBE(kvm_mmio_dir, (void *data, u32 dir, u64 gpa), (data, dir, gpa),
 	       cvm_on_mmio(&s->stats, dir, gpa))
 
-VCPULESS_PROBE(kvm_fast_mmio, (void *data, u64 gpa),
+VCPULESS_PROBE(kvm_fast_mmio, (void *data, u64 gpa), (data, gpa),
 	       cvm_on_fast_mmio(&s->stats, gpa))
 
 VCPULESS_PROBE(kvm_msr,
 	       (void *data, unsigned int write, u32 ecx, u64 val, bool exc),
+	       (data, write, ecx, val, exc),
 	       cvm_on_msr(&s->stats, write, ecx))
 
 /*
@@ -113,17 +120,20 @@ VCPULESS_PROBE(kvm_msr,
 VCPULESS_PROBE(kvm_pio,
 	       (void *data, unsigned int rw, unsigned int port,
 		unsigned int size, unsigned int count, const void *val),
+	       (data, rw, port, size, count, val),
 	       cvm_on_pio(&s->stats, rw, port);
 	       if (unlikely(rw && (int)port == READ_ONCE(cvm_phase_port)))
 			cvm_phase_mark_guest(s, val))
 
 VCPULESS_PROBE(kvm_vmgexit_enter,
 	       (void *data, unsigned int vcpu_id, struct ghcb *ghcb),
+	       (data, vcpu_id, ghcb),
 	       cvm_on_vmgexit(&s->stats, ghcb->save.sw_exit_code,
 			      ghcb->save.sw_exit_info_1))
 
 VCPULESS_PROBE(kvm_vmgexit_msr_protocol_enter,
 	       (void *data, unsigned int vcpu_id, u64 ghcb_gpa),
+	       (data, vcpu_id, ghcb_gpa),
 	       cvm_on_ghcb_msr(&s->stats, ghcb_gpa))
 
 /*
@@ -132,11 +142,13 @@ VCPULESS_PROBE(kvm_vmgexit_msr_protocol_enter,
  */
 VCPULESS_PROBE(kvm_vcpu_wakeup,
 	       (void *data, __u64 ns, bool waited, bool valid),
+	       (data, ns, waited, valid),
 	       cvm_hp_wakeup(s, ns, valid))
 
 VCPULESS_PROBE(kvm_halt_poll_ns,
 	       (void *data, bool grow, unsigned int vcpu_id, unsigned int new,
 		unsigned int old),
+	       (data, grow, vcpu_id, new, old),
 	       cvm_hp_adapt(s, grow, new, old))
 
 /* Reads left to userspace fire twice; count them once (no lookup at all). */
@@ -158,18 +170,15 @@ static notrace void probe_kvm_mmio(void *data, int type, int len, u64 gpa,
  */
 static notrace void probe_kvm_userspace_exit(void *data, __u32 reason, int err)
 {
-	struct kvm_run *run;
-	struct cvm_vcpu *s;
+	struct cvm_vcpu *s = cvm_tdx_slot_of_current();	/* no per-CPU data */
+	struct kvm_run *run = s ? READ_ONCE(s->tdcall_run) : NULL;
 	u64 nr, leaf;
 
-	preempt_disable_notrace();
-	s = cvm_tdx_slot_of_current();
-	run = s ? READ_ONCE(s->tdcall_run) : NULL;
 	if (!run)
-		goto out;
+		return;
 	WRITE_ONCE(s->tdcall_run, NULL);
 	if (err)
-		goto out;
+		return;
 	switch (reason) {
 	case CVM_KVM_EXIT_TDX:
 		nr = cvm_run_tdx_nr(run);
@@ -181,13 +190,11 @@ static notrace void probe_kvm_userspace_exit(void *data, __u32 reason, int err)
 		nr = run->system_event.type;
 		break;
 	default:
-		goto out;
+		return;
 	}
 	leaf = cvm_tdx_leaf(CVM_VMX_EXIT_TDCALL, reason, nr);
 	if (leaf)
 		cvm_on_tdx_leaf(&s->stats, leaf);
-out:
-	preempt_enable_notrace();
 }
 
 const struct cvm_probe cvm_probe_table[CVMSTAT_PROBE_NR] = {

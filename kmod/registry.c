@@ -12,11 +12,11 @@
  * misses because of a concurrent change is repeated under cvm_lock, which
  * every change takes.
  *
- * Every path here that uses per-CPU data runs with preemption off: the
- * kvm_exit probe fires with interrupts off, the other probes disable
- * preemption themselves (probes.c), since newer kernels call tracepoint
- * probes preemptible.  A CPU's cache entry is filled only by that CPU, and
- * only cleared by others.
+ * Every path here that writes per-CPU data runs with preemption off: the
+ * kvm_exit probe fires with interrupts off, the other probes' slow paths
+ * disable preemption themselves (probes.c), since newer kernels call
+ * tracepoint probes preemptible.  A CPU's cache entry is filled only by that
+ * CPU, and only emptied (pointed at cvm_nobody) by others.
  *
  * KVM objects: struct kvm and struct kvm_vcpu pointers are dereferenced only
  * in probes that KVM called with them or for them (they are live there).
@@ -25,13 +25,18 @@
  * slot.  Should a destroy hook be missed anyway (kprobes disarmed by hand, a
  * build that inlined the hooked function), the new object is told apart by
  * KVM's own per-vCPU exit count going backwards or a vcpu_id seen twice, and
- * the old VM is retired (counted as lifetime_missed, flagged stale).
+ * the old VM is retired (counted as lifetime_missed, flagged stale).  The
+ * per-CPU caches are emptied once a second so that a new vCPU at an old
+ * one's address meets that check within a second; what it did meanwhile
+ * went to the old slot, and its VM is flagged partial.
  */
 #include <linux/hash.h>
+#include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sort.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 #include "cvmstat.h"
 #include "compat/compat.h"
 
@@ -59,6 +64,9 @@ static u64 lifetime_missed;
 
 DEFINE_PER_CPU(struct cvm_cpu_cache, cvm_cache);
 
+/* What an empty cache entry points to: a slot of no vCPU. */
+static struct cvm_vcpu cvm_nobody = { .vcpu = CVM_NO_VCPU };
+
 /*
  * Where the events of a vCPU that found no slot go, one per CPU (preemption
  * is off wherever it is used): counted, never read.  Not a percpu
@@ -71,6 +79,7 @@ static struct cvm_vcpu *this_discard(u32 isa)
 	struct cvm_vcpu *d = &discard[smp_processor_id()];
 
 	d->isa = isa;
+	d->vcpu = CVM_NO_VCPU;
 	return d;
 }
 
@@ -124,8 +133,8 @@ static void uncache_if(bool (*match)(struct cvm_vcpu *, const void *),
 		struct cvm_cpu_cache *c = per_cpu_ptr(&cvm_cache, cpu);
 		struct cvm_vcpu *slot = READ_ONCE(c->slot);
 
-		if (slot && match(slot, arg))
-			WRITE_ONCE(c->vcpu, NULL);
+		if (slot != &cvm_nobody && match(slot, arg))
+			WRITE_ONCE(c->slot, &cvm_nobody);
 	}
 }
 
@@ -182,7 +191,7 @@ static void detach_vcpu(struct cvm_vcpu *s)
 		hlist_del_init_rcu(&s->vcpu_node);
 	if (!hlist_unhashed(&s->task_node))
 		hlist_del_init_rcu(&s->task_node);
-	WRITE_ONCE(s->vcpu, NULL);
+	WRITE_ONCE(s->vcpu, CVM_NO_VCPU);
 	WRITE_ONCE(s->task, NULL);
 	WRITE_ONCE(s->tdcall_run, NULL);
 	uncache(s);
@@ -194,7 +203,7 @@ static void retire_vm(struct cvm_vm *vm)
 	struct cvm_vcpu *s;
 
 	list_for_each_entry(s, &vm->vcpus, vm_node)
-		if (s->vcpu)
+		if (s->vcpu != CVM_NO_VCPU)
 			detach_vcpu(s);
 	vm->kvm = NULL;
 	vm->alive = false;
@@ -270,6 +279,17 @@ static bool gm_selects(pid_t pid)
 	return false;
 }
 
+/*
+ * Is this kvm_exit the vCPU's first?  KVM counts an exit in stat.exits
+ * after the event fired for it where kvm_exit fires in the vendor's run
+ * function (6.12 and later), before it where it fires in the exit handler
+ * (6.1's SVM): 0 or 1 at the first.
+ */
+static bool first_exit(struct kvm_vcpu *vcpu)
+{
+	return vcpu->stat.exits <= 1;
+}
+
 static struct cvm_vm *attach_vm(struct kvm_vcpu *vcpu, u32 isa)
 {
 	struct cvm_vm *vm;
@@ -335,7 +355,7 @@ static struct cvm_vcpu *attach_vcpu(struct kvm_vcpu *vcpu, u32 isa)
 	/* evict_oldest() takes exited VMs only, never @vm. */
 	if (list_empty(&vcpu_free) && !evict_oldest()) {
 		/* at its first exit only: once per vCPU, not per retry */
-		if (!vcpu->stat.exits)
+		if (first_exit(vcpu))
 			untracked_vcpus++;
 		return NULL;
 	}
@@ -355,9 +375,8 @@ static struct cvm_vcpu *attach_vcpu(struct kvm_vcpu *vcpu, u32 isa)
 	s->tdx = vm->type == CVMSTAT_VM_TDX;
 	s->task = NULL;
 	s->tdcall_run = NULL;
-	/* KVM counts an exit after kvm_exit fired for it: 0 at the first. */
 	s->kvm_exits = vcpu->stat.exits;
-	if (s->kvm_exits)
+	if (!first_exit(vcpu))
 		vm->partial = true;
 	s->attached_seq = READ_ONCE(cvm_phase_seq);
 	s->phase_seen = max(READ_ONCE(cvm_host_mark_seq), vm->guest_mark_seq);
@@ -494,11 +513,13 @@ static void fill_cache(struct cvm_cpu_cache *c, struct kvm_vcpu *vcpu,
 	bool reset = false;
 	u64 seq;
 
-	WRITE_ONCE(c->slot, s);
-	WRITE_ONCE(c->vcpu, vcpu);
-	smp_mb();
-	if (!in_pool(s))	/* a discard slot: nobody reads it */
+	if (!in_pool(s)) {	/* a discard slot: nobody reads it */
+		WRITE_ONCE(s->vcpu, vcpu);
+		WRITE_ONCE(c->slot, s);
 		return;
+	}
+	WRITE_ONCE(c->slot, s);
+	smp_mb();
 	WRITE_ONCE(s->kvm_exits, vcpu->stat.exits);
 	if (unlikely(cvm_reset_pending(&s->stats))) {
 		cvm_apply_reset(&s->stats);
@@ -739,8 +760,14 @@ int cvm_vm_vcpus(struct cvm_vm *vm, struct cvm_vcpu **out, u32 nr)
 	return n;
 }
 
-/* Two copies agree at once for all but vCPUs exiting very fast. */
-#define CVM_COPY_TRIES		4
+/*
+ * Two copies agree at once for all but vCPUs exiting very fast; after this
+ * many tries the vCPU is asked to copy itself.  A parameter so that the
+ * tests can send every read of a live vCPU down that path (0).
+ */
+static unsigned int cvm_copy_tries = 4;
+module_param_named(copy_tries, cvm_copy_tries, uint, 0644);
+MODULE_PARM_DESC(copy_tries, "Reader's tries at two equal copies before asking the vCPU for one (default 4)");
 /* How long a reader waits for a busy vCPU to copy itself. */
 #define CVM_SNAPSHOT_WAIT	HZ
 
@@ -755,16 +782,22 @@ int cvm_vm_vcpus(struct cvm_vm *vm, struct cvm_vcpu **out, u32 nr)
  * Return: 0, -ENOMEM, -EINTR (fatal signal) or -EAGAIN (no copy within
  * CVM_SNAPSHOT_WAIT: a vCPU that neither stopped nor took an exit).
  */
+struct cvm_reader_stats cvm_reader_stats;	/* under the ioctl mutex */
+
 int cvm_snapshot(struct cvm_vcpu *s, struct cvm_counts *out,
 		 struct cvm_counts *scratch)
 {
 	unsigned long deadline = jiffies + CVM_SNAPSHOT_WAIT;
+	unsigned int tries = min(READ_ONCE(cvm_copy_tries), 64U);
 	struct cvm_counts *pool;
+	bool expired = false;
 	u64 req;
 	int ret;
 
-	if (cvm_stats_copy(&s->stats, out, scratch, CVM_COPY_TRIES))
+	if (cvm_stats_copy(&s->stats, out, scratch, tries)) {
+		cvm_reader_stats.at_once++;
 		return 0;
+	}
 	ret = pool_enable(&snapshots);
 	if (ret)
 		return ret;
@@ -778,14 +811,22 @@ int cvm_snapshot(struct cvm_vcpu *s, struct cvm_counts *out,
 			memcpy(out, &pool[s - vcpu_pool], sizeof(*out));
 			if (cvm_reset_pending(&s->stats))
 				memset(out, 0, sizeof(*out));
+			cvm_reader_stats.by_owner++;
 			return 0;
 		}
-		if (cvm_stats_copy(&s->stats, out, scratch, 1))
+		/* copy_tries 0 (tests): the owner's copy, unless it is idle */
+		if ((tries || expired) &&
+		    cvm_stats_copy(&s->stats, out, scratch, 1)) {
+			cvm_reader_stats.by_copies++;
 			return 0;
+		}
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		if (time_after(jiffies, deadline))
+		if (expired) {
+			cvm_reader_stats.timeouts++;
 			return -EAGAIN;
+		}
+		expired = time_after(jiffies, deadline);
 		cond_resched();
 	}
 }
@@ -799,7 +840,7 @@ static void reset_vm(struct cvm_vm *vm)
 		return;
 	}
 	list_for_each_entry(s, &vm->vcpus, vm_node) {
-		if (s->vcpu)
+		if (s->vcpu != CVM_NO_VCPU)
 			request_reset(s);
 		else	/* destroyed already: nobody would carry it out */
 			memset(&s->stats.c, 0, sizeof(s->stats.c));
@@ -886,9 +927,20 @@ void cvm_registry_stats(struct cvm_registry_stats *st)
 	st->unattributed = sum;
 }
 
+/* Once a second: every vCPU comes through the slow path (see the top). */
+static void revalidate_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(revalidate, revalidate_fn);
+
+static void revalidate_fn(struct work_struct *work)
+{
+	cvm_uncache_all();
+	schedule_delayed_work(&revalidate, HZ);
+}
+
 int cvm_registry_init(void)
 {
 	unsigned int i;
+	int cpu;
 
 	hash_bits = ilog2(roundup_pow_of_two(2 * cvm_max_vcpus));
 	vm_pool = vcalloc(cvm_max_vms, sizeof(*vm_pool));
@@ -902,17 +954,22 @@ int cvm_registry_init(void)
 	}
 	for (i = 0; i < cvm_max_vms; i++)
 		list_add_tail(&vm_pool[i].node, &vm_free);
+	for_each_possible_cpu(cpu)
+		per_cpu_ptr(&cvm_cache, cpu)->slot = &cvm_nobody;
 	for (i = 0; i < cvm_max_vcpus; i++) {
+		vcpu_pool[i].vcpu = CVM_NO_VCPU;
 		INIT_HLIST_NODE(&vcpu_pool[i].vcpu_node);
 		INIT_HLIST_NODE(&vcpu_pool[i].task_node);
 		list_add_tail(&vcpu_pool[i].vm_node, &vcpu_free);
 	}
+	schedule_delayed_work(&revalidate, HZ);
 	return 0;
 }
 
 /* Only after every probe and kprobe is gone (tracepoint_synchronize_unregister). */
 void cvm_registry_exit(void)
 {
+	cancel_delayed_work_sync(&revalidate);
 	vfree(snapshots);
 	vfree(boundaries);
 	vfree(discard);

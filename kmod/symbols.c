@@ -16,11 +16,9 @@
  * the one KVM itself makes, through the ops table, to a function entry
  * (ENDBR and kCFI hash in place).
  */
-#include <linux/debugfs.h>
 #include <linux/kallsyms.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
-#include <linux/seq_file.h>
 #include "cvmstat.h"
 #include "core/symtab.h"
 
@@ -85,33 +83,4 @@ bool cvm_is_svm_get_exit_info(unsigned long fn)
 	n = strlen(buf);
 	return !strncmp(buf, want, sizeof(want) - 1) && n > 10 &&
 	       !strcmp(buf + n - 10, " [kvm_amd]");
-}
-
-/*
- * /sys/kernel/debug/cvmstat/symbols: what was resolved, for the tests that
- * compare it with /proc/kallsyms (root only, like /proc/kallsyms itself).
- */
-static int symbols_show(struct seq_file *m, void *v)
-{
-	unsigned long gei = cvm_exit_reason_fn();
-
-	seq_printf(m, "kvm_running_vcpu %px\n", READ_ONCE(cvm_running_vcpu));
-	cvm_exit_reason_show(m);
-	seq_printf(m, "get_exit_info %px %ps\n", (void *)gei, (void *)gei);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(symbols);
-
-static struct dentry *cvm_debugfs;
-
-void cvm_symbols_debugfs_init(void)
-{
-	cvm_debugfs = debugfs_create_dir("cvmstat", NULL);
-	debugfs_create_file("symbols", 0400, cvm_debugfs, NULL, &symbols_fops);
-}
-
-void cvm_symbols_debugfs_exit(void)
-{
-	debugfs_remove_recursive(cvm_debugfs);
-	cvm_debugfs = NULL;
 }

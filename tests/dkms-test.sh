@@ -9,9 +9,18 @@
 # Also the clean `make clean` runs, after a build of a copy of the tree,
 # leaves only sources.
 # Ends with "dkms: N passed, N failed".
+#
+# Environment: CVMSTAT_BUILD_ROOT, the root file system that builds for
+# these kernels (default /, this machine; tests/setup-newest.sh makes one
+# for a newer kernel, with DKMS and the headers installed in it): the whole
+# test then runs in there (tests/in-root.sh).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$(realpath -m "${CVMSTAT_BUILD_ROOT:-/}")" != / ]; then
+	exec "$top/tests/in-root.sh" "$CVMSTAT_BUILD_ROOT" -b "$top" -- \
+		bash "$top/tests/dkms-test.sh" "$@"
+fi
 version=$(cat "$top/VERSION")
 p=0
 f=0

@@ -15,10 +15,14 @@ series=${CVMSTAT_SERIES:-"6.1.0- 6.12."}
 log() { echo "setup: $*" >&2; }
 
 # python3-pandas and r-base-core load the recordings as a researcher would
-# (check_frames.sh); bash-completion tests the completion with its helpers.
+# (check_frames.sh); bash-completion tests the completion with its helpers;
+# debootstrap makes the root that builds for the newest kernel
+# (setup-newest.sh); trace-cmd extracts the kernel's own trace, the oracle
+# of the real-guest test (guest.sh).
 need_pkgs=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	   libkmod-dev libcsv-dev pkg-config python3 gcc make libc6-dev
-	   dkms python3-pandas r-base-core bash-completion)
+	   dkms python3-pandas r-base-core bash-completion clang perl
+	   debootstrap trace-cmd)
 missing=()
 for p in "${need_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -35,14 +35,23 @@ static const struct {
 struct show_opts {
 	pid_t pid;
 	long vcpu;		/* -1: all */
+	const char *view;	/* --by */
 	unsigned int kinds;
 	unsigned long top;	/* 0: all rows */
 };
 
-static int cmp_count_desc(const void *a, const void *b)
+/* The row of events a full key table counted without their key. */
+#define NOT_KEYED	"(not keyed: table full)"
+
+/* By count, largest first; overflow records after all others. */
+static int cmp_rows(const void *a, const void *b)
 {
 	const struct cvmstat_record *x = a, *y = b;
+	bool ox = x->kind == CVMSTAT_KIND_OVERFLOW;
+	bool oy = y->kind == CVMSTAT_KIND_OVERFLOW;
 
+	if (ox != oy)
+		return ox ? 1 : -1;
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
 	if (x->kind != y->kind)
@@ -57,9 +66,17 @@ static bool by_vcpu(const struct show_opts *o)
 	return o->kinds == 1U << CVMSTAT_KIND_VCPU;
 }
 
+/* An overflow record of a kind the view shows: events without a key. */
+static bool not_keyed(const struct show_opts *o,
+		      const struct cvmstat_record *r)
+{
+	return r->kind == CVMSTAT_KIND_OVERFLOW && r->key < 32 &&
+	       !by_vcpu(o) && (o->kinds & 1U << r->key);
+}
+
 /*
  * The records of the view, summed over the vCPUs shown (--by vcpu keeps
- * one row per vCPU, keyed by its id).
+ * one row per vCPU, keyed by its id), and the view's overflow records.
  */
 static void select_rows(const struct show_opts *o, struct cvm_vm_read *rd,
 			    bool *vcpu_seen)
@@ -72,7 +89,7 @@ static void select_rows(const struct show_opts *o, struct cvm_vm_read *rd,
 		if (o->vcpu >= 0 && r.vcpu_id != (uint32_t)o->vcpu)
 			continue;
 		*vcpu_seen = true;
-		if (!(o->kinds & 1U << r.kind))
+		if (!(o->kinds & 1U << r.kind) && !not_keyed(o, &r))
 			continue;
 		if (by_vcpu(o))
 			r.key = r.vcpu_id;
@@ -82,41 +99,63 @@ static void select_rows(const struct show_opts *o, struct cvm_vm_read *rd,
 	rd->nr = cvm_snap_merge(rd->recs, n);
 }
 
-static void print_table(const struct show_opts *o, struct cvm_vm_read *rd)
+static void print_row(const struct show_opts *o,
+		      const struct cvmstat_record *r, uint64_t total)
 {
-	uint64_t total = 0;
-	uint32_t i, n = rd->nr;
+	char key[24], name[128];
 
-	for (i = 0; i < n; i++)
+	if (by_vcpu(o)) {
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)r->key);
+		snprintf(name, sizeof(name), "exits");
+	} else if (r->kind == CVMSTAT_KIND_OVERFLOW) {
+		snprintf(key, sizeof(key), "-");
+		snprintf(name, sizeof(name), "%s%s", NOT_KEYED,
+			 r->key == CVMSTAT_KIND_GHCB_MSR ? " (MSR protocol)" : "");
+	} else {
+		cvm_format_key(key, sizeof(key), r->kind, r->key);
+		cvm_format_record_name(name, sizeof(name), r->kind, r->key);
+		if (r->kind == CVMSTAT_KIND_GHCB_MSR)
+			strncat(name, " (MSR protocol)",
+				sizeof(name) - strlen(name) - 1);
+	}
+	printf("%14llu %6.1f%%  %-12s %-5s  %s\n", (unsigned long long)r->count,
+	       total ? 100.0 * r->count / total : 0.0, key,
+	       cvm_dir_name(r->dir), name);
+}
+
+/*
+ * The rows by count, then those counted without a key, always shown (not
+ * cut by --top): the shares are of everything, keyed or not.
+ */
+static void print_table(const struct show_opts *o,
+			const struct cvmstat_vm_info *vm, struct cvm_vm_read *rd)
+{
+	uint64_t total = 0, lost = 0;
+	uint32_t i, n, keyed;
+
+	for (i = 0; i < rd->nr; i++) {
 		total += rd->recs[i].count;
-	qsort(rd->recs, n, sizeof(*rd->recs), cmp_count_desc);
-	if (o->top && n > o->top)
-		n = o->top;
+		if (rd->recs[i].kind == CVMSTAT_KIND_OVERFLOW)
+			lost += rd->recs[i].count;
+	}
+	qsort(rd->recs, rd->nr, sizeof(*rd->recs), cmp_rows);
+	for (keyed = 0; keyed < rd->nr &&
+	     rd->recs[keyed].kind != CVMSTAT_KIND_OVERFLOW; keyed++)
+		;
+	n = o->top && keyed > o->top ? o->top : keyed;
+	if (lost)
+		cvm_err("warning: VM %llu: %llu of %llu %s events (%.1f%%) found the module's key table full and have no key: see the row %s",
+			(unsigned long long)vm->vm_id,
+			(unsigned long long)lost, (unsigned long long)total,
+			o->view, 100.0 * lost / total, NOT_KEYED);
 	printf("%14s %7s  %-12s %-5s  %s\n", "COUNT", "SHARE",
 	       by_vcpu(o) ? "VCPU" : "KEY", "DIR", "NAME");
-	for (i = 0; i < n; i++) {
-		const struct cvmstat_record *r = &rd->recs[i];
-		char key[24], name[128];
-
-		if (by_vcpu(o)) {
-			snprintf(key, sizeof(key), "%llu",
-				 (unsigned long long)r->key);
-			snprintf(name, sizeof(name), "exits");
-		} else {
-			cvm_format_key(key, sizeof(key), r->kind, r->key);
-			cvm_format_record_name(name, sizeof(name), r->kind,
-					       r->key);
-			if (r->kind == CVMSTAT_KIND_GHCB_MSR)
-				strncat(name, " (MSR protocol)",
-					sizeof(name) - strlen(name) - 1);
-		}
-		printf("%14llu %6.1f%%  %-12s %-5s  %s\n",
-		       (unsigned long long)r->count,
-		       total ? 100.0 * r->count / total : 0.0, key,
-		       cvm_dir_name(r->dir), name);
-	}
-	if (rd->nr > n)
-		printf("%14s  (%u more rows: --top)\n", "...", rd->nr - n);
+	for (i = 0; i < n; i++)
+		print_row(o, &rd->recs[i], total);
+	if (keyed > n)
+		printf("%14s  (%u more rows: --top)\n", "...", keyed - n);
+	for (i = keyed; i < rd->nr; i++)
+		print_row(o, &rd->recs[i], total);
 	printf("%14llu %6.1f%%  total\n", (unsigned long long)total,
 	       total ? 100.0 : 0.0);
 }
@@ -149,7 +188,7 @@ static int show_vm(int fd, const struct show_opts *o,
 	if (o->vcpu >= 0 && !vcpu_seen)
 		printf("(no exits of vCPU %ld)\n", o->vcpu);
 	else
-		print_table(o, &rd);
+		print_table(o, vm, &rd);
 	cvm_vm_read_free(&rd);
 	return 0;
 }
@@ -164,7 +203,9 @@ static int show_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct show_opts o = { .vcpu = -1, .kinds = views[0].kinds };
+	struct show_opts o = {
+		.vcpu = -1, .view = views[0].name, .kinds = views[0].kinds,
+	};
 	struct cvmstat_vm_info *vms;
 	unsigned long v;
 	int opt, fd, n, i, ret = EXIT_OK;
@@ -189,6 +230,7 @@ static int show_main(int argc, char **argv)
 			if (k == sizeof(views) / sizeof(*views))
 				return cvm_usage_error("invalid --by `%s' (reason, mmio, msr, pio, vmgexit, tdx, vcpu, haltpoll)",
 						       optarg);
+			o.view = views[k].name;
 			o.kinds = views[k].kinds;
 			break;
 		case 't':
@@ -233,7 +275,9 @@ const struct cvm_command cvm_cmd_show = {
 	"Usage: cvmstat show [--vm PID] [--vcpu N] [--by VIEW] [--top N]\n"
 	"\n"
 	"Prints each VM's counters since it was first seen (or reset), summed\n"
-	"over its vCPUs, sorted by count, with each row's share and name.\n"
+	"over its vCPUs, sorted by count, with each row's share and name.  Events\n"
+	"the module counted without their key (its key table was full) are a row\n"
+	"of their own, \"(not keyed: table full)\", always shown, with a warning.\n"
 	"\n"
 	"  --vm PID    only the newest VM of VMM process PID\n"
 	"  --vcpu N    only vCPU N\n"

@@ -13,6 +13,7 @@
 #include "dev.h"
 #include "modload.h"
 #include "names.h"
+#include "protos.h"
 
 /* Commands that take nothing but --help. */
 static int no_args(int argc, char **argv, const struct cvm_command *c)
@@ -51,6 +52,22 @@ static bool valid_param(const char *s)
 		if (isspace((unsigned char)*p) || *p == '"')
 			return false;
 	return true;
+}
+
+/*
+ * With kvm.ko loaded, its BTF tells whether cvmstat.ko's probes have the
+ * prototypes of this kernel's tracepoints: a probe attached with the wrong
+ * one would read wrong arguments (or fail a kCFI check), so load nothing.
+ */
+static int refuse_unproven(void)
+{
+	struct cvm_proof p;
+
+	if (cvm_prove_probes(&p) || !p.differ)
+		return EXIT_OK;
+	cvm_err("not loading: this kernel's tracepoints differ from cvmstat.ko's probes (%s); a cvmstat for this kernel is needed",
+		p.why);
+	return EXIT_NOMODULE;
 }
 
 static int load_main(int argc, char **argv)
@@ -100,7 +117,9 @@ static int load_main(int argc, char **argv)
 			strcat(options, " ");
 		strcat(options, argv[i]);
 	}
-	ret = cvm_module_load(path, options);
+	ret = refuse_unproven();
+	if (!ret)
+		ret = cvm_module_load(path, options);
 	free(options);
 	return ret;
 }
@@ -239,10 +258,44 @@ static void print_kvm(void)
 	printf("\n");
 }
 
+/*
+ * The events of @vm_id counted without their key, per kind, summed over
+ * its vCPUs: "msr 7528, mmio 254", "none", or "?" when it cannot be read.
+ */
+static void format_not_keyed(int fd, uint64_t vm_id, char *buf, size_t len)
+{
+	uint64_t lost[32] = { 0 };
+	struct cvm_vm_read rd;
+	size_t n = 0;
+	uint32_t i;
+
+	if (cvm_read_vm(fd, vm_id, 0, &rd)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	for (i = 0; i < rd.nr; i++)
+		if (rd.recs[i].kind == CVMSTAT_KIND_OVERFLOW &&
+		    rd.recs[i].key < 32)
+			lost[rd.recs[i].key] += rd.recs[i].count;
+	cvm_vm_read_free(&rd);
+	buf[0] = '\0';
+	for (i = 0; i < 32 && n < len; i++) {
+		const char *kind = cvm_name_kind(i);
+
+		if (!lost[i])
+			continue;
+		n += snprintf(buf + n, len - n, "%s%s %llu", n ? ", " : "",
+			      kind ? kind : "?", (unsigned long long)lost[i]);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "none");
+}
+
 static void print_vms(int fd)
 {
 	struct cvmstat_vm_info *vms;
 	int i, n = cvm_list_vms(fd, &vms);
+	char lost[256];
 
 	if (n < 0)
 		return;
@@ -251,17 +304,47 @@ static void print_vms(int fd)
 		free(vms);
 		return;
 	}
-	printf("\n%6s %8s  %-16s %6s  %-7s %s\n", "VM_ID", "PID", "COMMAND",
-	       "VCPUS", "TYPE", "STATE");
+	printf("\n%6s %8s  %-16s %6s  %-7s %-6s  %s\n", "VM_ID", "PID",
+	       "COMMAND", "VCPUS", "TYPE", "STATE", "NOT_KEYED");
 	for (i = 0; i < n; i++) {
 		const char *type = cvm_name_vm_type(vms[i].type);
+		char state[64];
 
-		printf("%6llu %8d  %-16.16s %6u  %-7s %s\n",
+		/* alive or exited, and what the module says of the VM */
+		snprintf(state, sizeof(state), "%s%s%s%s",
+			 vms[i].flags & CVMSTAT_VM_ALIVE ? "alive" : "exited",
+			 vms[i].flags & CVMSTAT_VM_GUEST_MARKS ? ",marks" : "",
+			 vms[i].flags & CVMSTAT_VM_PARTIAL ? ",partial" : "",
+			 vms[i].flags & CVMSTAT_VM_STALE ? ",stale" : "");
+		format_not_keyed(fd, vms[i].vm_id, lost, sizeof(lost));
+		printf("%6llu %8d  %-16.16s %6u  %-7s %-6s  %s",
 		       (unsigned long long)vms[i].vm_id, vms[i].pid,
-		       vms[i].comm, vms[i].nr_vcpus, type ? type : "?",
-		       vms[i].flags & CVMSTAT_VM_ALIVE ? "alive" : "exited");
+		       vms[i].comm, vms[i].nr_vcpus, type ? type : "?", state,
+		       lost);
+		if (vms[i].guest_marks_dropped)
+			printf("  (guest marks dropped: %llu)",
+			       (unsigned long long)vms[i].guest_marks_dropped);
+		printf("\n");
 	}
 	free(vms);
+}
+
+/* What kvm.ko's BTF says of the bound probes' prototypes. */
+static void print_protos(uint32_t bound)
+{
+	struct cvm_proof p;
+	int err = cvm_prove_probes(&p);
+
+	printf("prototypes:");
+	if (err)
+		printf(" assumed (kvm.ko's BTF: %s)\n", strerror(-err));
+	else if (p.differ & bound)
+		printf(" WRONG for a bound probe: %s\n", p.why);
+	else if ((p.proven & bound) == bound)
+		printf(" every bound probe's proven by kvm.ko's BTF\n");
+	else
+		printf(" proven by kvm.ko's BTF but for probes 0x%x\n",
+		       bound & ~p.proven);
 }
 
 static int status_main(int argc, char **argv)
@@ -304,6 +387,7 @@ static int status_main(int argc, char **argv)
 		       v.probes_bound >> i & 1 ? "bound" :
 		       v.probes_known >> i & 1 ? "not bound" : "unsupported");
 	printf("\n");
+	print_protos(v.probes_bound);
 	print_host(v.isa);
 	print_kvm();
 	port = cvm_phase_port();
@@ -317,6 +401,13 @@ static int status_main(int argc, char **argv)
 	       v.nr_vms, (unsigned long long)v.untracked_vms,
 	       (unsigned long long)v.untracked_vcpus,
 	       (unsigned long long)v.unattributed);
+	if (v.vcpu_bytes)
+		printf("memory:     %llu bytes per vCPU slot, %u slots held from load (%.1f MiB)\n",
+		       (unsigned long long)v.vcpu_bytes, v.max_vcpus,
+		       v.vcpu_bytes * (double)v.max_vcpus / (1 << 20));
+	if (v.lifetime_missed)
+		printf("lifetime:   WARNING: %llu VM destructions went unseen (kprobes disarmed?); those VMs are marked stale\n",
+		       (unsigned long long)v.lifetime_missed);
 	print_vms(fd);
 	close(fd);
 	return EXIT_OK;
@@ -331,7 +422,10 @@ const struct cvm_command cvm_cmd_status = {
 	"\n"
 	"Shows whether cvmstat.ko is loaded and its version, the ABI, which\n"
 	"KVM tracepoints are bound, the host's vendor and confidential-computing\n"
-	"support, KVM's halt-polling and SEV/TDX parameters, and the VMs seen:\n"
-	"id, VMM pid and command, vCPUs, type (plain, SEV, SEV-ES, SNP, TDX),\n"
-	"alive or exited.  Exit 4 when the module is not loaded.\n",
+	"support, KVM's halt-polling and SEV/TDX parameters, what the module\n"
+	"could not count (VMs and vCPUs without a slot, events of no vCPU), and\n"
+	"the VMs seen: id, VMM pid and command, vCPUs, type (plain, SEV, SEV-ES,\n"
+	"SNP, TDX), alive or exited, and per kind the events counted without\n"
+	"their key because its key table was full (NOT_KEYED).  Exit 4 when the\n"
+	"module is not loaded.\n",
 };

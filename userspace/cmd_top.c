@@ -28,7 +28,10 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* One VM's exit reasons, summed over its vCPUs, sorted by key. */
+/*
+ * One VM's exit reasons and overflow records (events counted without their
+ * key), summed over its vCPUs, sorted.
+ */
 struct top_vm {
 	uint64_t vm_id;
 	struct cvmstat_record *recs;
@@ -78,7 +81,8 @@ static int sample(struct top_state *s, struct top_vm **out, int *nr)
 		}
 		cvm_hp_sum_add(&vms[k].hp, rd.recs, rd.nr, -1);
 		for (j = 0; j < rd.nr; j++) {
-			if (rd.recs[j].kind != CVMSTAT_KIND_REASON)
+			if (rd.recs[j].kind != CVMSTAT_KIND_REASON &&
+			    rd.recs[j].kind != CVMSTAT_KIND_OVERFLOW)
 				continue;
 			rd.recs[m] = rd.recs[j];
 			rd.recs[m++].vcpu_id = 0;
@@ -102,15 +106,21 @@ static void free_vms(struct top_vm *vms, int n)
 }
 
 struct rate {
+	uint16_t kind;		/* REASON, or OVERFLOW (key: the kind) */
 	uint64_t key;
 	uint64_t delta;
 	uint64_t total;
 };
 
+/* Reasons by rate, then total; the overflow records after them, by kind. */
 static int cmp_rate(const void *a, const void *b)
 {
 	const struct rate *x = a, *y = b;
 
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->kind == CVMSTAT_KIND_OVERFLOW)
+		return x->key < y->key ? -1 : x->key > y->key;
 	if (x->delta != y->delta)
 		return x->delta > y->delta ? -1 : 1;
 	if (x->total != y->total)
@@ -118,7 +128,7 @@ static int cmp_rate(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
-/* Adds @n records of @recs into @rates (by key), as deltas or totals. */
+/* Adds @n records of @recs into @rates (by kind, key), as deltas or totals. */
 static int add_rates(struct rate **rates, int *nr, const struct cvmstat_record *recs,
 		     uint32_t n, bool delta)
 {
@@ -126,7 +136,8 @@ static int add_rates(struct rate **rates, int *nr, const struct cvmstat_record *
 	int j;
 
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < *nr && (*rates)[j].key != recs[i].key; j++)
+		for (j = 0; j < *nr && ((*rates)[j].key != recs[i].key ||
+					(*rates)[j].kind != recs[i].kind); j++)
 			;
 		if (j == *nr) {
 			struct rate *r = realloc(*rates, (*nr + 1) * sizeof(**rates));
@@ -135,6 +146,7 @@ static int add_rates(struct rate **rates, int *nr, const struct cvmstat_record *
 				return -1;
 			*rates = r;
 			memset(&r[j], 0, sizeof(r[j]));
+			r[j].kind = recs[i].kind;
 			r[j].key = recs[i].key;
 			(*nr)++;
 		}
@@ -146,6 +158,29 @@ static int add_rates(struct rate **rates, int *nr, const struct cvmstat_record *
 	return 0;
 }
 
+/*
+ * Events counted without their key, per kind: "not keyed (table full):
+ * msr 12.0/s (7528 total), ...", or nothing when there are none.
+ */
+static void print_not_keyed(const struct rate *rates, int n, double secs)
+{
+	const char *sep = "not keyed (table full):";
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const char *kind = cvm_name_kind(rates[i].key);
+
+		if (rates[i].kind != CVMSTAT_KIND_OVERFLOW)
+			continue;
+		printf("%s %s %.1f/s (%llu total)", sep, kind ? kind : "?",
+		       rates[i].delta / secs,
+		       (unsigned long long)rates[i].total);
+		sep = ",";
+	}
+	if (*sep == ',')
+		printf("\n");
+}
+
 static void print_rates(struct rate *rates, int n, double secs, int nr_vms,
 			bool tty, int64_t wall_offset)
 {
@@ -153,8 +188,12 @@ static void print_rates(struct rate *rates, int n, double secs, int nr_vms,
 	char when[48];
 	int i;
 
+	/* every exit: the keyed reasons and those counted without a key */
 	for (i = 0; i < n; i++)
-		sum += rates[i].delta;
+		if (rates[i].kind == CVMSTAT_KIND_REASON ||
+		    (rates[i].kind == CVMSTAT_KIND_OVERFLOW &&
+		     rates[i].key == CVMSTAT_KIND_REASON))
+			sum += rates[i].delta;
 	qsort(rates, n, sizeof(*rates), cmp_rate);
 	cvm_format_iso8601(when, sizeof(when),
 			   (int64_t)cvm_now_ns() + wall_offset);
@@ -163,7 +202,7 @@ static void print_rates(struct rate *rates, int n, double secs, int nr_vms,
 	printf("%s  %d VM%s  %.0f exits/s  (interval %.2f s)\n", when, nr_vms,
 	       nr_vms == 1 ? "" : "s", sum / secs, secs);
 	printf("%-32s %14s %7s %16s\n", "REASON", "RATE/s", "SHARE", "TOTAL");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && rates[i].kind == CVMSTAT_KIND_REASON; i++) {
 		char name[64];
 
 		cvm_format_record_name(name, sizeof(name), CVMSTAT_KIND_REASON,
@@ -173,6 +212,7 @@ static void print_rates(struct rate *rates, int n, double secs, int nr_vms,
 		       sum ? 100.0 * rates[i].delta / sum : 0.0,
 		       (unsigned long long)rates[i].total);
 	}
+	print_not_keyed(rates, n, secs);
 	if (!tty)
 		printf("\n");
 	fflush(stdout);
@@ -322,10 +362,11 @@ const struct cvm_command cvm_cmd_top = {
 	"\n"
 	"Shows VM exits per second by reason, summed over all VMs (or the VMs\n"
 	"of one VMM), refreshed every interval: redrawn in place on a terminal,\n"
-	"one block of plain lines per interval otherwise.  Ends on Ctrl-C.\n"
+	"one block of plain lines per interval otherwise.  Events counted without\n"
+	"their key (a key table was full) get a line of their own, per kind.\n"
 	"VMs that halted in the kernel get a halt-polling row: halts/s, how\n"
 	"they went (polled with success, in vain, not polled), time polled and\n"
-	"waited per second, and the poll windows in force.\n"
+	"waited per second, and the poll windows in force.  Ends on Ctrl-C.\n"
 	"\n"
 	"  --vm PID             only the VMs of VMM process PID\n"
 	"  -i, --interval SECS  refresh interval in seconds (default 1, 0.01..86400)\n"

@@ -15,7 +15,8 @@
  *   cvmstat-read hp-set VM_ID | --pid PID | all set NS | clear | restore
  *   cvmstat-read hp-events [AFTER]
  *
- * Exit status: 0 success, 1 usage error, 2 device or system error,
+ * Exit status: 0 success, 1 usage error, 2 device or system error (also
+ * --at MARK when the module no longer holds the counters as of MARK),
  * 3 no such VM; marks: COMMAND's.
  */
 #include <errno.h>
@@ -52,7 +53,12 @@ static void usage(FILE *f)
 		"       cvmstat-read hp-vm VM_ID | --pid PID\n"
 		"       cvmstat-read hp-set VM_ID | --pid PID | all set NS | clear | restore\n"
 		"       cvmstat-read hp-events [AFTER]\n"
-		"Prints /dev/cvmstat's data as CSV (env CVMSTAT_DEV overrides the path).\n");
+		"Prints /dev/cvmstat's data as CSV (env CVMSTAT_DEV overrides the path).\n"
+		"--at MARK: the counters as of mark MARK (a host mark, or a guest mark\n"
+		"of that VM), held only for each vCPU's latest mark, once marks were\n"
+		"listed (`phases`).  marks: a guest's phase-port writes mark while\n"
+		"COMMAND runs.  Exit status: 0 ok, 1 usage, 2 device or system error\n"
+		"(or MARK not held), 3 no such VM; marks: COMMAND's.\n");
 }
 
 /* O_RDWR for the commands that change state, else O_RDONLY. */
@@ -203,7 +209,7 @@ static int cmd_vm(int fd, unsigned long long vm_id, unsigned long long at,
 			return EXIT_NOVM;
 		}
 		if (errno == ESTALE) {
-			fprintf(stderr, "cvmstat-read: VM %llu at mark %llu: no longer known\n",
+			fprintf(stderr, "cvmstat-read: VM %llu at mark %llu: not held (the module keeps a vCPU's counters as of its latest mark only, and only once marks were listed: start `cvmstat record` or run `cvmstat-read phases` before marking, and read each mark before the next)\n",
 				vm_id, r.phase);
 			free(recs);
 			return EXIT_SYSTEM;

@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "dev.h"
+#include "names.h"
 
 #ifndef CVMSTAT_VERSION
 #define CVMSTAT_VERSION "unknown"
@@ -29,7 +30,7 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-		"Usage: cvmstat [-d DEVICE] COMMAND [ARGS...]\n"
+		"Usage: cvmstat [-d DEVICE] [--ecam BASE[,SIZE]|off] COMMAND [ARGS...]\n"
 		"       cvmstat help [COMMAND] | --help | --version\n"
 		"\n"
 		"Counts KVM VM exits per VM, vCPU, reason, MMIO address, MSR, port,\n"
@@ -43,6 +44,8 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  -d, --device PATH  the device (default /dev/cvmstat, or $CVMSTAT_DEV)\n"
+		"  --ecam BASE[,SIZE] where the guests' PCI ECAM window is, for MMIO names\n"
+		"                     (default 0xb0000000,0x10000000: QEMU q35), or off\n"
 		"  -h, --help         this help; `cvmstat COMMAND --help` for a command's\n"
 		"  -V, --version      the tool's version and ABI\n"
 		"\n"
@@ -134,12 +137,14 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "device", required_argument, NULL, 'd' },
+		{ "ecam", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *env = getenv("CVMSTAT_DEV");
 	const struct cvm_command *c;
+	uint64_t base, size;
 	int opt;
 
 	if (env && *env)
@@ -151,6 +156,12 @@ int main(int argc, char **argv)
 			if (!*optarg)
 				return cvm_usage_error("empty device path");
 			cvm_dev_path = optarg;
+			break;
+		case 'e':
+			if (!cvm_parse_ecam(optarg, &base, &size))
+				return cvm_usage_error("invalid --ecam `%s' (BASE[,SIZE] in bytes, multiples of 1 MiB, SIZE at most 256 MiB; or off)",
+						       optarg);
+			cvm_names_set_ecam(base, size);
 			break;
 		case 'h':
 			usage(stdout);

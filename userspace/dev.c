@@ -223,6 +223,34 @@ bool cvm_parse_uint(const char *s, unsigned long min, unsigned long max,
 	return !errno && !*end && *v >= min && *v <= max;
 }
 
+/* An unsigned number in C notation (decimal, 0x hex, 0 octal), no sign. */
+static bool parse_u64(const char *s, char **end, uint64_t *v)
+{
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(s, end, 0);
+	return !errno;
+}
+
+bool cvm_parse_ecam(const char *s, uint64_t *base, uint64_t *size)
+{
+	const uint64_t mib = 1ULL << 20;
+	char *end;
+
+	if (!strcmp(s, "off")) {
+		*base = *size = 0;
+		return true;
+	}
+	*size = 256 * mib;
+	if (!parse_u64(s, &end, base))
+		return false;
+	if (*end == ',' && !parse_u64(end + 1, &end, size))
+		return false;
+	return !*end && !(*base % mib) && !(*size % mib) && *size &&
+	       *size <= 256 * mib && *size - 1 <= UINT64_MAX - *base;
+}
+
 bool cvm_parse_pid(const char *s, pid_t *pid)
 {
 	unsigned long v;

@@ -96,6 +96,12 @@ bool cvm_parse_pid(const char *s, pid_t *pid);
 /* Parses an interval in seconds, decimal, [0.01, 86400], into ns. */
 bool cvm_parse_interval(const char *s, uint64_t *ns);
 
+/*
+ * Parses --ecam: "off" (size 0), or BASE[,SIZE] in bytes (C notation: 0x
+ * for hex), both multiples of 1 MiB, SIZE 1 to 256 MiB (default 256).
+ */
+bool cvm_parse_ecam(const char *s, uint64_t *base, uint64_t *size);
+
 /* Parses an unsigned decimal number in [min, max]. */
 bool cvm_parse_uint(const char *s, unsigned long min, unsigned long max,
 		    unsigned long *v);

@@ -83,8 +83,18 @@ struct uapi_name {
 	char name[UAPI_NAME_LEN];
 };
 
+/*
+ * An entry of a uapi table as the header spells it.  64 bits: 7.x's
+ * <asm/svm.h> defines SVM_EXIT_ERR as -1ull (older ones as -1), and either
+ * must initialize it without a conversion; both are above max_code.
+ */
+struct uapi_raw {
+	uint64_t code;
+	const char *name;
+};
+
 struct uapi_table {
-	const struct code_name *raw;
+	const struct uapi_raw *raw;
 	size_t nr_raw;
 	uint32_t max_code;		/* entries above are not exit codes */
 	struct uapi_name *out;
@@ -106,7 +116,7 @@ static void uapi_prepare(struct uapi_table *t)
 	if (t->ready)
 		return;
 	for (i = 0; i < t->nr_raw; i++) {
-		const struct code_name *r = &t->raw[i];
+		const struct uapi_raw *r = &t->raw[i];
 		struct uapi_name *o;
 		bool dup = false;
 
@@ -117,7 +127,7 @@ static void uapi_prepare(struct uapi_table *t)
 		if (dup)			/* the first string wins */
 			continue;
 		o = &t->out[t->nr++];
-		o->code = r->code;
+		o->code = (uint32_t)r->code;	/* <= max_code */
 		for (k = 0; r->name[k] && k < UAPI_NAME_LEN - 1; k++) {
 			unsigned char c = r->name[k];
 
@@ -150,7 +160,7 @@ static const char *uapi_find(struct uapi_table *t, uint32_t code)
 
 /* ---- VMX ---------------------------------------------------------------- */
 
-static const struct code_name vmx_uapi_raw[] = { VMX_EXIT_REASONS };
+static const struct uapi_raw vmx_uapi_raw[] = { VMX_EXIT_REASONS };
 static struct uapi_name vmx_uapi_out[ARRAY_SIZE(vmx_uapi_raw)];
 static struct uapi_table vmx_uapi = {
 	.raw = vmx_uapi_raw,
@@ -210,7 +220,7 @@ static const char *vmx_basic_name(uint32_t basic)
 #define MC_VECTOR	18
 #define XM_VECTOR	19
 
-static const struct code_name svm_uapi_raw[] = { SVM_EXIT_REASONS };
+static const struct uapi_raw svm_uapi_raw[] = { SVM_EXIT_REASONS };
 
 #undef DE_VECTOR
 #undef DB_VECTOR
@@ -488,6 +498,17 @@ static const char *const x2apic_regs[APIC_NR_REGS] = {
 #define X2APIC_MSR_FIRST	0x800
 #define X2APIC_MSR_LAST		0x8ff
 
+/*
+ * Machine-check bank n: CTL, STATUS, ADDR, MISC at 0x400 + 4n, CTL2 at
+ * 0x280 + n (SDM Vol. 3, 16.3; AMD's legacy MCA banks are the same).
+ */
+#define MC_BANK(n)							\
+	{ 0x400 + 4 * (n), "MC" #n "_CTL" },				\
+	{ 0x401 + 4 * (n), "MC" #n "_STATUS" },				\
+	{ 0x402 + 4 * (n), "MC" #n "_ADDR" },				\
+	{ 0x403 + 4 * (n), "MC" #n "_MISC" }
+#define MC_CTL2(n)	{ 0x280 + (n), "MC" #n "_CTL2" }
+
 static const struct code_name msr_names[] = {
 	/* Intel architectural and common (SDM Vol. 4, msr-index.h) */
 	{ 0x00000010,	"TSC" },
@@ -495,6 +516,7 @@ static const struct code_name msr_names[] = {
 	{ 0x00000012,	"KVM_SYSTEM_TIME" },
 	{ 0x00000017,	"PLATFORM_ID" },
 	{ 0x0000001b,	"APIC_BASE" },
+	{ 0x00000033,	"TEST_CTRL" },
 	{ 0x00000034,	"SMI_COUNT" },
 	{ 0x0000003a,	"FEATURE_CONTROL" },
 	{ 0x0000003b,	"TSC_ADJUST" },
@@ -502,7 +524,14 @@ static const struct code_name msr_names[] = {
 	{ 0x00000049,	"PRED_CMD" },
 	{ 0x0000004e,	"PPIN_CTL" },
 	{ 0x0000004f,	"PPIN" },
+	{ 0x00000079,	"BIOS_UPDT_TRIG" },
 	{ 0x0000008b,	"UCODE_REV" },
+	{ 0x0000008c,	"SGXLEPUBKEYHASH0" },
+	{ 0x0000008d,	"SGXLEPUBKEYHASH1" },
+	{ 0x0000008e,	"SGXLEPUBKEYHASH2" },
+	{ 0x0000008f,	"SGXLEPUBKEYHASH3" },
+	{ 0x0000009b,	"SMM_MONITOR_CTL" },
+	{ 0x0000009e,	"SMBASE" },
 	{ 0x000000c1,	"PMC0" },
 	{ 0x000000c2,	"PMC1" },
 	{ 0x000000c3,	"PMC2" },
@@ -512,13 +541,17 @@ static const struct code_name msr_names[] = {
 	{ 0x000000c7,	"PMC6" },
 	{ 0x000000c8,	"PMC7" },
 	{ 0x000000ce,	"PLATFORM_INFO" },
+	{ 0x000000cf,	"CORE_CAPABILITIES" },
 	{ 0x000000e1,	"UMWAIT_CONTROL" },
+	{ 0x000000e2,	"PKG_CST_CONFIG_CONTROL" },
 	{ 0x000000e7,	"MPERF" },
 	{ 0x000000e8,	"APERF" },
 	{ 0x000000fe,	"MTRRCAP" },
 	{ 0x0000010a,	"ARCH_CAPABILITIES" },
 	{ 0x0000010b,	"FLUSH_CMD" },
+	{ 0x0000010f,	"TSX_FORCE_ABORT" },
 	{ 0x00000122,	"TSX_CTRL" },
+	{ 0x00000123,	"MCU_OPT_CTRL" },
 	{ 0x00000140,	"MISC_FEATURES_ENABLES" },
 	{ 0x00000174,	"SYSENTER_CS" },
 	{ 0x00000175,	"SYSENTER_ESP" },
@@ -530,6 +563,10 @@ static const struct code_name msr_names[] = {
 	{ 0x00000187,	"PERFEVTSEL1" },
 	{ 0x00000188,	"PERFEVTSEL2" },
 	{ 0x00000189,	"PERFEVTSEL3" },
+	{ 0x0000018a,	"PERFEVTSEL4" },
+	{ 0x0000018b,	"PERFEVTSEL5" },
+	{ 0x0000018c,	"PERFEVTSEL6" },
+	{ 0x0000018d,	"PERFEVTSEL7" },
 	{ 0x00000198,	"PERF_STATUS" },
 	{ 0x00000199,	"PERF_CTL" },
 	{ 0x0000019a,	"CLOCK_MODULATION" },
@@ -537,9 +574,21 @@ static const struct code_name msr_names[] = {
 	{ 0x0000019c,	"THERM_STATUS" },
 	{ 0x000001a0,	"MISC_ENABLE" },
 	{ 0x000001a2,	"TEMPERATURE_TARGET" },
+	{ 0x000001a4,	"MISC_FEATURE_CONTROL" },
+	{ 0x000001a6,	"OFFCORE_RSP_0" },
+	{ 0x000001a7,	"OFFCORE_RSP_1" },
+	{ 0x000001aa,	"MISC_PWR_MGMT" },
+	{ 0x000001ad,	"TURBO_RATIO_LIMIT" },
+	{ 0x000001b0,	"ENERGY_PERF_BIAS" },
 	{ 0x000001b1,	"PACKAGE_THERM_STATUS" },
 	{ 0x000001b2,	"PACKAGE_THERM_INTERRUPT" },
+	{ 0x000001c4,	"XFD" },
+	{ 0x000001c5,	"XFD_ERR" },
+	{ 0x000001c8,	"LBR_SELECT" },
+	{ 0x000001c9,	"LBR_TOS" },
 	{ 0x000001d9,	"DEBUGCTL" },
+	{ 0x000001f2,	"SMRR_PHYSBASE" },
+	{ 0x000001f3,	"SMRR_PHYSMASK" },
 	{ 0x000001fc,	"POWER_CTL" },
 	{ 0x00000200,	"MTRR_PHYSBASE0" },
 	{ 0x00000201,	"MTRR_PHYSMASK0" },
@@ -557,6 +606,10 @@ static const struct code_name msr_names[] = {
 	{ 0x0000020d,	"MTRR_PHYSMASK6" },
 	{ 0x0000020e,	"MTRR_PHYSBASE7" },
 	{ 0x0000020f,	"MTRR_PHYSMASK7" },
+	{ 0x00000210,	"MTRR_PHYSBASE8" },
+	{ 0x00000211,	"MTRR_PHYSMASK8" },
+	{ 0x00000212,	"MTRR_PHYSBASE9" },
+	{ 0x00000213,	"MTRR_PHYSMASK9" },
 	{ 0x00000250,	"MTRR_FIX64K_00000" },
 	{ 0x00000258,	"MTRR_FIX16K_80000" },
 	{ 0x00000259,	"MTRR_FIX16K_A0000" },
@@ -569,17 +622,42 @@ static const struct code_name msr_names[] = {
 	{ 0x0000026e,	"MTRR_FIX4K_F0000" },
 	{ 0x0000026f,	"MTRR_FIX4K_F8000" },
 	{ 0x00000277,	"PAT" },
+	MC_CTL2(0), MC_CTL2(1), MC_CTL2(2), MC_CTL2(3),
+	MC_CTL2(4), MC_CTL2(5), MC_CTL2(6), MC_CTL2(7),
+	MC_CTL2(8), MC_CTL2(9), MC_CTL2(10), MC_CTL2(11),
+	MC_CTL2(12), MC_CTL2(13), MC_CTL2(14), MC_CTL2(15),
+	MC_CTL2(16), MC_CTL2(17), MC_CTL2(18), MC_CTL2(19),
+	MC_CTL2(20), MC_CTL2(21), MC_CTL2(22), MC_CTL2(23),
+	MC_CTL2(24), MC_CTL2(25), MC_CTL2(26), MC_CTL2(27),
+	MC_CTL2(28), MC_CTL2(29), MC_CTL2(30), MC_CTL2(31),
 	{ 0x000002ff,	"MTRR_DEF_TYPE" },
 	{ 0x00000309,	"FIXED_CTR0" },
 	{ 0x0000030a,	"FIXED_CTR1" },
 	{ 0x0000030b,	"FIXED_CTR2" },
 	{ 0x0000030c,	"FIXED_CTR3" },
+	{ 0x00000329,	"PERF_METRICS" },
 	{ 0x00000345,	"PERF_CAPABILITIES" },
 	{ 0x0000038d,	"FIXED_CTR_CTRL" },
 	{ 0x0000038e,	"PERF_GLOBAL_STATUS" },
 	{ 0x0000038f,	"PERF_GLOBAL_CTRL" },
 	{ 0x00000390,	"PERF_GLOBAL_OVF_CTRL" },
+	{ 0x00000391,	"PERF_GLOBAL_STATUS_SET" },
+	{ 0x00000392,	"PERF_GLOBAL_INUSE" },
 	{ 0x000003f1,	"PEBS_ENABLE" },
+	{ 0x000003f8,	"PKG_C3_RESIDENCY" },
+	{ 0x000003f9,	"PKG_C6_RESIDENCY" },
+	{ 0x000003fa,	"PKG_C7_RESIDENCY" },
+	{ 0x000003fc,	"CORE_C3_RESIDENCY" },
+	{ 0x000003fd,	"CORE_C6_RESIDENCY" },
+	{ 0x000003fe,	"CORE_C7_RESIDENCY" },
+	MC_BANK(0), MC_BANK(1), MC_BANK(2), MC_BANK(3),
+	MC_BANK(4), MC_BANK(5), MC_BANK(6), MC_BANK(7),
+	MC_BANK(8), MC_BANK(9), MC_BANK(10), MC_BANK(11),
+	MC_BANK(12), MC_BANK(13), MC_BANK(14), MC_BANK(15),
+	MC_BANK(16), MC_BANK(17), MC_BANK(18), MC_BANK(19),
+	MC_BANK(20), MC_BANK(21), MC_BANK(22), MC_BANK(23),
+	MC_BANK(24), MC_BANK(25), MC_BANK(26), MC_BANK(27),
+	MC_BANK(28), MC_BANK(29), MC_BANK(30), MC_BANK(31),
 	{ 0x00000480,	"VMX_BASIC" },
 	{ 0x00000481,	"VMX_PINBASED_CTLS" },
 	{ 0x00000482,	"VMX_PROCBASED_CTLS" },
@@ -610,7 +688,13 @@ static const struct code_name msr_names[] = {
 	{ 0x000004d0,	"MCG_EXT_CTL" },
 	{ 0x00000600,	"DS_AREA" },
 	{ 0x00000606,	"RAPL_POWER_UNIT" },
+	{ 0x00000610,	"PKG_POWER_LIMIT" },
 	{ 0x00000611,	"PKG_ENERGY_STATUS" },
+	{ 0x00000614,	"PKG_POWER_INFO" },
+	{ 0x00000619,	"DRAM_ENERGY_STATUS" },
+	{ 0x00000639,	"PP0_ENERGY_STATUS" },
+	{ 0x00000641,	"PP1_ENERGY_STATUS" },
+	{ 0x0000064e,	"PPERF" },
 	{ 0x000006a0,	"U_CET" },
 	{ 0x000006a2,	"S_CET" },
 	{ 0x000006a4,	"PL0_SSP" },
@@ -619,9 +703,21 @@ static const struct code_name msr_names[] = {
 	{ 0x000006a7,	"PL3_SSP" },
 	{ 0x000006a8,	"INT_SSP_TAB" },
 	{ 0x000006e0,	"TSC_DEADLINE" },
+	{ 0x000006e1,	"PKRS" },
+	{ 0x00000770,	"PM_ENABLE" },
+	{ 0x00000771,	"HWP_CAPABILITIES" },
+	{ 0x00000772,	"HWP_REQUEST_PKG" },
+	{ 0x00000773,	"HWP_INTERRUPT" },
+	{ 0x00000774,	"HWP_REQUEST" },
+	{ 0x00000777,	"HWP_STATUS" },
 	/* 0x800-0x8ff: x2APIC, from x2apic_regs[] */
+	{ 0x00000c8d,	"QM_EVTSEL" },
+	{ 0x00000c8e,	"QM_CTR" },
+	{ 0x00000c8f,	"PQR_ASSOC" },
 	{ 0x00000d90,	"BNDCFGS" },
 	{ 0x00000da0,	"XSS" },
+	{ 0x000014ce,	"ARCH_LBR_CTL" },
+	{ 0x000014cf,	"ARCH_LBR_DEPTH" },
 	/* Hyper-V (TLFS), as KVM emulates them */
 	{ 0x40000000,	"HV_GUEST_OS_ID" },
 	{ 0x40000001,	"HV_HYPERCALL" },
@@ -642,10 +738,35 @@ static const struct code_name msr_names[] = {
 	{ 0x40000083,	"HV_SIMP" },
 	{ 0x40000084,	"HV_EOM" },
 	{ 0x40000090,	"HV_SINT0" },
+	{ 0x40000091,	"HV_SINT1" },
+	{ 0x40000092,	"HV_SINT2" },
+	{ 0x40000093,	"HV_SINT3" },
+	{ 0x40000094,	"HV_SINT4" },
+	{ 0x40000095,	"HV_SINT5" },
+	{ 0x40000096,	"HV_SINT6" },
+	{ 0x40000097,	"HV_SINT7" },
+	{ 0x40000098,	"HV_SINT8" },
+	{ 0x40000099,	"HV_SINT9" },
+	{ 0x4000009a,	"HV_SINT10" },
+	{ 0x4000009b,	"HV_SINT11" },
+	{ 0x4000009c,	"HV_SINT12" },
+	{ 0x4000009d,	"HV_SINT13" },
+	{ 0x4000009e,	"HV_SINT14" },
+	{ 0x4000009f,	"HV_SINT15" },
 	{ 0x400000b0,	"HV_STIMER0_CONFIG" },
 	{ 0x400000b1,	"HV_STIMER0_COUNT" },
+	{ 0x400000b2,	"HV_STIMER1_CONFIG" },
+	{ 0x400000b3,	"HV_STIMER1_COUNT" },
+	{ 0x400000b4,	"HV_STIMER2_CONFIG" },
+	{ 0x400000b5,	"HV_STIMER2_COUNT" },
+	{ 0x400000b6,	"HV_STIMER3_CONFIG" },
+	{ 0x400000b7,	"HV_STIMER3_COUNT" },
 	{ 0x400000f0,	"HV_GUEST_IDLE" },
 	{ 0x40000100,	"HV_CRASH_P0" },
+	{ 0x40000101,	"HV_CRASH_P1" },
+	{ 0x40000102,	"HV_CRASH_P2" },
+	{ 0x40000103,	"HV_CRASH_P3" },
+	{ 0x40000104,	"HV_CRASH_P4" },
 	{ 0x40000105,	"HV_CRASH_CTL" },
 	{ 0x40000118,	"HV_TSC_INVARIANT_CONTROL" },
 	/* KVM paravirtual (uapi asm/kvm_para.h) */
@@ -682,9 +803,28 @@ static const struct code_name msr_names[] = {
 	{ 0xc0010007,	"K7_PERFCTR3" },
 	{ 0xc0010010,	"SYSCFG" },
 	{ 0xc0010015,	"HWCR" },
+	{ 0xc0010016,	"IORR_BASE0" },
+	{ 0xc0010017,	"IORR_MASK0" },
+	{ 0xc0010018,	"IORR_BASE1" },
+	{ 0xc0010019,	"IORR_MASK1" },
 	{ 0xc001001a,	"TOP_MEM" },
 	{ 0xc001001d,	"TOP_MEM2" },
+	{ 0xc001001f,	"NB_CFG" },
+	{ 0xc0010020,	"PATCH_LOADER" },
+	{ 0xc0010055,	"INT_PENDING_MSG" },
 	{ 0xc0010058,	"MMIO_CONF_BASE" },
+	{ 0xc0010062,	"PSTATE_CTL" },
+	{ 0xc0010063,	"PSTATE_STATUS" },
+	{ 0xc0010064,	"PSTATE_DEF0" },
+	{ 0xc0010065,	"PSTATE_DEF1" },
+	{ 0xc0010066,	"PSTATE_DEF2" },
+	{ 0xc0010067,	"PSTATE_DEF3" },
+	{ 0xc0010068,	"PSTATE_DEF4" },
+	{ 0xc0010069,	"PSTATE_DEF5" },
+	{ 0xc001006a,	"PSTATE_DEF6" },
+	{ 0xc001006b,	"PSTATE_DEF7" },
+	{ 0xc0010112,	"TSEG_ADDR" },
+	{ 0xc0010113,	"TSEG_MASK" },
 	{ 0xc0010114,	"VM_CR" },
 	{ 0xc0010117,	"VM_HSAVE_PA" },
 	{ 0xc001011f,	"VIRT_SPEC_CTRL" },
@@ -704,11 +844,23 @@ static const struct code_name msr_names[] = {
 	{ 0xc0010209,	"F15H_PERF_CTR4" },
 	{ 0xc001020a,	"F15H_PERF_CTL5" },
 	{ 0xc001020b,	"F15H_PERF_CTR5" },
+	{ 0xc0010299,	"AMD_RAPL_POWER_UNIT" },
+	{ 0xc001029a,	"AMD_CORE_ENERGY_STATUS" },
+	{ 0xc001029b,	"AMD_PKG_ENERGY_STATUS" },
+	{ 0xc00102b0,	"CPPC_CAP1" },
+	{ 0xc00102b1,	"CPPC_ENABLE" },
+	{ 0xc00102b2,	"CPPC_CAP2" },
+	{ 0xc00102b3,	"CPPC_REQ" },
+	{ 0xc00102b4,	"CPPC_STATUS" },
 	{ 0xc00102f0,	"AMD_PPIN_CTL" },
 	{ 0xc00102f1,	"AMD_PPIN" },
 	{ 0xc0011020,	"LS_CFG" },
+	{ 0xc0011021,	"IC_CFG" },
 	{ 0xc0011022,	"DC_CFG" },
 	{ 0xc0011029,	"DE_CFG" },
+	{ 0xc001102a,	"BU_CFG2" },
+	{ 0xc0011030,	"IBSFETCHCTL" },
+	{ 0xc001103a,	"IBSCTL" },
 };
 
 const char *cvm_name_msr(uint32_t index)
@@ -729,6 +881,28 @@ const char *cvm_name_msr(uint32_t index)
 #define IOAPIC_SIZE	0x400
 #define HPET_BASE	0xfed00000ull
 #define HPET_SIZE	0x400
+/* the legacy VGA window; the ICH9 (q35) root complex register block; TPM TIS */
+#define VGA_BASE	0xa0000ull
+#define VGA_SIZE	0x20000
+#define RCRB_BASE	0xfed1c000ull
+#define RCRB_SIZE	0x4000
+#define TPM_BASE	0xfed40000ull
+#define TPM_SIZE	0x5000
+
+/*
+ * PCI Express configuration space (ECAM, "MMCONFIG"), bus 0 at the base.
+ * Its place is the guest firmware's choice, told to the guest in its ACPI
+ * MCFG table, which the host does not see.  The default is QEMU q35's,
+ * where SeaBIOS and OVMF put it; cvm_names_set_ecam() changes it.
+ */
+static uint64_t ecam_base = CVM_ECAM_Q35_BASE;
+static uint64_t ecam_size = CVM_ECAM_Q35_SIZE;
+
+void cvm_names_set_ecam(uint64_t base, uint64_t size)
+{
+	ecam_base = base;
+	ecam_size = size;
+}
 
 /* "<region> <name>[+0x<inner>]" or "<region> 0x<off>" when unnamed. */
 static int put_reg(char *buf, size_t len, const char *region,
@@ -805,6 +979,15 @@ static int format_hpet(char *buf, size_t len, unsigned int off)
 	return put_reg(buf, len, "HPET", n, off, inner);
 }
 
+/* "PCI ECAM 00:1f.2 reg 0x40": bus, device, function, register. */
+static int format_ecam(char *buf, size_t len, uint64_t off)
+{
+	return put(buf, len, "PCI ECAM %02x:%02x.%x reg 0x%02x",
+		   (unsigned int)(off >> 20) & 0xff,
+		   (unsigned int)(off >> 15) & 0x1f,
+		   (unsigned int)(off >> 12) & 0x7, (unsigned int)off & 0xfff);
+}
+
 int cvm_format_mmio(char *buf, size_t len, uint64_t gpa)
 {
 	if (gpa >= LAPIC_BASE && gpa < LAPIC_BASE + LAPIC_SIZE)
@@ -814,6 +997,16 @@ int cvm_format_mmio(char *buf, size_t len, uint64_t gpa)
 				     (unsigned int)(gpa - IOAPIC_BASE));
 	if (gpa >= HPET_BASE && gpa < HPET_BASE + HPET_SIZE)
 		return format_hpet(buf, len, (unsigned int)(gpa - HPET_BASE));
+	if (gpa >= ecam_base && gpa - ecam_base < ecam_size)
+		return format_ecam(buf, len, gpa - ecam_base);
+	if (gpa >= VGA_BASE && gpa < VGA_BASE + VGA_SIZE)
+		return put(buf, len, "VGA window");
+	if (gpa >= RCRB_BASE && gpa < RCRB_BASE + RCRB_SIZE)
+		return put(buf, len, "ICH9 RCRB 0x%04x",
+			   (unsigned int)(gpa - RCRB_BASE));
+	if (gpa >= TPM_BASE && gpa < TPM_BASE + TPM_SIZE)
+		return put(buf, len, "TPM TIS 0x%04x",
+			   (unsigned int)(gpa - TPM_BASE));
 	return put(buf, len, "%s", "");
 }
 
@@ -834,46 +1027,114 @@ struct port_name {
 	{ (p) + 6, (p) + 6, com "_MSR" },				\
 	{ (p) + 7, (p) + 7, com "_SCR" }
 
+/* ATA command block registers (the control block is named on its own). */
+#define IDE_REGS(p, ide)						\
+	{ (p) + 0, (p) + 0, ide "_DATA" },				\
+	{ (p) + 1, (p) + 1, ide "_ERR_FEAT" },				\
+	{ (p) + 2, (p) + 2, ide "_NSECT" },				\
+	{ (p) + 3, (p) + 3, ide "_LBAL" },				\
+	{ (p) + 4, (p) + 4, ide "_LBAM" },				\
+	{ (p) + 5, (p) + 5, ide "_LBAH" },				\
+	{ (p) + 6, (p) + 6, ide "_DEVICE" },				\
+	{ (p) + 7, (p) + 7, ide "_STATUS_CMD" }
+
+#define LPT_REGS(p, lpt)						\
+	{ (p) + 0, (p) + 0, lpt "_DATA" },				\
+	{ (p) + 1, (p) + 1, lpt "_STATUS" },				\
+	{ (p) + 2, (p) + 2, lpt "_CTRL" }
+
 #define ACPI_PM_REGS(p)							\
 	{ (p) + 0, (p) + 1, "ACPI_PM1_STS" },				\
 	{ (p) + 2, (p) + 3, "ACPI_PM1_EN" },				\
 	{ (p) + 4, (p) + 5, "ACPI_PM1_CNT" },				\
 	{ (p) + 8, (p) + 11, "ACPI_PM_TMR" }
 
-/* PC platform and QEMU defaults (i440fx/piix4 and q35/ich9 PM bases). */
+/*
+ * The PC platform, and where QEMU and its firmware put the rest: the ACPI
+ * PM block at 0x600 (SeaBIOS with QEMU's ACPI tables, OVMF on q35; on q35
+ * the ICH9 registers follow it) or 0xb000 (older SeaBIOS, OVMF on pc), the
+ * SMBus at PM base + 0x100, GPE0 and the ACPI hotplug registers at QEMU's
+ * fixed ports for pc (piix4) and q35 (ich9).
+ */
 static const struct port_name port_names[] = {
+	{ 0x0000, 0x000f, "DMA1" },
 	{ 0x0020, 0x0020, "PIC1_CMD" },
 	{ 0x0021, 0x0021, "PIC1_DATA" },
+	{ 0x002e, 0x002e, "SUPERIO_INDEX" },
+	{ 0x002f, 0x002f, "SUPERIO_DATA" },
 	{ 0x0040, 0x0040, "PIT_CH0" },
 	{ 0x0041, 0x0041, "PIT_CH1" },
 	{ 0x0042, 0x0042, "PIT_CH2" },
 	{ 0x0043, 0x0043, "PIT_MODE" },
+	{ 0x004e, 0x004e, "SUPERIO2_INDEX" },
+	{ 0x004f, 0x004f, "SUPERIO2_DATA" },
 	{ 0x0060, 0x0060, "I8042_DATA" },
 	{ 0x0061, 0x0061, "SYS_CTRL_B" },
+	{ 0x0062, 0x0062, "EC_DATA" },
 	{ 0x0064, 0x0064, "I8042_CMD" },
+	{ 0x0066, 0x0066, "EC_CMD" },
 	{ 0x0070, 0x0070, "RTC_INDEX" },
 	{ 0x0071, 0x0071, "RTC_DATA" },
 	{ 0x0080, 0x0080, "POST" },
+	{ 0x0081, 0x008f, "DMA_PAGE" },
 	{ 0x0092, 0x0092, "SYS_CTRL_A" },
 	{ 0x00a0, 0x00a0, "PIC2_CMD" },
 	{ 0x00a1, 0x00a1, "PIC2_DATA" },
+	{ 0x00b2, 0x00b2, "APM_CNT" },
+	{ 0x00b3, 0x00b3, "APM_STS" },
+	{ 0x00c0, 0x00df, "DMA2" },
+	{ 0x00ed, 0x00ed, "IO_DELAY" },
 	{ 0x00f4, 0x00f4, "ISA_DEBUG_EXIT" },
+	IDE_REGS(0x170, "IDE2"),
 	{ 0x01ce, 0x01ce, "VBE_INDEX" },
 	{ 0x01cf, 0x01cf, "VBE_DATA" },
+	IDE_REGS(0x1f0, "IDE1"),
+	LPT_REGS(0x278, "LPT2"),
+	UART_REGS(0x2e8, "COM4"),
 	UART_REGS(0x2f8, "COM2"),
+	{ 0x0376, 0x0376, "IDE2_CTL" },
+	LPT_REGS(0x378, "LPT1"),
+	{ 0x03b0, 0x03bb, "VGA" },
+	LPT_REGS(0x3bc, "LPT3"),
 	{ 0x03c0, 0x03df, "VGA" },
+	UART_REGS(0x3e8, "COM3"),
+	{ 0x03f0, 0x03f0, "FDC_SRA" },
+	{ 0x03f1, 0x03f1, "FDC_SRB" },
+	{ 0x03f2, 0x03f2, "FDC_DOR" },
+	{ 0x03f3, 0x03f3, "FDC_TDR" },
+	{ 0x03f4, 0x03f4, "FDC_MSR" },
+	{ 0x03f5, 0x03f5, "FDC_FIFO" },
+	{ 0x03f6, 0x03f6, "IDE1_CTL" },
+	{ 0x03f7, 0x03f7, "FDC_DIR" },
 	UART_REGS(0x3f8, "COM1"),
 	{ 0x0402, 0x0402, "DEBUGCON" },
 	{ 0x04d0, 0x04d0, "ELCR1" },
 	{ 0x04d1, 0x04d1, "ELCR2" },
+	{ 0x0505, 0x0505, "PVPANIC" },
 	{ 0x0510, 0x0510, "FW_CFG_CTL" },
 	{ 0x0511, 0x0511, "FW_CFG_DATA" },
 	{ 0x0514, 0x051b, "FW_CFG_DMA" },
 	ACPI_PM_REGS(0x0600),
+	{ 0x0620, 0x0627, "ACPI_GPE0_STS" },
+	{ 0x0628, 0x062f, "ACPI_GPE0_EN" },
+	{ 0x0630, 0x0633, "ICH9_SMI_EN" },
+	{ 0x0634, 0x0637, "ICH9_SMI_STS" },
+	{ 0x0660, 0x067f, "ICH9_TCO" },
+	{ 0x0700, 0x071f, "SMBUS" },
+	{ 0x0a00, 0x0a17, "ACPI_MEM_HOTPLUG" },
+	{ 0x0cc0, 0x0cd7, "ACPI_PCI_HOTPLUG" },
+	{ 0x0cd8, 0x0ce3, "ACPI_CPU_HOTPLUG" },
 	{ 0x0cf8, 0x0cf8, "PCI_CONFIG_ADDR" },
 	{ 0x0cf9, 0x0cf9, "RESET_CONTROL" },
+	{ 0x0cfa, 0x0cfa, "PCI_CONFIG2_FORWARD" },
+	{ 0x0cfb, 0x0cfb, "PCI_CONFIG_MECH" },
 	{ 0x0cfc, 0x0cff, "PCI_CONFIG_DATA" },
+	{ 0xae00, 0xae17, "ACPI_PCI_HOTPLUG" },
+	{ 0xaf00, 0xaf1f, "ACPI_CPU_HOTPLUG" },
+	{ 0xafe0, 0xafe1, "ACPI_GPE0_STS" },
+	{ 0xafe2, 0xafe3, "ACPI_GPE0_EN" },
 	ACPI_PM_REGS(0xb000),
+	{ 0xb100, 0xb11f, "SMBUS" },
 };
 
 const char *cvm_name_port(uint16_t port)

@@ -55,10 +55,22 @@ const char *cvm_name_msr(uint32_t index);
 
 /*
  * Annotation of an MMIO guest-physical address: "LAPIC EOI", "IOAPIC IOWIN",
- * "HPET MAIN_COUNTER", with "+0x<n>" for an access inside a register.  An
- * address outside those regions gives "" (and 0).
+ * "HPET MAIN_COUNTER", with "+0x<n>" for an access inside a register; "PCI
+ * ECAM 00:1f.2 reg 0x40" (bus:device.function, register) in the ECAM
+ * window; "VGA window", "ICH9 RCRB 0x3410", "TPM TIS 0x0f00".  An address
+ * outside those regions gives "" (and 0).
  */
 int cvm_format_mmio(char *buf, size_t len, uint64_t gpa);
+
+/* QEMU q35's ECAM window: 256 buses at 0xb0000000. */
+#define CVM_ECAM_Q35_BASE	0xb0000000ull
+#define CVM_ECAM_Q35_SIZE	0x10000000ull
+
+/*
+ * Where cvm_format_mmio() takes the ECAM window to be (bus 0 at @base,
+ * @size bytes, 1 MiB per bus); size 0: nowhere.  Default: q35's.
+ */
+void cvm_names_set_ecam(uint64_t base, uint64_t size);
 
 /* I/O port, e.g. 0x70 "RTC_INDEX", 0x3f8 "COM1_DATA". */
 const char *cvm_name_port(uint16_t port);

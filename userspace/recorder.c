@@ -101,6 +101,12 @@ static int emit_deltas(struct cvm_recorder *r, struct cvm_rec_vm *v,
 
 		cvm_format_record_name(name, sizeof(name), d[i].kind,
 				       d[i].key);
+		if (d[i].kind == CVMSTAT_KIND_OVERFLOW && d[i].key < 32 &&
+		    !(r->not_keyed & 1U << d[i].key)) {
+			r->not_keyed |= 1U << d[i].key;
+			cvm_err("warning: VM %llu: %s events found the module's key table full and have no key; they are counted in rows of kind overflow, name %s",
+				(unsigned long long)v->vm_id, name, name);
+		}
 		ret = out_row(r, &row);
 	}
 	free(d);

@@ -66,6 +66,8 @@ struct cvm_recorder {
 	/* what could not be attributed exactly; see the warnings printed */
 	unsigned int inexact;
 	unsigned int lost;
+	/* kinds (bit per enum cvmstat_kind) with overflow rows written */
+	unsigned int not_keyed;
 	int err;			/* first output error, -errno */
 	struct cvm_rec_hp hp;		/* halt-polling settings and changes */
 };

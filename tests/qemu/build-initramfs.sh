@@ -6,11 +6,17 @@
 # Builds a gzip'ed newc initramfs: busybox (static) with applet symlinks,
 # tests/qemu/init as /init, kvm-amd and its dependencies (decompressed, with
 # a fresh depmod) under /lib/modules/KVER, and FILES_DIR copied to /cvm.
+# CVMSTAT_INITRAMFS_MODULES names the modules instead of kvm-amd (with
+# their dependencies too; those built into KVER are left out).
 # FILES_DIR/cvmstat.ko also goes where DKMS installs it
 # (/lib/modules/KVER/updates/dkms), so that libkmod finds it by name; the
 # shared libraries of FILES_DIR's dynamically linked programs (cvmstat:
 # libkmod has no static library) go to the paths ldd gives, with the
-# dynamic loader.
+# dynamic loader.  IMAGE_ROOT holds the modules under lib/modules/KVER or
+# usr/lib/modules/KVER.
+#
+# Environment: CVMSTAT_BUILD_ROOT, the root file system the programs were
+# built in (tests/in-root.sh; default /): their libraries come from there.
 set -euo pipefail
 
 die() { echo "build-initramfs: $*" >&2; exit 1; }
@@ -22,7 +28,9 @@ files_dir=$(cd "$3" && pwd) || die "no FILES_DIR $3"
 out=$4
 here=$(cd "$(dirname "$0")" && pwd)
 busybox=${CVMSTAT_BUSYBOX:-/bin/busybox}
+build_root=$(realpath -m "${CVMSTAT_BUILD_ROOT:-/}")
 mods="$image_root/lib/modules/$kver"
+[ -d "$mods" ] || mods="$image_root/usr/lib/modules/$kver"
 
 [ -d "$mods/kernel" ] || die "no modules in $mods"
 [ -x "$busybox" ] || die "no busybox at $busybox (install busybox-static)"
@@ -45,9 +53,15 @@ mkdir -p "$scratch/lib/modules"
 cp -al "$mods" "$scratch/lib/modules/" 2>/dev/null ||
 	cp -a "$mods" "$scratch/lib/modules/"
 depmod -b "$scratch" "$kver"
-deps=$(modprobe -d "$scratch" -S "$kver" --show-depends kvm-amd |
-	sed -n 's/^insmod \([^ ]*\).*/\1/p')
-[ -n "$deps" ] || die "modprobe --show-depends kvm-amd found nothing"
+wanted=${CVMSTAT_INITRAMFS_MODULES:-kvm-amd}
+deps=
+for w in $wanted; do
+	d=$(modprobe -d "$scratch" -S "$kver" --show-depends "$w") ||
+		die "modprobe --show-depends $w failed"
+	deps+=" $(echo "$d" | sed -n 's/^insmod \([^ ]*\).*/\1/p')"
+done
+deps=$(echo $deps | tr ' ' '\n' | awk '!seen[$0]++')
+echo "$deps" | grep -q '/kvm-amd\.ko' || die "modprobe --show-depends kvm-amd found nothing"
 
 root="$work/root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,cvm,etc}
@@ -98,17 +112,20 @@ fi
 cp -a "$files_dir/." "$root/cvm/"
 
 # Shared libraries of the dynamically linked programs, at the paths ldd
-# resolved them to (the loader searches there without an ld.so.cache),
-# and the dynamic loader at the path the programs name (/lib64/...).
-# Static programs and scripts make ldd fail: nothing to copy.
+# resolved them to in the build root (the loader searches there without an
+# ld.so.cache), and the dynamic loader at the path the programs name
+# (/lib64/...).  Static programs and scripts make ldd fail: nothing to copy.
 for f in "$files_dir"/*; do
 	[ -f "$f" ] && [ -x "$f" ] || continue
-	libs=$(ldd "$f" 2>/dev/null) || continue
+	libs=$("$here/../in-root.sh" "$build_root" -b "$files_dir" -- ldd "$f" 2>/dev/null) ||
+		continue
 	for lib in $(echo "$libs" | sed -n -e 's/^.*=> \(\/[^ ]*\) (0x[0-9a-f]*)$/\1/p' \
 				 -e 's/^[[:space:]]*\(\/[^ ]*\) (0x[0-9a-f]*)$/\1/p'); do
 		[ -e "$root$lib" ] && continue
 		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
+		# read in the build root: its symbolic links resolve there
+		"$here/../in-root.sh" "$build_root" -- cat "$lib" >"$root$lib"
+		chmod 755 "$root$lib"
 		echo "build-initramfs: library $lib (for $(basename "$f"))" >&2
 	done
 	if echo "$libs" | grep -q 'not found'; then

@@ -45,7 +45,10 @@ REC_KINDS = {"reason", "vmgexit", "ghcb_msr", "mmio", "msr", "pio", "tdx_leaf",
              "halt_window"}
 ISO_UTC = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z")
 
-passed = failed = 0
+passed = failed = skipped = 0
+# CVMSTAT_SLOW_GUEST=1 (the debug kernel, several times slower under TCG):
+# checks that only hold when the guest is fast enough (timed()) do not fail.
+SLOW_GUEST = os.environ.get("CVMSTAT_SLOW_GUEST") == "1"
 
 
 def check(ok, what):
@@ -55,6 +58,16 @@ def check(ok, what):
     else:
         failed += 1
         print(f"FAIL: {what}")
+
+
+def timed(ok, what):
+    """A check that assumes the guest runs at about normal speed."""
+    global skipped
+    if ok or not SLOW_GUEST:
+        check(ok, what)
+    else:
+        skipped += 1
+        print(f"SKIP (slow guest): {what}")
 
 
 def parse_sections(text):
@@ -140,6 +153,43 @@ def check_symbols(secs):
           f"symbols: get_exit_info names itself svm_get_exit_info+0: {gei[1]!r}")
 
 
+def check_readers(secs):
+    """4d: with copy_tries 0, reads of the running VM go through the vCPU's
+    own copy: all succeed, none times out, and the final counts are exact."""
+    before, after = (dict(l.split(" ", 1) for l in section(secs, name) if " " in l)
+                     for name in ("readers-before", "readers-after"))
+    reads = kv(" ".join(section(secs, "reads-o")).split())
+    d = {k: int(after.get(k, -1)) - int(before.get(k, 0)) for k in
+         ("at_once", "by_owner", "by_copies", "timeouts")}
+    check(int(reads.get("ok", 0)) >= 1 and reads.get("bad") == "0",
+          f"reads-o: every read of the running VM succeeded: {reads}")
+    check(d["by_owner"] >= 1 and d["timeouts"] == 0,
+          f"readers: the vCPUs copied themselves, no read timed out: {d}")
+    section(secs, "run-o")
+    check_counts(secs, "o", 2)
+
+
+def check_lifetime_missed(secs):
+    """4e: kprobes disarmed, two VMs in a row: each one's counts are exact,
+    or it says why not (the old one stale, the new one partial)."""
+    pids = kv(" ".join(section(secs, "pids-l")).split())
+    vms = {r["pid"]: r for r in rows(section(secs, "list-l"))}
+    stale = 0
+    for tag, flag in (("l1", "stale"), ("l2", "partial")):
+        section(secs, f"run-{tag}")
+        vm = vms.get(pids.get(tag))
+        check(vm is not None, f"list-l: VM of {tag} listed")
+        if vm and vm[flag] == "1":
+            stale += tag == "l1"
+            continue
+        check_counts(secs, tag, 1)
+    v = kv(section(secs, "version-l"))
+    check(v.get("lifetime_missed") == str(stale),
+          f"version-l: lifetime_missed {v.get('lifetime_missed')} = stale VMs {stale}")
+    if vms.get(pids.get("l2"), {}).get("partial") == "1":
+        check(stale == 1, "list-l: a partial new VM goes with a stale old one")
+
+
 def phase_mark_counts(n, k):
     """cvmload -v 1 -p 0xf4 (n iterations) as of its k-th OUT, which made a
     mark: counter -> count, but for INTR and the vCPU total."""
@@ -205,7 +255,12 @@ def check_phase_marks(secs):
     check(total is not None and total >= sum(c for key, c in want.items() if key[0] == "reason"),
           f"counts-p-last: vcpu total {total}")
     # one boundary per vCPU: the mark before the last is gone
-    section(secs, "counts-p-stale", rc=2)
+    out = section(secs, "counts-p-stale", rc=2)
+    check(len(out) == 1 and re.match(r"cvmstat-read: VM \d+ at mark \d+: not held \(the module "
+                                      r"keeps a vCPU's counters as of its latest mark only, .*"
+                                      r"`cvmstat-read phases` before marking, and read each mark "
+                                      r"before the next\)$", out[0]),
+          f"counts-p-stale: one line saying what to do: {out}")
     before = rows(section(secs, "counts-p-before"))
     check([(r["kind"], r["count"]) for r in before] == [("vcpu", "0")],
           f"counts-p-before: the VM did nothing before mark 1: {before}")
@@ -490,12 +545,16 @@ def top_blocks(tag, lines, tty):
             blocks.append(cur)
         elif cur is not None and re.match(r"^REASON\s+RATE/s\s+SHARE\s+TOTAL$", l):
             cur["header"] = True
+        elif cur is not None and l.startswith("not keyed (table full): "):
+            cur["not_keyed"] = l
         elif cur is not None and l:
             m = re.match(TOP_ROW, l)
             check(m is not None, f"{tag}: row {l!r}")
             if m:
                 cur["rows"][m.group(1)] = (float(m.group(2)), int(m.group(4)))
     check(all(b.get("header") for b in blocks), f"{tag}: every block has its header")
+    check(not any(b.get("not_keyed") for b in blocks),
+          f"{tag}: no event without its key: {[b.get('not_keyed') for b in blocks]}")
     if not tty:
         check(all(b.get("ended") for b in blocks), f"{tag}: a blank line after each block")
     return blocks
@@ -519,7 +578,8 @@ def check_top(secs, want):
     check(len(blocks) == 2, f"tool-top-live: 2 refreshes, got {len(blocks)}")
     for b in blocks:
         rows = b["rows"]
-        check(b["rate"] > 0 and all(rows.get(k, (0, 0))[0] > 0 for k in
+        # cvmload -s 4 may be over before a slow guest's top has started
+        timed(b["rate"] > 0 and all(rows.get(k, (0, 0))[0] > 0 for k in
                                     ("CPUID", "IOIO", "NPF", "MSR", "HLT")),
               f"tool-top-live: live rates for every reason of the workload: {rows}")
         check(abs(sum(r for r, t in rows.values()) - b["rate"]) <= len(rows),
@@ -559,13 +619,39 @@ def check_tool_errors(secs):
           f"tool-sigterm: SIGTERM ends the recording with exit 0, a header: {out}")
 
 
+def check_migration(secs):
+    """Section 12: two VMs of 3 vCPUs on 2 CPUs, threads moved all along."""
+    section(secs, "insmod-migrate")
+    cpus = {}
+    changes = None
+    for l in section(secs, "shuffle"):
+        m = re.match(r"^(\d+) (\d+)$", l)
+        if m:
+            cpus.setdefault(m.group(1), set()).add(m.group(2))
+        m = re.match(r"^changes=(\d+) rounds=(\d+)$", l)
+        if m:
+            changes = int(m.group(1))
+    moved = sorted(t for t, c in cpus.items() if len(c) > 1)
+    # the 6 vCPU threads at least (the VMMs' main threads mostly sleep)
+    check(changes and len(moved) >= 6,
+          f"shuffle: {changes} affinity changes, {len(moved)} threads seen on "
+          f"more than one CPU, want >= 6")
+    for tag in ("m1", "m2"):
+        out = section(secs, f"run-{tag}")
+        check(any(l.endswith(" ok") for l in out), f"run-{tag}: workload says ok")
+        check_counts(secs, tag, 3)
+    check_version(secs, "version-migrate", bound=True, vms_seen=True)
+    section(secs, "rmmod-migrate")
+
+
 def check_noisy(secs):
     """phased.sh under a recording of every VM while another VM writes the
     phase port at every iteration: the phased VM's recording stays exact;
     the noisy VM's marks are its own, rate-limited, none lost."""
     out = section(secs, "tool-record-noisy")
     lost = [int(m.group(1)) for m in (re.search(r"(\d+) lost", l) for l in out) if m]
-    check(not any(lost) and not any("are lost" in l for l in out),
+    # a reader slower than the noisy VM's rate-limited marks loses some
+    timed(not any(lost) and not any("are lost" in l for l in out),
           f"tool-record-noisy: no mark lost from the ring: {out[-1:]}")
     run = section(secs, "tool-noisy-run")
     check(sum(l.endswith(" ok") for l in run) == 2, "tool-noisy-run: both workloads say ok")
@@ -603,7 +689,7 @@ def check_noisy(secs):
                if r["kind"] == "pio" and int(r["key"], 16) == 0xF4 and r["dir"] == "write")
     vm = [r for r in rows(section(secs, "tool-noisy-list")) if int(r["vm_id"]) == vn]
     dropped = int(vm[0]["marks_dropped"]) if vm else -1
-    check(outs > 0 and len(theirs) + dropped == outs,
+    timed(outs > 0 and len(theirs) + dropped == outs,
           f"tool-noisy: {len(theirs)} marks + {dropped} dropped = its {outs} OUTs")
     t = sorted(r["time_ns"] for r in theirs)
     burst = max((sum(1 for u in t if v <= u < v + 100_000_000) for v in t), default=0)
@@ -612,7 +698,7 @@ def check_noisy(secs):
 
 
 def check_tool(secs):
-    """Section 12: the cvmstat tool, phased.sh under cvmstat record."""
+    """Section 13: the cvmstat tool, phased.sh under cvmstat record."""
     section(secs, "tool-load")
     section(secs, "tool-load-again")
     section(secs, "tool-record")
@@ -635,7 +721,9 @@ def check_tool(secs):
     phases = [(seqs[0], PHASED_NAMES[0]), (seqs[1], "guest phase 2"),
               (seqs[2], PHASED_NAMES[1])]
     rec = rec_csv("tool-csv", section(secs, "tool-csv"))
-    check(len(rec) < 2000, f"tool-csv: {len(rec)} rows, a size for the results file")
+    # rows only where counts changed: a bound for the results file, whatever
+    # the emulation's speed (a slow run has more intervals)
+    check(len(rec) < 20000, f"tool-csv: {len(rec)} rows, a size for the results file")
     check_rec_rows("tool-csv", rec)
     check_recording("tool-csv", rec, pid, vm_id, phases, [marks[s] for s in seqs],
                     section(secs, "tool-expect"), totals)
@@ -668,10 +756,15 @@ def check_tool(secs):
     got = {int(m.group(2), 16): int(m.group(1)) for m in
            (re.match(r"^\s*(\d+)\s+[\d.]+%\s+(0x[0-9a-f]+)\s+-\s+\S+$", l) for l in show) if m}
     check(got == want, f"tool-show: reasons {sorted(got.items())}, want {sorted(want.items())}")
+    check(not any("not keyed" in l for l in show), "tool-show: no event without its key")
     check_top(secs, want)
     status = section(secs, "tool-status")
-    check(any(re.match(rf"^\s*{vm_id}\s+{pid}\s+cvmload\s+{PHASED_VCPUS}\s+plain\s+exited$", l)
-              for l in status), f"tool-status: VM {vm_id} of pid {pid} listed, exited")
+    check("prototypes: every bound probe's proven by kvm.ko's BTF" in status,
+          f"tool-status: the probes' prototypes proven by kvm.ko's BTF: "
+          f"{[l for l in status if l.startswith('prototypes')]}")
+    check(any(re.match(rf"^\s*{vm_id}\s+{pid}\s+cvmload\s+{PHASED_VCPUS}\s+plain\s+exited\s+none$",
+                       l) for l in status),
+          f"tool-status: VM {vm_id} of pid {pid} listed, exited, no event without its key")
     check_tool_errors(secs)
     check_noisy(secs)
     section(secs, "tool-unload")
@@ -734,6 +827,9 @@ def main():
     # the code page was faulted in before the reset
     check_counts(secs, "r", 1, ram_faults=0, paused=True)
 
+    check_readers(secs)
+    check_lifetime_missed(secs)
+
     section(secs, "run-c")
     check_counts(secs, "c", 1)
 
@@ -776,6 +872,7 @@ def main():
 
     check_phase_marks(secs)
 
+    check_migration(secs)
     check_tool(secs)
     # The recordings as files, for check_frames.sh (pandas and R).
     out = os.path.dirname(os.path.abspath(path))
@@ -785,6 +882,8 @@ def main():
     dmesg = section(secs, "dmesg")
     check(any("cvmstat: bound to kvm" in l for l in dmesg), "dmesg: bound to kvm")
 
+    if skipped:
+        print(f"{label}: {skipped} speed-dependent checks skipped (CVMSTAT_SLOW_GUEST=1)")
     print(f"{label}: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

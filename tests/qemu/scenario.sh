@@ -11,17 +11,6 @@ export PATH
 
 . /cvm/sections.sh
 
-# Output of a finished background job, with its exit status.
-job() {
-	echo "=== BEGIN $1"
-	cat "$2"
-	echo "=== END $1 rc=$3"
-}
-
-vm_of() {
-	cvmstat-read list | awk -F, -v p="$1" '$2 == p { id = $1 } END { print id }'
-}
-
 # Workload: run it, then read what cvmstat counted for its VM (after the VM
 # is gone: counters must survive it) next to what the workload saw.
 counted() {
@@ -93,6 +82,37 @@ sec expect-r cat /tmp/expect-r.csv
 #     thread ran the other one, still count on the right vCPU.
 counted alt -A -v 2 -k 300 -p 0x900 -m 0x60000
 counted alt3 -A -v 3 -k 200 -p 0x980 -m 0x70000
+
+# 4d. Reads of running vCPUs through the vCPU's own copy (copy_tries=0):
+#     every read while the VM runs succeeds, and the counts are exact.
+echo 0 >/sys/module/cvmstat/parameters/copy_tries
+sec readers-before cat /sys/kernel/debug/cvmstat/readers
+cvmload -v 2 -k 3000 -p 0xa00 -m 0x80000 -e /tmp/expect-o.csv >/tmp/run-o.out 2>&1 &
+po=$!
+ok=0 novm=0 bad=0
+while kill -0 $po 2>/dev/null; do
+	cvmstat-read vm --pid $po >/dev/null 2>/tmp/read-o.err
+	case $? in 0) ok=$((ok + 1)) ;; 3) novm=$((novm + 1)) ;; *) bad=$((bad + 1)) ;; esac
+done
+wait $po
+job run-o /tmp/run-o.out $?
+echo 4 >/sys/module/cvmstat/parameters/copy_tries
+sec reads-o echo "ok=$ok novm=$novm bad=$bad"
+sec readers-after cat /sys/kernel/debug/cvmstat/readers
+sec counts-o cvmstat-read vm --pid $po
+sec expect-o cat /tmp/expect-o.csv
+
+# 4e. VM destruction unseen (kprobes disarmed by hand): the same VM shape
+#     twice, KVM likely reusing the first one's memory.  Neither may count
+#     the other's exits without saying so (the old VM stale, the new one
+#     partial), and lifetime_missed counts the stale ones.
+echo 0 >/sys/kernel/debug/kprobes/enabled
+counted l1 -v 1 -k 100 -p 0xa80 -m 0x90000
+counted l2 -v 1 -k 150 -p 0xa80 -m 0x90000
+echo 1 >/sys/kernel/debug/kprobes/enabled
+sec pids-l echo "l1=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' /tmp/run-l1.out) l2=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' /tmp/run-l2.out)"
+sec list-l cvmstat-read list
+sec version-l cvmstat-read version
 
 # 5. A new VM never inherits an old one's counters (same process name,
 #    KVM likely reusing the memory of the VMs just destroyed).
@@ -171,7 +191,66 @@ while [ $i -lt 70 ]; do cvmstat-read phase "host $i" >/dev/null; i=$((i + 1)); d
 sec phases-wrapped cvmstat-read phases
 sec rmmod-phases rmmod cvmstat
 
-# 12. The cvmstat tool.  "load" finds cvmstat.ko by name where DKMS puts
+# 12. Migration: more vCPU threads than CPUs (two VMs of 3 vCPUs on the
+#     guest's 2) while a loop keeps changing every thread's CPU affinity,
+#     so vCPU threads are preempted and moved between CPUs while they exit,
+#     in and out of the probes.  Every count must still be its own vCPU's.
+#     The loop notes "TID CPU" for each thread after each change (each
+#     pair once in the results).
+shuffle() {
+	pids="$*"
+	r=0
+	n=0
+	while :; do
+		alive=0
+		for p in $pids; do
+			for t in /proc/$p/task/*; do
+				[ -d "$t" ] || continue
+				alive=1
+				tid=${t##*/}
+				case $(((tid + r) % 3)) in
+				0) m=1 ;;
+				1) m=2 ;;
+				*) m=3 ;;
+				esac
+				taskset -p $m "$tid" >/dev/null 2>&1 && n=$((n + 1))
+				# field 39 of stat: the CPU it last ran on (no fork)
+				read -r st 2>/dev/null <"$t/stat" || continue
+				set -- $st
+				echo "$tid ${39}"
+			done
+		done
+		[ $alive = 1 ] || break
+		r=$((r + 1))
+		sleep 0.05
+	done
+	echo "changes=$n rounds=$r"
+}
+sec insmod-migrate insmod /cvm/cvmstat.ko
+cvmload -v 3 -k 500 -p 0x900 -m 0x60000 -e /tmp/expect-m1.csv >/tmp/run-m1.out 2>&1 &
+pm1=$!
+cvmload -v 3 -k 500 -p 0xa00 -m 0x70000 -e /tmp/expect-m2.csv >/tmp/run-m2.out 2>&1 &
+pm2=$!
+shuffle $pm1 $pm2 >/tmp/shuffle.out 2>&1 &
+psh=$!
+wait $pm1
+rm1=$?
+wait $pm2
+rm2=$?
+wait $psh
+rsh=$?
+sort -u /tmp/shuffle.out >/tmp/shuffle.sum
+job shuffle /tmp/shuffle.sum $rsh
+job run-m1 /tmp/run-m1.out $rm1
+job run-m2 /tmp/run-m2.out $rm2
+sec counts-m1 cvmstat-read vm --pid $pm1
+sec expect-m1 cat /tmp/expect-m1.csv
+sec counts-m2 cvmstat-read vm --pid $pm2
+sec expect-m2 cat /tmp/expect-m2.csv
+sec version-migrate cvmstat-read version
+sec rmmod-migrate rmmod cvmstat
+
+# 13. The cvmstat tool.  "load" finds cvmstat.ko by name where DKMS puts
 #     it.  "record" follows phased.sh: a host mark, then cvmload marks a
 #     phase from its guest and stops for a host mark, every boundary exact
 #     for every vCPU: the rows summed per phase must equal what cvmload did

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # cvmstat's command line, without the module: every argument-parsing and
-# error path, against cvmstat(8).  Usage: test_cli.sh [BINARY] (default
-# userspace/cvmstat of this tree).
+# error path, against cvmstat(8); and what show, status and top print, on a
+# scripted device (tests/unit/fakedev.c, preloaded; needs gcc).  Usage:
+# test_cli.sh [BINARY] (default userspace/cvmstat of this tree; the
+# cvmstat-read cases use userspace/cvmstat-read).
 #
 # Every case checks three things, each one assertion:
 #   - the exit status, exactly;
 #   - stdout: empty on an error, else (or when out~RE is given) matching RE;
-#   - stderr: empty on success; on an error exactly one line, starting
-#     "cvmstat: COMMAND: " when a command was named, and for a usage error
-#     (status 1) ending with "(see `cvmstat [COMMAND] --help`)"; matching
-#     err~RE when given.
+#   - stderr: empty on success (but with warn~RE: one line, "cvmstat:
+#     COMMAND: warning: " matching RE); on an error exactly one line,
+#     starting "cvmstat: COMMAND: " when a command was named, and for a
+#     usage error (status 1) ending with "(see `cvmstat [COMMAND] --help`)";
+#     matching err~RE when given.
 # Ends with "cli: N passed, N failed"; exits 1 on any failure.
 set -u
 export LC_ALL=C # strerror() texts
@@ -51,10 +54,12 @@ fi
 command_of() {
 	while [ $# -gt 0 ]; do
 		case $1 in
-		-d | --device)
+		-d | --device | --ecam)
 			[ -z "${2-}" ] && return # a global error
 			shift 2
 			;;
+		--device= | --ecam=) return ;; # a global error
+		--device=* | --ecam=*) shift ;;
 		-*) return ;;
 		*)
 			[[ " ${commands[*]} " == *" $1 "* ]] && echo "$1"
@@ -67,18 +72,20 @@ command_of() {
 # expect CODE [CHECK...] -- ARGS...: runs cvmstat ARGS.  CHECKs:
 #   out~RE    stdout matches the extended regex RE (on success or error)
 #   err~RE    stderr matches RE
+#   warn~RE   on success, stderr is one warning matching RE
 #   VAR=VAL   in the environment
 #   nobody    as uid/gid 65534 without groups (skipped when impossible)
 #   nomodule  only when cvmstat.ko is not loaded (skipped otherwise)
 # Leaves stdout in $out.
 expect() {
-	local code=$1 out_re='' err_re='' as='' nomod='' cmd err got label want f
+	local code=$1 out_re='' err_re='' warn_re='' as='' nomod='' cmd err got label want f
 	local -a env=() fails=()
 	shift
 	while [ "$1" != -- ]; do
 		case $1 in
 		out~*) out_re=${1#out~} ;;
 		err~*) err_re=${1#err~} ;;
+		warn~*) warn_re=${1#warn~} ;;
 		nobody) as=nobody ;;
 		nomodule) nomod=1 ;;
 		*=*) env+=("$1") ;;
@@ -112,11 +119,12 @@ expect() {
 		fails+=("stdout not empty: '${out:0:200}'")
 	fi
 
-	if [ "$code" -eq 0 ]; then
+	if [ "$code" -eq 0 ] && [ -z "$warn_re" ]; then
 		[ -s "$tmp/err" ] && fails+=("stderr not empty: '${err:0:200}'")
 	else
 		want="^cvmstat: ${cmd:+$cmd: }"
 		[ "$code" -eq 1 ] && want+=".+ \(see \`cvmstat ${cmd:+$cmd }--help\`\)$"
+		[ "$code" -eq 0 ] && want+="warning: " && err_re=$warn_re
 		if [[ -z $err || $err == *$'\n'* ]] ||
 			! printf '%s\n' "$err" | cmp -s - "$tmp/err"; then
 			fails+=("stderr is $(wc -l <"$tmp/err") lines, not one: '$(head -n1 "$tmp/err")'...")
@@ -184,12 +192,21 @@ expect 1 "err~option -d $usage_err" -- -d
 expect 1 "err~option \`--device' $usage_err" -- --device
 expect 1 'err~empty device path' -- -d '' show
 expect 1 'err~empty device path' -- --device= show
+for v in x '' -1 0xb0000001 0xb0000000,0 0xb0000000,0x20000000 0xb0000000, \
+	' 0xb0000000' 0xb0000000x OFF; do
+	expect 1 "err~invalid --ecam \`$(re "$v")'" -- --ecam "$v"
+done
+expect 1 "err~option \`--ecam' $usage_err" -- --ecam
+for v in off 0xb0000000 0xe0000000,0x1000000 3758096384,16777216; do
+	expect 4 "err~$missing" -- --ecam "$v" show
+done
+expect 4 "err~$missing" -- --ecam=off -d "$absent" show --by mmio
 expect 1 "err~unknown command \`bogus'" -- help bogus
-expect 0 'out~^Usage: cvmstat \[-d DEVICE\] COMMAND' -- help help
+expect 0 'out~^Usage: cvmstat \[-d DEVICE\] \[--ecam BASE\[,SIZE\]\|off\] COMMAND' -- help help
 expect 1 'err~help takes one COMMAND' -- help show extra
 
 echo "# --help, -h, help, --version"
-expect 0 'out~^Usage: cvmstat \[-d DEVICE\] COMMAND' -- --help
+expect 0 'out~^Usage: cvmstat \[-d DEVICE\] \[--ecam BASE\[,SIZE\]\|off\] COMMAND' -- --help
 help=$out
 expect 0 'out~^Usage: cvmstat ' -- -h
 same "cvmstat -h = cvmstat --help" "$help" "$out"
@@ -493,6 +510,150 @@ expect 1 'err~--vm PID sweeps vm_halt_poll_ns only' -- "${rec[@]}" --vm 1 \
 	--sweep halt_poll_ns=1 -- true
 expect 1 'err~one --sweep only' -- "${rec[@]}" --sweep halt_poll_ns=1 --sweep halt_poll_ns=2 -- true
 expect 1 "err~option \`--sweep' $usage_err" -- "${rec[@]}" --sweep
+
+
+echo "# a scripted device (tests/unit/fakedev.c): what show, status, top print"
+fakelib=$tmp/fakedev.so
+fake=(FAKEDEV_PATH="$tmp/fakedev" FAKEDEV_SCRIPT="$tmp/fakedev.script"
+	CVMSTAT_DEV="$tmp/fakedev" LD_PRELOAD="$fakelib")
+# VM 1 (plain, 2 vCPUs) lost keys in three tables; VM 2 (SNP) in one.
+# Counts of kind 9 (vcpu) are the sums of the vCPU's reasons, kept or not.
+cat >"$tmp/fakedev.script" <<'EOF'
+version 1 2 3
+vm 1 100 2 0 1 qemu-system-x86
+vm 2 200 1 3 0 qemu-snp
+# vm vcpu kind dir key count
+rec 1 0 9 0 0 135
+rec 1 0 1 0 0x20000007b 100
+rec 1 0 1 0 0x200000072 30
+rec 1 0 8 0 1 5
+rec 1 0 5 2 0x80b 40
+rec 1 0 5 1 0x411 10
+rec 1 0 6 1 0x2f 6
+rec 1 0 6 2 0x2e 6
+rec 1 0 8 0 5 150
+rec 1 1 9 0 1 12
+rec 1 1 1 0 0x200000400 12
+rec 1 1 4 1 0xfed000f0 3
+rec 1 1 4 1 0xb00fa040 2
+rec 1 1 8 0 5 50
+rec 1 1 8 0 4 7
+rec 2 0 9 0 0 5
+rec 2 0 1 0 0x200000403 5
+rec 2 0 2 0 0x80000010 4
+rec 2 0 3 0 0x004 3
+rec 2 0 8 0 3 2
+at 1 7
+mark 7 0 0 1 0 warm
+EOF
+# exact STDOUT as an anchored regex
+exact() {
+	printf '^%s$' "$(re "$1")"
+}
+head1='VM 1: pid 100 (qemu-system-x86), plain, 2 vCPUs, alive'
+head2='VM 2: pid 200 (qemu-snp), SNP, 1 vCPUs, exited'
+cols='         COUNT   SHARE  KEY          DIR    NAME'
+lost='(not keyed: table full)'
+if ! gcc -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -shared -fPIC \
+	-I"$top/kmod/include/uapi" -o "$fakelib" "$top/tests/unit/fakedev.c" -ldl; then
+	failed=$((failed + 1))
+	echo "FAIL building tests/unit/fakedev.c"
+else
+	expect 0 "out~$(exact "$head1
+$cols
+           100   68.0%  0x7b         -      IOIO
+            30   20.4%  0x72         -      CPUID
+            12    8.2%  0x400        -      NPF
+             5    3.4%  -            -      $lost
+           147  100.0%  total
+
+$head2
+$cols
+             5  100.0%  0x403        -      VMGEXIT
+             5  100.0%  total")" \
+		"warn~^cvmstat: show: warning: VM 1: 5 of 147 reason events \(3\.4%\) found the module's key table full and have no key: see the row \(not keyed: table full\)$" \
+		"${fake[@]}" -- show
+	expect 0 "out~$(exact "$head1
+$cols
+            40   16.0%  0x80b        write  X2APIC_EOI
+            10    4.0%  0x411        read   MC4_STATUS
+           200   80.0%  -            -      $lost
+           250  100.0%  total
+
+$head2
+$cols
+             0    0.0%  total")" \
+		"warn~VM 1: 200 of 250 msr events \(80\.0%\) " "${fake[@]}" -- show --by msr
+	# --top cuts the keyed rows, never the lost ones
+	expect 0 "out~$(exact "$head1
+$cols
+            40   16.0%  0x80b        write  X2APIC_EOI
+           ...  (1 more rows: --top)
+           200   80.0%  -            -      $lost
+           250  100.0%  total")" \
+		"warn~VM 1: 200 of 250 msr events" "${fake[@]}" -- show --by msr --top 1 --vm 100
+	expect 0 "out~$(exact "$head1
+vCPU 1 only
+$cols
+             3   25.0%  0xfed000f0   read   HPET MAIN_COUNTER
+             2   16.7%  0xb00fa040   read   PCI ECAM 00:1f.2 reg 0x40
+             7   58.3%  -            -      $lost
+            12  100.0%  total
+
+$head2
+vCPU 1 only
+(no exits of vCPU 1)")" \
+		"warn~VM 1: 7 of 12 mmio events \(58\.3%\) " "${fake[@]}" -- show --by mmio --vcpu 1
+	expect 0 'out~  0xb00fa040   read   0xb00fa040
+' "warn~VM 1: 7 of 12 mmio" "${fake[@]}" -- --ecam off show --by mmio --vcpu 1
+	expect 0 'out~  0xb00fa040   read   PCI ECAM 02:1f\.2 reg 0x40
+' "warn~VM 1: 7 of 12 mmio" "${fake[@]}" -- --ecam 0xafe00000,0x400000 show --by mmio --vm 100
+	expect 0 'out~  0xb00fa040   read   0xb00fa040
+' "warn~VM 1: 7 of 12 mmio" "${fake[@]}" -- --ecam 0xafe00000,0x200000 show --by mmio --vm 100
+	expect 0 "out~$(exact "$head1
+$cols
+             6   50.0%  0x2e         write  SUPERIO_INDEX
+             6   50.0%  0x2f         read   SUPERIO_DATA
+            12  100.0%  total")" "${fake[@]}" -- show --by pio --vm 100
+	expect 0 "out~$(exact "$head2
+$cols
+             4   44.4%  0x80000010   -      PSC
+             3   33.3%  0x4          -      CPUID_REQ (MSR protocol)
+             2   22.2%  -            -      $lost (MSR protocol)
+             9  100.0%  total")" \
+		"warn~VM 2: 2 of 9 vmgexit events \(22\.2%\) " "${fake[@]}" -- show --by vmgexit --vm 200
+	expect 0 "out~$(exact "$head1
+         COUNT   SHARE  VCPU         DIR    NAME
+           135   91.8%  0            -      exits
+            12    8.2%  1            -      exits
+           147  100.0%  total")" "${fake[@]}" -- show --by vcpu --vm 100
+	expect 0 "out~
+$(re ' VM_ID      PID  COMMAND           VCPUS  TYPE    STATE   NOT_KEYED
+     1      100  qemu-system-x86       2  plain   alive   reason 5, mmio 7, msr 200
+     2      200  qemu-snp              1  SNP     exited  ghcb_msr 2')$" "${fake[@]}" -- status
+	expect 0 "out~
+held:       2 VMs; untracked VMs 1, vCPUs 2; unattributed events 3
+" "${fake[@]}" -- status
+	expect 0 "out~ 2 VMs  0 exits/s  \(interval 0\.[0-9]+ s\)
+$(re 'REASON                                   RATE/s   SHARE            TOTAL
+IOIO                                        0.0    0.0%              100
+CPUID                                       0.0    0.0%               30
+NPF                                         0.0    0.0%               12
+VMGEXIT                                     0.0    0.0%                5
+not keyed (table full): reason 0.0/s (5 total), ghcb_msr 0.0/s (2 total), mmio 0.0/s (7 total), msr 0.0/s (200 total)')$" \
+		"${fake[@]}" -- top -n 1 -i 0.01
+
+	# cvmstat-read --at: a mark the module no longer holds says what to do
+	env "${fake[@]}" "$top/userspace/cvmstat-read" vm 1 --at 3 >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	same "cvmstat-read vm 1 --at 3: exit 2" "$got" 2
+	same "cvmstat-read vm 1 --at 3: no output" "$(cat "$tmp/out")" ""
+	assert "cvmstat-read vm 1 --at 3: one line saying what to do" \
+		grep -qxE "cvmstat-read: VM 1 at mark 3: not held \(the module keeps a vCPU's counters as of its latest mark only, and only once marks were listed: start \`cvmstat record\` or run \`cvmstat-read phases\` before marking, and read each mark before the next\)" "$tmp/err"
+	env "${fake[@]}" "$top/userspace/cvmstat-read" vm 1 --at 7 >"$tmp/out" 2>"$tmp/err"
+	same "cvmstat-read vm 1 --at 7 (held): exit 0, 15 records" \
+		"$?:$(wc -l <"$tmp/out")" "0:16"
+fi
 
 [ "$skipped" -gt 0 ] && echo "note: $skipped cases skipped (neither passed nor failed)"
 echo "cli: $passed passed, $failed failed"

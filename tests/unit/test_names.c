@@ -333,6 +333,42 @@ static void test_msr(void)
 	CHECK_NAME(cvm_name_msr(0x831), NULL);	/* ICR2 */
 	CHECK_NAME(cvm_name_msr(0x840), NULL);
 	CHECK_NAME(cvm_name_msr(0x8ff), NULL);
+	/* machine-check banks, MTRRs, the MSRs a Linux guest touches at boot */
+	CHECK_NAME(cvm_name_msr(0x400), "MC0_CTL");
+	CHECK_NAME(cvm_name_msr(0x401), "MC0_STATUS");
+	CHECK_NAME(cvm_name_msr(0x402), "MC0_ADDR");
+	CHECK_NAME(cvm_name_msr(0x403), "MC0_MISC");
+	CHECK_NAME(cvm_name_msr(0x411), "MC4_STATUS");
+	CHECK_NAME(cvm_name_msr(0x47f), "MC31_MISC");
+	CHECK_NAME(cvm_name_msr(0x280), "MC0_CTL2");
+	CHECK_NAME(cvm_name_msr(0x29f), "MC31_CTL2");
+	CHECK_NAME(cvm_name_msr(0x2a0), NULL);
+	CHECK_NAME(cvm_name_msr(0x179), "MCG_CAP");
+	CHECK_NAME(cvm_name_msr(0x200), "MTRR_PHYSBASE0");
+	CHECK_NAME(cvm_name_msr(0x20f), "MTRR_PHYSMASK7");
+	CHECK_NAME(cvm_name_msr(0x213), "MTRR_PHYSMASK9");
+	CHECK_NAME(cvm_name_msr(0x214), NULL);
+	CHECK_NAME(cvm_name_msr(0x250), "MTRR_FIX64K_00000");
+	CHECK_NAME(cvm_name_msr(0x26f), "MTRR_FIX4K_F8000");
+	CHECK_NAME(cvm_name_msr(0x2ff), "MTRR_DEF_TYPE");
+	CHECK_NAME(cvm_name_msr(0xfe), "MTRRCAP");
+	CHECK_NAME(cvm_name_msr(0x33), "TEST_CTRL");
+	CHECK_NAME(cvm_name_msr(0xcf), "CORE_CAPABILITIES");
+	CHECK_NAME(cvm_name_msr(0x18d), "PERFEVTSEL7");
+	CHECK_NAME(cvm_name_msr(0x1c4), "XFD");
+	CHECK_NAME(cvm_name_msr(0x392), "PERF_GLOBAL_INUSE");
+	CHECK_NAME(cvm_name_msr(0x6e1), "PKRS");
+	CHECK_NAME(cvm_name_msr(0x774), "HWP_REQUEST");
+	CHECK_NAME(cvm_name_msr(0x14cf), "ARCH_LBR_DEPTH");
+	CHECK_NAME(cvm_name_msr(0x4000009f), "HV_SINT15");
+	CHECK_NAME(cvm_name_msr(0x400000b7), "HV_STIMER3_COUNT");
+	CHECK_NAME(cvm_name_msr(0x40000104), "HV_CRASH_P4");
+	CHECK_NAME(cvm_name_msr(0xc001001f), "NB_CFG");
+	CHECK_NAME(cvm_name_msr(0xc0010064), "PSTATE_DEF0");
+	CHECK_NAME(cvm_name_msr(0xc001006b), "PSTATE_DEF7");
+	CHECK_NAME(cvm_name_msr(0xc0010112), "TSEG_ADDR");
+	CHECK_NAME(cvm_name_msr(0xc00102b3), "CPPC_REQ");
+	CHECK_NAME(cvm_name_msr(0xc001103a), "IBSCTL");
 	CHECK_NAME(cvm_name_msr(0x0), NULL);
 	CHECK_NAME(cvm_name_msr(0x4b564d09), NULL);
 	CHECK_NAME(cvm_name_msr(0xc0010132), NULL);
@@ -374,6 +410,28 @@ static void test_mmio(void)
 	CHECK_FMT(cvm_format_mmio, "HPET T2_COMPARATOR", 0xfed00148ull);
 	CHECK_FMT(cvm_format_mmio, "HPET T2_COMPARATOR+0x4", 0xfed0014cull);
 	CHECK_FMT(cvm_format_mmio, "HPET 0x008", 0xfed00008ull);
+	/* PCI configuration space through ECAM, q35's window by default */
+	CHECK_FMT(cvm_format_mmio, "PCI ECAM 00:00.0 reg 0x00", 0xb0000000ull);
+	CHECK_FMT(cvm_format_mmio, "PCI ECAM 00:1f.2 reg 0x40", 0xb00fa040ull);
+	CHECK_FMT(cvm_format_mmio, "PCI ECAM 00:1f.0 reg 0x04", 0xb00f8004ull);
+	CHECK_FMT(cvm_format_mmio, "PCI ECAM 01:00.0 reg 0x100", 0xb0100100ull);
+	CHECK_FMT(cvm_format_mmio, "PCI ECAM ff:1f.7 reg 0xfff", 0xbfffffffull);
+	CHECK_FMT(cvm_format_mmio, "", 0xc0000000ull);
+	CHECK_FMT(cvm_format_mmio, "", 0xafffffffull);
+	cvm_names_set_ecam(0xe0000000ull, 0x1000000ull);	/* 16 buses */
+	CHECK_FMT(cvm_format_mmio, "PCI ECAM 0f:03.1 reg 0x10", 0xe0f19010ull);
+	CHECK_FMT(cvm_format_mmio, "", 0xe1000000ull);
+	CHECK_FMT(cvm_format_mmio, "", 0xb00fa040ull);
+	cvm_names_set_ecam(0, 0);				/* off */
+	CHECK_FMT(cvm_format_mmio, "", 0xe0f19010ull);
+	CHECK_FMT(cvm_format_mmio, "", 0ull);
+	cvm_names_set_ecam(CVM_ECAM_Q35_BASE, CVM_ECAM_Q35_SIZE);
+	/* the legacy VGA window, q35's RCRB, TPM */
+	CHECK_FMT(cvm_format_mmio, "VGA window", 0xb8000ull);
+	CHECK_FMT(cvm_format_mmio, "VGA window", 0xa0000ull);
+	CHECK_FMT(cvm_format_mmio, "", 0xc0000ull);
+	CHECK_FMT(cvm_format_mmio, "ICH9 RCRB 0x3410", 0xfed1f410ull);
+	CHECK_FMT(cvm_format_mmio, "TPM TIS 0x0f00", 0xfed40f00ull);
 	/* outside the known regions: empty */
 	CHECK_FMT(cvm_format_mmio, "", 0x12345ull);
 	CHECK_FMT(cvm_format_mmio, "", 0xfee01000ull);
@@ -412,10 +470,76 @@ static void test_port(void)
 	CHECK_NAME(cvm_name_port(0xcf9), "RESET_CONTROL");
 	CHECK_NAME(cvm_name_port(0xcfc), "PCI_CONFIG_DATA");
 	CHECK_NAME(cvm_name_port(0xcfe), "PCI_CONFIG_DATA");
-	CHECK_NAME(cvm_name_port(0x0), NULL);
+	/* the legacy PCI configuration mechanisms, as Linux probes them */
+	CHECK_NAME(cvm_name_port(0xcfa), "PCI_CONFIG2_FORWARD");
+	CHECK_NAME(cvm_name_port(0xcfb), "PCI_CONFIG_MECH");
+	CHECK_NAME(cvm_name_port(0xcff), "PCI_CONFIG_DATA");
+	/* Super I/O configuration, legacy devices a booting Linux probes */
+	CHECK_NAME(cvm_name_port(0x2e), "SUPERIO_INDEX");
+	CHECK_NAME(cvm_name_port(0x2f), "SUPERIO_DATA");
+	CHECK_NAME(cvm_name_port(0x4e), "SUPERIO2_INDEX");
+	CHECK_NAME(cvm_name_port(0x4f), "SUPERIO2_DATA");
+	CHECK_NAME(cvm_name_port(0x0), "DMA1");
+	CHECK_NAME(cvm_name_port(0xf), "DMA1");
+	CHECK_NAME(cvm_name_port(0x81), "DMA_PAGE");
+	CHECK_NAME(cvm_name_port(0x8f), "DMA_PAGE");
+	CHECK_NAME(cvm_name_port(0xc0), "DMA2");
+	CHECK_NAME(cvm_name_port(0xdf), "DMA2");
+	CHECK_NAME(cvm_name_port(0x41), "PIT_CH1");
+	CHECK_NAME(cvm_name_port(0x42), "PIT_CH2");
+	CHECK_NAME(cvm_name_port(0x61), "SYS_CTRL_B");
+	CHECK_NAME(cvm_name_port(0x62), "EC_DATA");
+	CHECK_NAME(cvm_name_port(0x66), "EC_CMD");
+	CHECK_NAME(cvm_name_port(0x92), "SYS_CTRL_A");
+	CHECK_NAME(cvm_name_port(0xb2), "APM_CNT");
+	CHECK_NAME(cvm_name_port(0xb3), "APM_STS");
+	CHECK_NAME(cvm_name_port(0xed), "IO_DELAY");
+	CHECK_NAME(cvm_name_port(0x1f0), "IDE1_DATA");
+	CHECK_NAME(cvm_name_port(0x1f7), "IDE1_STATUS_CMD");
+	CHECK_NAME(cvm_name_port(0x3f6), "IDE1_CTL");
+	CHECK_NAME(cvm_name_port(0x170), "IDE2_DATA");
+	CHECK_NAME(cvm_name_port(0x177), "IDE2_STATUS_CMD");
+	CHECK_NAME(cvm_name_port(0x376), "IDE2_CTL");
+	CHECK_NAME(cvm_name_port(0x3f2), "FDC_DOR");
+	CHECK_NAME(cvm_name_port(0x3f4), "FDC_MSR");
+	CHECK_NAME(cvm_name_port(0x3f7), "FDC_DIR");
+	CHECK_NAME(cvm_name_port(0x378), "LPT1_DATA");
+	CHECK_NAME(cvm_name_port(0x27a), "LPT2_CTRL");
+	CHECK_NAME(cvm_name_port(0x3bd), "LPT3_STATUS");
+	CHECK_NAME(cvm_name_port(0x3e8), "COM3_DATA");
+	CHECK_NAME(cvm_name_port(0x2ed), "COM4_LSR");
+	CHECK_NAME(cvm_name_port(0x3b4), "VGA");
+	CHECK_NAME(cvm_name_port(0x3d5), "VGA");
+	CHECK_NAME(cvm_name_port(0x1ce), "VBE_INDEX");
+	CHECK_NAME(cvm_name_port(0x402), "DEBUGCON");
+	CHECK_NAME(cvm_name_port(0x4d0), "ELCR1");
+	CHECK_NAME(cvm_name_port(0x4d1), "ELCR2");
+	CHECK_NAME(cvm_name_port(0x505), "PVPANIC");
+	/* ACPI: q35 (ICH9, PM base 0x600) and pc (PIIX4) */
+	CHECK_NAME(cvm_name_port(0x600), "ACPI_PM1_STS");
+	CHECK_NAME(cvm_name_port(0x602), "ACPI_PM1_EN");
+	CHECK_NAME(cvm_name_port(0x604), "ACPI_PM1_CNT");
+	CHECK_NAME(cvm_name_port(0x620), "ACPI_GPE0_STS");
+	CHECK_NAME(cvm_name_port(0x62f), "ACPI_GPE0_EN");
+	CHECK_NAME(cvm_name_port(0x630), "ICH9_SMI_EN");
+	CHECK_NAME(cvm_name_port(0x634), "ICH9_SMI_STS");
+	CHECK_NAME(cvm_name_port(0x668), "ICH9_TCO");
+	CHECK_NAME(cvm_name_port(0x700), "SMBUS");
+	CHECK_NAME(cvm_name_port(0xa00), "ACPI_MEM_HOTPLUG");
+	CHECK_NAME(cvm_name_port(0xcc4), "ACPI_PCI_HOTPLUG");
+	CHECK_NAME(cvm_name_port(0xcd8), "ACPI_CPU_HOTPLUG");
+	CHECK_NAME(cvm_name_port(0xae08), "ACPI_PCI_HOTPLUG");
+	CHECK_NAME(cvm_name_port(0xaf00), "ACPI_CPU_HOTPLUG");
+	CHECK_NAME(cvm_name_port(0xafe0), "ACPI_GPE0_STS");
+	CHECK_NAME(cvm_name_port(0xafe2), "ACPI_GPE0_EN");
+	CHECK_NAME(cvm_name_port(0xb000), "ACPI_PM1_STS");
+	CHECK_NAME(cvm_name_port(0xb100), "SMBUS");
+	/* unknown */
+	CHECK_NAME(cvm_name_port(0x10), NULL);
 	CHECK_NAME(cvm_name_port(0x500), NULL);
 	CHECK_NAME(cvm_name_port(0xf1), NULL);
-	CHECK_NAME(cvm_name_port(0xcfa), NULL);
+	CHECK_NAME(cvm_name_port(0x606), NULL);
+	CHECK_NAME(cvm_name_port(0xc000), NULL);	/* a PCI I/O BAR */
 	CHECK_NAME(cvm_name_port(0xffff), NULL);
 }
 
@@ -494,6 +618,13 @@ static void test_never_fails(void)
 		if (cvm_format_mmio(buf, sizeof(buf), 0xfee00000ull + r) <= 0 ||
 		    strncmp(buf, "LAPIC ", 6))
 			bad++;
+	for (r = 0; r < 0x10000; r++) {
+		uint64_t gpa = CVM_ECAM_Q35_BASE + (uint64_t)r * 0xfff;
+
+		if (cvm_format_mmio(buf, sizeof(buf), gpa) <= 0 ||
+		    strncmp(buf, "PCI ECAM ", 9) || strlen(buf) > 30)
+			bad++;
+	}
 	CHECK(bad == 0, "%u MMIO addresses formatted badly", bad);
 }
 

@@ -321,6 +321,9 @@ static void done(struct session *s)
 #define PIO	CVMSTAT_KIND_PIO
 #define SVM(r)	CVMSTAT_REASON_KEY(CVMSTAT_ISA_SVM, r)
 #define W	CVMSTAT_DIR_WRITE
+#define RD	CVMSTAT_DIR_READ
+#define MSR	CVMSTAT_KIND_MSR
+#define OVF	CVMSTAT_KIND_OVERFLOW
 
 /* ---- the tests ----------------------------------------------------------- */
 
@@ -548,6 +551,56 @@ static void test_start_race(void)
 	done(&s);
 }
 
+/*
+ * Events a full key table counted without their key: rows of kind overflow
+ * (key and name: the kind), attributed to phases like any other, so a
+ * kind's rows plus its overflow rows are all its events in each phase.
+ */
+static void test_not_keyed(void)
+{
+	struct session s = { 0 };
+	struct fake_vm *v = fake_add_vm(&s.f, 1, 100);
+	int i, n = 0;
+
+	fake_count(v, 0, OVF, MSR, 0, 9);		/* before recording */
+	start(&s, 0);
+	fake_count(v, 0, MSR, 0x1b, RD, 2);
+	fake_count(v, 0, OVF, MSR, 0, 5);
+	CHECK(cvm_rec_interval(&s.r) == 0, "interval");
+	CHECK(s.r.not_keyed == 1U << MSR, "msr seen not keyed: %#x",
+	      s.r.not_keyed);
+	fake_count(v, 0, OVF, MSR, 0, 1);
+	fake_mark(&s.f, CVMSTAT_PHASE_HOST, 0, 0, "p");
+	fake_count(v, 0, OVF, MSR, 0, 7);
+	fake_count(v, 1, OVF, CVMSTAT_KIND_MMIO, 0, 3);
+	fake_count(v, 1, CVMSTAT_KIND_MMIO, 0xfee000b0, W, 4);
+	finish(&s);
+	CHECK(sum(&s.p, "-", "1", "0", "overflow", "5", "-") == 6,
+	      "before the mark: 6 MSR events without a key (not the 9 before)");
+	CHECK(sum(&s.p, "-", "1", "0", "msr", NULL, NULL) +
+	      sum(&s.p, "-", "1", "0", "overflow", "5", NULL) == 8,
+	      "all 8 MSR events of the phase: keyed rows + overflow rows");
+	CHECK(sum(&s.p, "p", "1", "0", "overflow", "5", "-") == 7,
+	      "after it: 7, in its phase");
+	CHECK(sum(&s.p, "p", "1", "1", "overflow", "4", "-") == 3 &&
+	      sum(&s.p, "p", "1", "1", "mmio", NULL, NULL) == 4,
+	      "vCPU 1: 3 MMIO events without a key, 4 with");
+	for (i = 1; i < s.p.nr; i++) {
+		char *const *c = s.p.rows[i].col;
+
+		if (strcmp(c[C_KIND], "overflow"))
+			continue;
+		n++;
+		CHECK(!strcmp(c[C_NAME], !strcmp(c[C_KEY], "5") ? "msr" : "mmio"),
+		      "overflow row: name %s is the kind of key %s", c[C_NAME],
+		      c[C_KEY]);
+	}
+	CHECK(n == 4, "4 overflow rows (5, 1 at the mark, 7; 3), got %d", n);
+	CHECK(s.r.not_keyed == (1U << MSR | 1U << CVMSTAT_KIND_MMIO),
+	      "msr and mmio seen not keyed: %#x", s.r.not_keyed);
+	done(&s);
+}
+
 /* ---- output details ------------------------------------------------------ */
 
 static void test_iso8601(void)
@@ -693,6 +746,7 @@ int main(void)
 	test_lost();
 	test_start_phase();
 	test_start_race();
+	test_not_keyed();
 	test_iso8601();
 	test_json();
 	test_csv_quoting();

@@ -1,0 +1,78 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The real-guest run, inside the test kernel (L1, busybox sh) as
+# /cvm/scenario.sh: Debian's QEMU boots a Linux guest (L2) with KVM while
+# cvmstat and the kernel's own trace events watch (tests/qemu/guest.sh,
+# tests/demo.sh).  The host's root comes in read-only over 9p (mount tag
+# hostroot) and the run's output directory read-write (tag out); QEMU, bash,
+# python3 and trace-cmd run from the host's root in a chroot, so nothing of
+# theirs is copied into the initramfs.  The kernel command line names the
+# output directory (cvmguest=DIR, the same path on the host and in the
+# chroot) and the mode (cvmguest_mode=test or demo); l1-guest.sh does the
+# rest, with the settings in DIR/guest.conf (guest-conf.sh).
+#
+# test: a run whose L2 guest did not reach its power-off (l1-guest.sh exits
+# 3) is a test-bed failure and is tried once more, with cvmstat reloaded; at
+# most two attempts.  demo: `cvmstat load`, the recording, `cvmstat status`
+# (l1-guest.sh retries a run itself).  Sections as in scenario.sh; this
+# script asserts nothing.
+PATH=/cvm:$PATH
+export PATH
+
+. /cvm/sections.sh
+
+for w in $(cat /proc/cmdline); do
+	case $w in
+	cvmguest=*) dir=${w#cvmguest=} ;;
+	cvmguest_mode=*) mode=${w#cvmguest_mode=} ;;
+	esac
+done
+
+# The host's root at /host, with what a chroot into it needs.
+host_root() {
+	ninep="-t 9p -o trans=virtio,version=9p2000.L,msize=262144"
+	mkdir -p /host &&
+	# cache=loose: the page cache and readahead for the host's files,
+	# which do not change during the run (QEMU and its libraries load
+	# several times faster)
+	mount $ninep,ro,cache=loose hostroot /host &&
+	mount -t proc proc /host/proc &&
+	mount -t sysfs sysfs /host/sys &&
+	mount -t devtmpfs devtmpfs /host/dev &&
+	mkdir -p /host/dev/shm &&
+	mount -t tmpfs tmpfs /host/dev/shm &&
+	mount -t tmpfs tmpfs /host/tmp &&
+	mount -t tmpfs tmpfs /host/run &&
+	mount -t tracefs tracefs /host/sys/kernel/tracing &&
+	mount $ninep out "/host$dir/share"
+}
+
+sec modules modprobe -a kvm-amd virtio_pci 9pnet_virtio 9p
+sec host-root host_root
+. "/host$dir/guest.conf"
+in_host() {
+	chroot /host /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp \
+		/bin/bash "$here/l1-guest.sh" "$dir/guest.conf" "$@"
+}
+
+if [ "$mode" = demo ]; then
+	# what a researcher does: load, record (l1-guest.sh demo), look
+	sec load cvmstat load
+	sec demo in_host demo 1
+	sec status cvmstat status
+	sec unload cvmstat unload
+	sec dmesg dmesg
+	exit 0
+fi
+
+a=1
+while [ $a -le 2 ]; do
+	sec insmod-$a insmod /cvm/cvmstat.ko
+	sec attempt-$a in_host "$mode" $a
+	sec version-$a cvmstat-read version
+	sec rmmod-$a rmmod cvmstat
+	[ -e "/host$dir/share/testbed-$a.txt" ] || break
+	a=$((a + 1))
+done
+sec dmesg dmesg
