@@ -49,3 +49,13 @@ echo "# the CSV ($(($(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reade
 head -n 6 "$out/demo.csv"
 echo
 python3 "$top/tests/qemu/phase_summary.py" "$out/demo.csv"
+echo
+# the pictures of the recording (cvmstat plot: matplotlib), by the host's tool
+make -s -C "$top/userspace" cvmstat
+if "$top/userspace/cvmstat" plot "$out/demo.csv" -o "$out/demo.svg" &&
+	"$top/userspace/cvmstat" plot "$out/demo.csv" -o "$out/demo.png"; then
+	echo "# cvmstat plot demo.csv -o demo.svg (and demo.png): $out/demo.svg, $out/demo.png"
+else
+	echo "demo: cvmstat plot failed" >&2
+	exit 1
+fi
