@@ -7,6 +7,7 @@
 #   make demo           cvmstat recording a 3-phase workload in QEMU (no SNP/TDX needed)
 #   make check          unit tests, QEMU tests on Debian 6.1 and 6.12, DKMS
 #   make dkms-install   copy the sources to /usr/src and `dkms add` them
+#   make deb            Debian packages cvmstat and cvmstat-dkms in build/deb/
 #   make install        the tools, man pages
 
 KVER ?= $(shell uname -r)
@@ -44,6 +45,16 @@ dkms-remove:
 	-dkms remove -m cvmstat -v $(VERSION) --all
 	rm -rf /usr/src/cvmstat-$(VERSION)
 
+# Debian packages, built from a copy of the tree (dpkg-buildpackage writes
+# its results next to the source directory): build/deb/*.deb.
+deb:
+	rm -rf build/deb && mkdir -p build/deb/src
+	tar -C $(CURDIR) --exclude=./build --exclude=./tests/.cache --exclude=./.git \
+		--exclude='*.o' --exclude='*.d' --exclude='*.ko' -cf - . | tar -C build/deb/src -xf -
+	$(MAKE) -C build/deb/src/userspace clean
+	cd build/deb/src && DEB_BUILD_OPTIONS="$$DEB_BUILD_OPTIONS noddebs" dpkg-buildpackage -b -us -uc
+	rm -rf build/deb/src
+
 demo:
 	bash tests/demo.sh
 
@@ -57,4 +68,4 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all module userspace install stage-module dkms-install dkms-remove demo check clean
+.PHONY: all module userspace install stage-module dkms-install dkms-remove deb demo check clean

@@ -10,7 +10,9 @@
 #      kernels, the recordings it made loaded with pandas and R, what the
 #      probes cost the guest per exit (-icount, deterministic), and the
 #      module's sources compiled by clang as well,
-#   3. a DKMS add/build/install/remove for both kernels.
+#   3. a DKMS add/build/install/remove for both kernels,
+#   4. the Debian packages: built, linted, installed (DKMS builds for both
+#      kernels), booted in QEMU as installed, purged.
 # Every suite ends with "NAME: N passed, N failed"; this script adds them up
 # and ends with "N passed, N failed", exiting 1 if anything failed.
 set -uo pipefail
@@ -101,6 +103,7 @@ cli() {
 }
 suite cli cli
 suite completion "$top/tests/unit/test_completion.sh"
+suite plot "$top/tests/unit/test_plot.sh"
 
 while IFS=$'\t' read -r kver root; do
 	suite "qemu-$kver" "$top/tests/qemu/run.sh" "$kver" "$root" "$build/qemu-$kver"
@@ -114,6 +117,8 @@ while IFS=$'\t' read -r kver root; do
 done <"$build/kernels.txt"
 
 suite dkms "$top/tests/dkms-test.sh" $(cut -f1 "$build/kernels.txt")
+# after dkms-test.sh, never beside it: DKMS state is global
+suite deb "$top/tests/deb-test.sh" "$build/kernels.txt" "$build/deb-test"
 
 echo "$total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

@@ -15,10 +15,13 @@ series=${CVMSTAT_SERIES:-"6.1.0- 6.12."}
 log() { echo "setup: $*" >&2; }
 
 # python3-pandas and r-base-core load the recordings as a researcher would
-# (check_frames.sh); bash-completion tests the completion with its helpers.
+# (check_frames.sh); bash-completion tests the completion with its helpers;
+# debhelper, dh-dkms and lintian build and check the Debian packages;
+# python3-matplotlib draws `cvmstat plot`.
 need_pkgs=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	   libkmod-dev libcsv-dev pkg-config python3 gcc make libc6-dev
-	   dkms python3-pandas r-base-core bash-completion clang perl)
+	   dkms python3-pandas r-base-core bash-completion clang perl
+	   debhelper dh-dkms lintian python3-matplotlib)
 missing=()
 for p in "${need_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The packages' test, run inside the QEMU guest (busybox sh) as
+# /cvm/scenario.sh by tests/deb-test.sh: the cvmstat tool and cvmstat.ko
+# exactly as the cvmstat and cvmstat-dkms packages installed them (the
+# module at /lib/modules/KVER/updates/dkms, where DKMS put it).  `cvmstat
+# load` loads it by name, one workload runs and its counts are compared on
+# the host, exactly, by tests/qemu/pkg_check.py.  Asserts nothing itself.
+PATH=/cvm:$PATH
+export PATH
+
+. /cvm/sections.sh
+
+sec modprobe-kvm modprobe kvm-amd
+sec load cvmstat load
+sec modpath grep cvmstat "/lib/modules/$(uname -r)/modules.dep"
+sec version-kvm cvmstat-read version
+cvmload -v 2 -k 1000 -e /tmp/expect-a.csv >/tmp/run-a.out 2>&1 &
+pa=$!
+wait $pa
+ra=$?
+echo "=== BEGIN run-a"
+cat /tmp/run-a.out
+echo "=== END run-a rc=$ra"
+sec counts-a cvmstat-read vm --pid $pa
+sec expect-a cat /tmp/expect-a.csv
+sec version-after-vms cvmstat-read version
+sec status cvmstat status
+sec unload cvmstat unload
+sec unloaded test ! -e /sys/module/cvmstat
