@@ -93,7 +93,7 @@ recorder() {
 		-fsanitize=address,undefined -fno-sanitize-recover=all \
 		-I"$top/kmod/include/uapi" -I"$top/userspace" \
 		-o "$build/test_recorder" "$top/tests/unit/test_recorder.c" \
-		"$top"/userspace/{recorder,rows,snapshot,names,dev,modload}.c \
+		"$top"/userspace/{recorder,rows,fields,snapshot,names,dev,modload}.c \
 		-lcsv -lkmod -lm && "$build/test_recorder"
 }
 suite recorder recorder

@@ -541,6 +541,33 @@ VMGEXIT                                     0.0    0.0%                5
 not keyed (table full): reason 0.0/s (5 total), ghcb_msr 0.0/s (2 total), mmio 0.0/s (7 total), msr 0.0/s (200 total)')$" \
 		"${fake[@]}" -- top -n 1 -i 0.01
 
+	# --format csv|json: the same rows, fields named as record's columns
+	show_csv='vm_id,pid,comm,vcpu,kind,count,share,key,dir,name
+1,100,qemu-system-x86,-1,reason,100,68.0,8589934715,-,IOIO
+1,100,qemu-system-x86,-1,reason,30,20.4,8589934706,-,CPUID
+1,100,qemu-system-x86,-1,reason,12,8.2,8589935616,-,NPF
+1,100,qemu-system-x86,-1,overflow,5,3.4,1,-,(not keyed: table full)
+2,200,qemu-snp,-1,reason,5,100.0,8589935619,-,VMGEXIT'
+	expect 0 "out~$(exact "$show_csv")" "warn~VM 1: 5 of 147" "${fake[@]}" -- show --format csv
+	expect 0 "out~$(exact '{"vm_id":1,"pid":100,"comm":"qemu-system-x86","vcpu":1,"kind":"mmio","count":3,"share":25.0,"key":4275044592,"dir":"read","name":"HPET MAIN_COUNTER"}
+{"vm_id":1,"pid":100,"comm":"qemu-system-x86","vcpu":1,"kind":"overflow","count":7,"share":58.3,"key":4,"dir":"-","name":"(not keyed: table full)"}')" \
+		"warn~VM 1: 7 of 12 mmio" "${fake[@]}" -- show --format json --by mmio --vcpu 1 --top 1
+	expect 1 "err~invalid --format \`xml' \(text, csv, json\)" -- show --format xml
+	for fmt in csv json; do
+		env "${fake[@]}" "$bin" show --format $fmt --by msr >"$tmp/show.$fmt" 2>/dev/null
+		assert "show --format $fmt loads into pandas" /usr/bin/python3 - "$tmp/show.$fmt" $fmt <<'PY'
+import sys, pandas as pd
+f, fmt = sys.argv[1], sys.argv[2]
+d = pd.read_csv(f) if fmt == "csv" else pd.read_json(f, lines=True)
+assert list(d.columns) == ["vm_id", "pid", "comm", "vcpu", "kind", "count",
+                           "share", "key", "dir", "name"], list(d.columns)
+for c in ("vm_id", "pid", "vcpu", "count", "key"):
+    assert d[c].dtype.kind == "i", (c, d[c].dtype)
+assert d["count"].sum() == 250, d["count"].sum()
+assert not d.isna().any().any()
+PY
+	done
+
 	# cvmstat-read --at: a mark the module no longer holds says what to do
 	env "${fake[@]}" "$top/userspace/cvmstat-read" vm 1 --at 3 >"$tmp/out" 2>"$tmp/err"
 	got=$?
