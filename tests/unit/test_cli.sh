@@ -553,6 +553,14 @@ not keyed (table full): reason 0.0/s (5 total), ghcb_msr 0.0/s (2 total), mmio 0
 {"vm_id":1,"pid":100,"comm":"qemu-system-x86","vcpu":1,"kind":"overflow","count":7,"share":58.3,"key":4,"dir":"-","name":"(not keyed: table full)"}')" \
 		"warn~VM 1: 7 of 12 mmio" "${fake[@]}" -- show --format json --by mmio --vcpu 1 --top 1
 	expect 1 "err~invalid --format \`xml' \(text, csv, json\)" -- show --format xml
+	expect 0 "out~$(exact 'vm_id,pid,comm,nr_vcpus,type,state,not_keyed,guest_marks_dropped
+1,100,qemu-system-x86,2,plain,alive,"reason 5, mmio 7, msr 200",0
+2,200,qemu-snp,1,SNP,exited,ghcb_msr 2,0')" "${fake[@]}" -- status --format csv
+	expect 0 "out~$(exact '{"vm_id":1,"pid":100,"comm":"qemu-system-x86","nr_vcpus":2,"type":"plain","state":"alive","not_keyed":"reason 5, mmio 7, msr 200","guest_marks_dropped":0}
+{"vm_id":2,"pid":200,"comm":"qemu-snp","nr_vcpus":1,"type":"SNP","state":"exited","not_keyed":"ghcb_msr 2","guest_marks_dropped":0}')" \
+		"${fake[@]}" -- status --format json
+	expect 1 "err~invalid --format \`yaml' \(text, csv, json\)" -- status --format yaml
+	expect 1 "err~unexpected argument \`x'" -- status x
 	for fmt in csv json; do
 		env "${fake[@]}" "$bin" show --format $fmt --by msr >"$tmp/show.$fmt" 2>/dev/null
 		assert "show --format $fmt loads into pandas" /usr/bin/python3 - "$tmp/show.$fmt" $fmt <<'PY'
@@ -565,6 +573,19 @@ for c in ("vm_id", "pid", "vcpu", "count", "key"):
     assert d[c].dtype.kind == "i", (c, d[c].dtype)
 assert d["count"].sum() == 250, d["count"].sum()
 assert not d.isna().any().any()
+PY
+	done
+
+	for fmt in csv json; do
+		env "${fake[@]}" "$bin" status --format $fmt >"$tmp/status.$fmt" 2>/dev/null
+		assert "status --format $fmt loads into pandas" /usr/bin/python3 - "$tmp/status.$fmt" $fmt <<'PY'
+import sys, pandas as pd
+f, fmt = sys.argv[1], sys.argv[2]
+d = pd.read_csv(f) if fmt == "csv" else pd.read_json(f, lines=True)
+assert list(d.columns) == ["vm_id", "pid", "comm", "nr_vcpus", "type", "state",
+                           "not_keyed", "guest_marks_dropped"], list(d.columns)
+assert list(d["pid"]) == [100, 200] and d["nr_vcpus"].sum() == 3
+assert d["not_keyed"][0] == "reason 5, mmio 7, msr 200"
 PY
 	done
 
