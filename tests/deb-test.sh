@@ -62,6 +62,9 @@ check apt install "$debs/cvmstat_${version}_amd64.deb" "$debs/cvmstat-dkms_${ver
 check test -x /usr/sbin/cvmstat
 check test -f /usr/share/man/man8/cvmstat.8.gz
 check test -f /usr/share/bash-completion/completions/cvmstat
+check test -f /lib/systemd/system/cvmstat-export.timer
+check test -f /lib/systemd/system/cvmstat-export.service
+check test ! -e /etc/systemd/system/timers.target.wants/cvmstat-export.timer
 check test -f "/usr/src/cvmstat-$version/dkms.conf"
 while IFS=$'\t' read -r kver root; do
 	if ! ls "/lib/modules/$kver/updates/dkms/"cvmstat.ko* >/dev/null 2>&1 &&
@@ -94,6 +97,12 @@ while IFS=$'\t' read -r kver root; do
 	python3 "$here/pkg_check.py" "$g/results.txt" "deb-$kver" >"$g/check.log" 2>&1
 	grep '^FAIL' "$g/check.log"
 	read -r gp gf < <(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$g/check.log")
+	p=$((p + ${gp:-0}))
+	f=$((f + ${gf:-1}))
+	# the module's counts through cvmstat export, node_exporter, Prometheus
+	"$top/tests/prom-test.sh" "$g/results.txt" "$g/prom" "prom-$kver" >"$g/prom.log" 2>&1
+	grep -E '^(FAIL|SKIP|promql)' "$g/prom.log"
+	read -r gp gf < <(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$g/prom.log")
 	p=$((p + ${gp:-0}))
 	f=$((f + ${gf:-1}))
 done <"$kernels"

@@ -43,6 +43,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 		"${missing[@]}" >&2
 fi
 
+# Prometheus and node_exporter for tests/prom-test.sh: optional (it says
+# SKIP without them), so a mirror without them fails nothing else.
+for p in prometheus prometheus-node-exporter; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" && continue
+	apt_update
+	log "installing $p"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >&2 ||
+		log "$p cannot be installed: the Prometheus test will be skipped"
+done
+
 # Plain amd64 flavour only ("6.1.0-56", "6.12.117+deb12"), never -rt or -cloud.
 headers_of() {
 	local re="^${1//./\\.}[0-9]+(\+deb[0-9]+)?\$"

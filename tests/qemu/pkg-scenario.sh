@@ -26,6 +26,10 @@ echo "=== END run-a rc=$ra"
 sec counts-a cvmstat-read vm --pid $pa
 sec expect-a cat /tmp/expect-a.csv
 sec version-after-vms cvmstat-read version
+# for tests/prom-test.sh: the same counters as node_exporter's textfile
+sec export sh -c 'cvmstat export --per vcpu -o /tmp/cvmstat.prom && cat /tmp/cvmstat.prom'
+# the VM exited: with no retention its series end
+sec export-retention0 cvmstat export --retention 0
 sec status cvmstat status
 sec unload cvmstat unload
 sec unloaded test ! -e /sys/module/cvmstat

@@ -29,6 +29,12 @@ def main():
     cr.check(any(line.endswith(" ok") for line in out), "run-a: workload says ok")
     cr.check_counts(secs, "a", 2)
     cr.check_version(secs, "version-after-vms", bound=True, vms_seen=True)
+    exp = cr.section(secs, "export")
+    cr.check(any(l.startswith("cvmstat_exits_total{") for l in exp) and exp[-1:] == ["# EOF"],
+             "export: exits per reason, ending with # EOF")
+    ret0 = cr.section(secs, "export-retention0")
+    cr.check(not any(l.startswith("cvmstat_") for l in ret0) and ret0[-1:] == ["# EOF"],
+             f"export --retention 0: the exited VM's series end: {ret0[:3]}")
     cr.section(secs, "status")
     cr.section(secs, "unload")
     cr.section(secs, "unloaded")

@@ -29,7 +29,7 @@ chmod 755 "$tmp" # the unprivileged cases run from here
 export CVMSTAT_DEV=$tmp/no-device
 absent=$tmp/nonexistent
 
-commands=(load unload status show top record phase reset)
+commands=(load unload status show top record phase reset export plot)
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 passed=0
 failed=0
@@ -588,6 +588,36 @@ assert list(d["pid"]) == [100, 200] and d["nr_vcpus"].sum() == 3
 assert d["not_keyed"][0] == "reason 5, mmio 7, msr 200"
 PY
 	done
+
+	# export: OpenMetrics text, bounded labels, atomic -o
+	vm1='vm_id="1",pid="100",comm="qemu-system-x86",type="plain"'
+	expect 0 "out~^# TYPE cvmstat_exits_total counter
+# HELP cvmstat_exits_total VM exits by exit reason\.
+$(re "cvmstat_exits_total{$vm1,reason=\"IOIO\"} 100
+cvmstat_exits_total{$vm1,reason=\"CPUID\"} 30
+cvmstat_exits_total{$vm1,reason=\"NPF\"} 12")
+.*
+# EOF\$" "${fake[@]}" -- export
+	expect 0 "out~$(re "cvmstat_vcpu_exits_total{$vm1,vcpu=\"0\"} 135
+cvmstat_vcpu_exits_total{$vm1,vcpu=\"other\"} 12")" "${fake[@]}" -- export --per vcpu --top 1
+	expect 0 "out~$(re "cvmstat_msr_exits_total{$vm1,msr=\"0x80b\",dir=\"write\"} 40
+cvmstat_msr_exits_total{$vm1,msr=\"0x411\",dir=\"read\"} 10
+# TYPE")" "${fake[@]}" -- export --per msr
+	expect 0 "out~^$" "${fake[@]}" -- export -o "$tmp/cvmstat.prom" --per vcpu,msr,mmio,pio --top 1
+	same "export -o: the file, no temporary left" "$(ls "$tmp" | grep -c '^cvmstat\.prom')" 1
+	same "export -o: mode 0644" "$(stat -c %a "$tmp/cvmstat.prom")" 644
+	same "export -o: ends with # EOF" "$(tail -n1 "$tmp/cvmstat.prom")" "# EOF"
+	if command -v promtool >/dev/null; then
+		assert "export: promtool check metrics" promtool check metrics <"$tmp/cvmstat.prom"
+	else
+		skip "export: promtool check metrics" "promtool is not installed"
+	fi
+	expect 2 "err~^cvmstat: export: $(re "$tmp")/nodir/x\.prom: No such file or directory\$" \
+		"${fake[@]}" -- export -o "$tmp/nodir/x.prom"
+	expect 1 "err~invalid --per \`disk' \(vcpu, msr, mmio, pio\)" -- export --per vcpu,disk
+	expect 1 "err~invalid --top \`0' \(1 to 1000\)" -- export --top 0
+	expect 1 "err~invalid --format \`json' \(openmetrics\)" -- export --format json
+	expect 1 "err~invalid --retention \`x'" -- export --retention x
 
 	# cvmstat-read --at: a mark the module no longer holds says what to do
 	env "${fake[@]}" "$top/userspace/cvmstat-read" vm 1 --at 3 >"$tmp/out" 2>"$tmp/err"

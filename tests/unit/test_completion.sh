@@ -56,7 +56,7 @@ cases() {
 	}
 	source "$top/userspace/cvmstat.bash-completion"
 	cd "$tmp/files" || exit 1
-	check 'cvmstat ' 'help load phase plot record reset show status top unload'
+	check 'cvmstat ' 'export help load phase plot record reset show status top unload'
 	check 'cvmstat s' 'show status'
 	check 'cvmstat -' '--device --ecam --help --version -V -d -h'
 	check 'cvmstat -d /dev/x st' 'status'
