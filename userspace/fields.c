@@ -48,7 +48,7 @@ static bool shown(const struct cvm_view *v, const struct cvm_field *fl)
 
 /* The field's value as text; for JSON, whether it is a string. */
 static const char *value(const struct cvm_field *fl, const void *row,
-			 char *buf, size_t len, bool *string)
+			 char *buf, size_t len, bool *string, bool text)
 {
 	const char *p = (const char *)row + fl->offset;
 	const char *s;
@@ -63,6 +63,9 @@ static const char *value(const struct cvm_field *fl, const void *row,
 		return buf;
 	case CVM_FIELD_PCT:
 		snprintf(buf, len, "%.1f", *(const double *)p);
+		return buf;
+	case CVM_FIELD_F64:
+		snprintf(buf, len, text ? "%.1f" : "%.3f", *(const double *)p);
 		return buf;
 	case CVM_FIELD_STR:
 		s = *(const char *const *)p;
@@ -90,7 +93,7 @@ void cvm_view_header(const struct cvm_view *v)
 			cvm_csv_field(v->f, fl->name, i == last);
 			continue;
 		}
-		fprintf(v->f, "%s%*s", fl->sep ? fl->sep : "", i == last ? 0 : fl->width,
+		fprintf(v->f, "%s%*s", fl->sep ? fl->sep : "", fl->width,
 			fl->heading);
 		if (i == last)
 			fputc('\n', v->f);
@@ -113,7 +116,8 @@ void cvm_view_row(const struct cvm_view *v, const void *row)
 
 		if (!shown(v, fl))
 			continue;
-		s = value(fl, row, buf, sizeof(buf), &string);
+		s = value(fl, row, buf, sizeof(buf), &string,
+			  v->format == CVM_VIEW_TEXT);
 		switch (v->format) {
 		case CVM_VIEW_CSV:
 			cvm_csv_field(v->f, s, i == last);
@@ -133,7 +137,7 @@ void cvm_view_row(const struct cvm_view *v, const void *row)
 				s = pct;
 			}
 			fprintf(v->f, "%s%*s", fl->sep ? fl->sep : "",
-				i == last ? 0 : fl->width, s);
+				fl->width, s);
 			if (i == last)
 				fputc('\n', v->f);
 			break;

@@ -19,6 +19,7 @@ enum cvm_field_type {
 	CVM_FIELD_I64,		/* int64_t */
 	CVM_FIELD_STR,		/* const char *, NULL prints as "-" */
 	CVM_FIELD_PCT,		/* double, a share in percent: 12.5 */
+	CVM_FIELD_F64,		/* double: 1 decimal in text, 3 in CSV and JSON */
 };
 
 /* Where a field is printed. */

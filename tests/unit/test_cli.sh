@@ -589,6 +589,33 @@ assert d["not_keyed"][0] == "reason 5, mmio 7, msr 200"
 PY
 	done
 
+	# top --format csv|json: rows per refresh, the not-keyed ones as kind overflow
+	expect 0 "out~^time_ns,time,kind,key,name,rate,share,count,total
+([0-9]+,[-0-9T:.]+Z,reason,8589934715,IOIO,0\.000,0\.0,0,100
+[0-9]+,[-0-9T:.]+Z,reason,8589934706,CPUID,0\.000,0\.0,0,30
+[0-9]+,[-0-9T:.]+Z,reason,8589935616,NPF,0\.000,0\.0,0,12
+[0-9]+,[-0-9T:.]+Z,reason,8589935619,VMGEXIT,0\.000,0\.0,0,5
+[0-9]+,[-0-9T:.]+Z,overflow,1,\(not keyed: table full\),0\.000,0\.0,0,5
+[0-9]+,[-0-9T:.]+Z,overflow,3,\(not keyed: table full\),0\.000,0\.0,0,2
+[0-9]+,[-0-9T:.]+Z,overflow,4,\(not keyed: table full\),0\.000,0\.0,0,7
+[0-9]+,[-0-9T:.]+Z,overflow,5,\(not keyed: table full\),0\.000,0\.0,0,200
+?){2}\$" "${fake[@]}" -- top -n 2 -i 0.01 --format csv
+	expect 0 "out~^\\{\"time_ns\":[0-9]+,\"time\":\"[-0-9T:.]+Z\",\"kind\":\"reason\",\"key\":8589934715,\"name\":\"IOIO\",\"rate\":0\.000,\"share\":0\.0,\"count\":0,\"total\":100\\}" \
+		"${fake[@]}" -- top -n 1 -i 0.01 --format json
+	expect 1 "err~invalid --format \`xml' \(text, csv, json\)" -- top --format xml
+	for fmt in csv json; do
+		env "${fake[@]}" "$bin" top -n 2 -i 0.01 --format $fmt >"$tmp/top.$fmt" 2>/dev/null
+		assert "top --format $fmt loads into pandas" /usr/bin/python3 - "$tmp/top.$fmt" $fmt <<'PY'
+import sys, pandas as pd
+f, fmt = sys.argv[1], sys.argv[2]
+d = pd.read_csv(f) if fmt == "csv" else pd.read_json(f, lines=True)
+assert list(d.columns) == ["time_ns", "time", "kind", "key", "name", "rate",
+                           "share", "count", "total"], list(d.columns)
+assert len(d) == 16 and d["time_ns"].nunique() == 2, d
+assert d[d.kind == "reason"]["total"].sum() == 2 * 147
+PY
+	done
+
 	# export: OpenMetrics text, bounded labels, atomic -o
 	vm1='vm_id="1",pid="100",comm="qemu-system-x86",type="plain"'
 	expect 0 "out~^# TYPE cvmstat_exits_total counter

@@ -67,7 +67,7 @@ cases() {
 	check 'cvmstat show --by ' 'mmio msr pio reason tdx vcpu vmgexit'
 	check 'cvmstat show --by m' 'mmio msr'
 	check 'cvmstat show --by=m' 'mmio msr'
-	check 'cvmstat top ' '--help --vm -h -i -n'
+	check 'cvmstat top ' '--format --help --vm -h -i -n'
 	check 'cvmstat top --vm ' "*$vmm*"
 	command -v pgrep >/dev/null && check 'cvmstat top --vm ' "!* $$ *"
 	check 'cvmstat record --format ' 'csv json'
