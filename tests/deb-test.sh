@@ -99,6 +99,12 @@ while IFS=$'\t' read -r kver root; do
 	read -r gp gf < <(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$g/check.log")
 	p=$((p + ${gp:-0}))
 	f=$((f + ${gf:-1}))
+	# show, status, top as CSV and JSON, loaded by pandas
+	/usr/bin/python3 "$here/check_views.py" "$g/results.txt" "views-$kver" >"$g/views.log" 2>&1
+	grep '^FAIL' "$g/views.log"
+	read -r gp gf < <(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$g/views.log")
+	p=$((p + ${gp:-0}))
+	f=$((f + ${gf:-1}))
 	# the module's counts through cvmstat export, node_exporter, Prometheus
 	"$top/tests/prom-test.sh" "$g/results.txt" "$g/prom" "prom-$kver" >"$g/prom.log" 2>&1
 	grep -E '^(FAIL|SKIP|promql)' "$g/prom.log"

@@ -31,5 +31,11 @@ sec export sh -c 'cvmstat export --per vcpu -o /tmp/cvmstat.prom && cat /tmp/cvm
 # the VM exited: with no retention its series end
 sec export-retention0 cvmstat export --retention 0
 sec status cvmstat status
+# the machine-readable views, for tests/qemu/check_views.py (pandas)
+for f in csv json; do
+	sec show-$f cvmstat show --format $f
+	sec status-$f cvmstat status --format $f
+	sec top-$f cvmstat top -n 1 -i 0.2 --format $f
+done
 sec unload cvmstat unload
 sec unloaded test ! -e /sys/module/cvmstat
