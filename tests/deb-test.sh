@@ -66,6 +66,14 @@ check test -f /lib/systemd/system/cvmstat-export.timer
 check test -f /lib/systemd/system/cvmstat-export.service
 check test ! -e /etc/systemd/system/timers.target.wants/cvmstat-export.timer
 check test -f "/usr/src/cvmstat-$version/dkms.conf"
+# plot as installed: the drawing from /usr/share/cvmstat
+printf '%s\n' time_ns,time,phase_seq,phase,vm_id,pid,vcpu,kind,key,dir,name,count \
+	1000000000,-,1,warm,0,0,0,mark,1,-,host,1 \
+	1500000000,-,1,warm,1,9,0,reason,114,-,CPUID,500 \
+	2000000000,-,2,steady,0,0,0,mark,2,-,host,1 \
+	2500000000,-,2,steady,1,9,0,reason,114,-,CPUID,900 >"$out/plot.csv"
+check /usr/sbin/cvmstat plot "$out/plot.csv" -o "$out/plot.svg"
+check grep -q steady "$out/plot.svg"
 while IFS=$'\t' read -r kver root; do
 	if ! ls "/lib/modules/$kver/updates/dkms/"cvmstat.ko* >/dev/null 2>&1 &&
 		[ -d "/lib/modules/$(uname -r)" ]; then
