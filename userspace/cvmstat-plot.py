@@ -159,8 +159,22 @@ def main():
     shade = [(0.93, 0.93, 0.97), (0.97, 0.95, 0.90)]
     samples = [t for t in times if prev.get(t) is not None and t > prev[t]
                and any(t in over_time[s] for s in series)]
-    xs_t = [(t - t0) / 1e9 for t in samples]
-    ys = [[over_time[s].get(t, 0) / ((t - prev[t]) / 1e9) for t in samples]
+    # record's last snapshot comes right after the one before: a rate over
+    # such a short interval is noise (it drew a spike), so an interval under
+    # half the usual one joins the interval before it
+    gaps = sorted(t - prev[t] for t in samples)
+    usual = gaps[len(gaps) // 2] if gaps else 0
+    merged = []		# [start, end, {series: count}]
+    for t in samples:
+        counts = {s: over_time[s].get(t, 0) for s in series}
+        if merged and t - prev[t] < usual / 2:
+            merged[-1][1] = t
+            for s in series:
+                merged[-1][2][s] += counts[s]
+        else:
+            merged.append([prev[t], t, counts])
+    xs_t = [(end - t0) / 1e9 for _, end, _ in merged]
+    ys = [[c[s] / ((end - start) / 1e9) for start, end, c in merged]
           for s in series]
     ax.stackplot(xs_t, ys, labels=series, colors=[colors[s] for s in series],
                  step="pre", alpha=0.9)
