@@ -95,6 +95,32 @@ else
 	bad "node_exporter's textfile collector reports an error (see $out/node-exporter.log)"
 fi
 
+# the workload has ended, so its counters stand still: rate() over them is
+# 0 for each of its reasons (once Prometheus holds two samples of each)
+rq='sum by (reason) (rate(cvmstat_exits_total{job="node"}[1m]))'
+rates=
+for _ in $(seq 30); do
+	rates=$(python3 - "$pr_port" "$rq" "$out/query.json" <<'PY' 2>/dev/null
+import json, sys, urllib.parse, urllib.request
+port, q = sys.argv[1], sys.argv[2]
+url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": q})
+r = json.load(urllib.request.urlopen(url, timeout=5))
+res = r["data"]["result"]
+# every reason of the instant query, once it has two samples
+assert {x["metric"]["reason"] for x in res} == set(json.load(open(sys.argv[3])))
+print(json.dumps({x["metric"]["reason"]: float(x["value"][1]) for x in res}, sort_keys=True))
+PY
+	) && [ -n "$rates" ] && break
+	sleep 1
+done
+echo "promql: $rq = $rates"
+if [ -n "$rates" ] && python3 -c 'import json, sys; d = json.loads(sys.argv[1]); sys.exit(any(v != 0 for v in d.values()) or set(d) != set(json.load(open(sys.argv[2]))))' \
+	"$rates" "$out/query.json"; then
+	ok
+else
+	bad "rate() of the ended workload's counters: $rates, want 0 for each reason"
+fi
+
 # what the workload implies, per reason, summed over its vCPUs
 python3 "$here/qemu/prom_expect.py" "$results" "$out/query.json" >"$out/compare.txt" 2>&1
 rc=$?
