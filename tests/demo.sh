@@ -74,3 +74,13 @@ cat "$share/demo-mmio-no-deadline.txt"
 echo
 echo "# the CSV ($(($(wc -l <"$share/demo.csv") - 1)) rows, $share/demo.csv), its first lines:"
 head -n 4 "$share/demo.csv"
+echo
+# the pictures of the recording (cvmstat plot: matplotlib), by the host's tool
+make -s -C "$top/userspace" cvmstat
+if "$top/userspace/cvmstat" plot "$share/demo.csv" -o "$out/demo.svg" &&
+	"$top/userspace/cvmstat" plot "$share/demo.csv" -o "$out/demo.png"; then
+	echo "# cvmstat plot demo.csv -o demo.svg (and demo.png): $out/demo.svg, $out/demo.png"
+else
+	echo "demo: cvmstat plot failed" >&2
+	exit 1
+fi
