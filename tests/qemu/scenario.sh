@@ -113,6 +113,9 @@ echo 1 >/sys/kernel/debug/kprobes/enabled
 sec pids-l echo "l1=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' /tmp/run-l1.out) l2=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' /tmp/run-l2.out)"
 sec list-l cvmstat-read list
 sec version-l cvmstat-read version
+# Their slots stay until the module goes: what follows starts afresh.
+sec rmmod-l rmmod cvmstat
+sec insmod-l insmod /cvm/cvmstat.ko
 
 # 5. A new VM never inherits an old one's counters (same process name,
 #    KVM likely reusing the memory of the VMs just destroyed).
