@@ -298,6 +298,9 @@ sec tool-err-diskfull cvmstat record -o /tmp/small/rec.csv -i 0.1 -- \
 sec tool-err-notfound cvmstat record -o /tmp/nf.csv -- /cvm/no-such-command
 cvmstat record -o /tmp/sig.csv -i 0.2 &
 ps=$!
+# SIGTERM once it is recording (it blocks the signal before it writes the
+# header): on a slow kernel (the debug one) it may take over a second
+while [ ! -s /tmp/sig.csv ] && kill -0 $ps 2>/dev/null; do sleep 0.1; done
 sleep 1
 kill -TERM $ps
 wait $ps
