@@ -10,6 +10,7 @@
 #   make check-debug    the QEMU tests on a debug 6.12 kernel (KASAN, lockdep,
 #                       DEBUG_PREEMPT, kmemleak), built once and cached
 #   make dkms-install   copy the sources to /usr/src and `dkms add` them
+#   make deb            Debian packages cvmstat and cvmstat-dkms in build/deb/
 #   make install        the tools, man pages
 
 KVER ?= $(shell uname -r)
@@ -47,6 +48,16 @@ dkms-remove:
 	-dkms remove -m cvmstat -v $(VERSION) --all
 	rm -rf /usr/src/cvmstat-$(VERSION)
 
+# Debian packages, built from a copy of the tree (dpkg-buildpackage writes
+# its results next to the source directory): build/deb/*.deb.
+deb:
+	rm -rf build/deb && mkdir -p build/deb/src
+	tar -C $(CURDIR) --exclude=./build --exclude=./tests/.cache --exclude=./.git \
+		--exclude='*.o' --exclude='*.d' --exclude='*.ko' -cf - . | tar -C build/deb/src -xf -
+	$(MAKE) -C build/deb/src/userspace clean
+	cd build/deb/src && DEB_BUILD_OPTIONS="$$DEB_BUILD_OPTIONS noddebs" dpkg-buildpackage -b -us -uc
+	rm -rf build/deb/src
+
 demo:
 	bash tests/demo.sh
 
@@ -66,5 +77,5 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all module userspace install stage-module dkms-install dkms-remove demo check \
-	check-stress check-debug clean
+.PHONY: all module userspace install stage-module dkms-install dkms-remove deb demo \
+	check check-stress check-debug clean

@@ -141,6 +141,11 @@ u32 cvm_phase_list(u64 after, struct cvmstat_phase *out, u32 nr, u64 *last,
 
 	raw_spin_lock_irqsave(&phase_lock, flags);
 	*last = cvm_phase_seq;
+	*lost = 0;
+	if (after >= *last) {	/* nothing newer (also: after + 1 would wrap) */
+		raw_spin_unlock_irqrestore(&phase_lock, flags);
+		return 0;
+	}
 	first = after + 1;
 	if (*last >= CVMSTAT_PHASE_RING && first <= *last - CVMSTAT_PHASE_RING)
 		first = *last - CVMSTAT_PHASE_RING + 1;

@@ -19,7 +19,9 @@
 #      (tests/qemu/stress.sh), halt polling measured, tuned and swept
 #      (tests/qemu/haltpoll.sh, -icount too); DKMS for 7.x, in the trixie
 #      root,
-#   3. a DKMS add/build/install/remove for 6.1 and 6.12.
+#   3. a DKMS add/build/install/remove for 6.1 and 6.12,
+#   4. the Debian packages: built, linted, installed (DKMS builds for 6.1
+#      and 6.12), booted in QEMU as installed, purged.
 # CVMSTAT_NEWEST=0 leaves 7.x out.  Every suite ends with "NAME: N passed,
 # N failed"; this script adds them up and ends with "N passed, N failed",
 # exiting 1 if anything failed.
@@ -161,7 +163,7 @@ recorder() {
 		-fsanitize=address,undefined -fno-sanitize-recover=all \
 		-I"$top/kmod/include/uapi" -I"$top/userspace" \
 		-o "$build/test_recorder" "$top/tests/unit/test_recorder.c" \
-		"$top"/userspace/{recorder,rows,snapshot,names,dev,modload}.c \
+		"$top"/userspace/{recorder,rows,fields,snapshot,names,dev,modload}.c \
 		-lcsv -lkmod -lm && "$build/test_recorder"
 }
 suite recorder recorder
@@ -171,6 +173,7 @@ cli() {
 }
 suite cli cli
 suite completion "$top/tests/unit/test_completion.sh"
+suite plot "$top/tests/unit/test_plot.sh"
 
 # Kernels whose build root is not this machine build and run DKMS in it.
 while IFS=$'\t' read -r kver root build_root; do
@@ -197,7 +200,11 @@ while IFS=$'\t' read -r kver root build_root; do
 done <"$build/kernels.txt"
 export CVMSTAT_BUILD_ROOT=/
 
-suite dkms "$top/tests/dkms-test.sh" $(awk -F'\t' '$3 == "" { print $1 }' "$build/kernels.txt")
+# this machine's kernels (DKMS builds for them here)
+awk -F'\t' '$3 == ""' "$build/kernels.txt" >"$build/kernels-host.txt"
+suite dkms "$top/tests/dkms-test.sh" $(cut -f1 "$build/kernels-host.txt")
+# after dkms-test.sh, never beside it: DKMS state is global
+suite deb "$top/tests/deb-test.sh" "$build/kernels-host.txt" "$build/deb-test"
 
 echo "$total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

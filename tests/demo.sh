@@ -12,18 +12,19 @@
 # two phases marked from the host: -cpu host,+tsc-deadline and
 # -cpu host,-tsc-deadline (guest shape q35 of l1-guest.sh: the local APIC
 # through MMIO).  Then prints the per-phase summary of the recording
-# (build/demo/share/demo.csv) and what `cvmstat show` says of each run.
+# (build/demo/run/share/demo.csv) and what `cvmstat show` says of each run.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 q=$top/tests/qemu
 out=$top/build/demo
+run=$out/run
 mkdir -p "$out"
 
 section() {
 	awk -v s="$1" '$0 == "=== BEGIN " s { on = 1; next }
 		on && index($0, "=== END " s " rc=") == 1 { exit }
-		on' "$out/results.txt" | tr -d '\r'
+		on' "$run/results.txt" | tr -d '\r'
 }
 
 echo "== setup (apt-get where something is missing; the first run downloads kernels)"
@@ -31,27 +32,19 @@ bash "$top/tests/setup.sh" >"$out/kernels.txt" 2>"$out/setup.log" || {
 	tail -20 "$out/setup.log"; exit 1; }
 IFS=$'\t' read -r kver root < <(grep -F -- '6.12.' "$out/kernels.txt" || tail -n1 "$out/kernels.txt")
 
-echo "== building cvmstat.ko for $kver, the tool, and the guests' initramfs"
-CVMSTAT_INITRAMFS_MODULES="kvm-amd virtio_pci 9pnet_virtio 9p" \
-	"$q/prepare.sh" "$kver" "$root" "$out" "$q/guest-scenario.sh"
-"$q/build-l2-initramfs.sh" "$out/l2-initrd.gz"
-python3 "$q/vmlinux.py" "$root/boot/vmlinuz-$kver" "$out/vmlinux"
-"$q/guest-conf.sh" "$out" "$out/vmlinux" q35 >"$out/guest.conf"
-
-echo "== booting $kver in QEMU, which runs the guest twice (software emulation: a few minutes)"
-CVMSTAT_SMP=1 CVMSTAT_APPEND_EXTRA="cvmguest=$out cvmguest_mode=demo" \
-	CVMSTAT_QEMU_EXTRA="$("$q/guest-conf.sh" --virtfs "$out")" \
-	"$q/boot.sh" "$kver" "$root" "$out/initrd.cpio.gz" "$out" || {
-	echo "demo: the run failed; see $out/console.log, $out/results.txt, $out/share/" >&2
+echo "== building cvmstat.ko for $kver and the tool, booting $kver in QEMU, which runs the"
+echo "   guest twice (software emulation: a few minutes)"
+"$q/guest-run.sh" "$kver" "$root" "$run" q35 demo || {
+	echo "demo: the run failed; see $run/console.log, $run/results.txt, $run/share/" >&2
 	exit 1
 }
-if [ "$(sed -n 's/^=== END demo rc=//p' "$out/results.txt")" != 0 ]; then
+if [ "$(sed -n 's/^=== END demo rc=//p' "$run/results.txt")" != 0 ]; then
 	section demo >&2
-	echo "demo: the recording failed; see $out/results.txt and $out/share/" >&2
+	echo "demo: the recording failed; see $run/results.txt and $run/share/" >&2
 	exit 1
 fi
 
-share=$out/share
+share=$run/share
 cmd=$(sed -n 's/^l2vm: QEMU pid [0-9]*: //p' "$share/l2vm-demo-deadline.log" |
 	sed -e 's/ -no-shutdown.*//' -e 's/ -kernel [^ ]*/ -kernel vmlinux/' \
 	    -e 's/ -initrd [^ ]*/ -initrd initrd.gz/')
@@ -74,3 +67,13 @@ cat "$share/demo-mmio-no-deadline.txt"
 echo
 echo "# the CSV ($(($(wc -l <"$share/demo.csv") - 1)) rows, $share/demo.csv), its first lines:"
 head -n 4 "$share/demo.csv"
+echo
+# the pictures of the recording (cvmstat plot: matplotlib), by the host's tool
+make -s -C "$top/userspace" cvmstat
+if "$top/userspace/cvmstat" plot "$share/demo.csv" -o "$out/demo.svg" &&
+	"$top/userspace/cvmstat" plot "$share/demo.csv" -o "$out/demo.png"; then
+	echo "# cvmstat plot demo.csv -o demo.svg (and demo.png): $out/demo.svg, $out/demo.png"
+else
+	echo "demo: cvmstat plot failed" >&2
+	exit 1
+fi

@@ -35,6 +35,9 @@ check() {
 }
 log=$(mktemp)
 tree=$(mktemp -d)
+# DKMS state is global: one at a time with deb-test.sh
+exec 9>/run/lock/cvmstat-dkms.lock
+flock 9
 trap 'make -s -C "$top" dkms-remove >/dev/null 2>&1; rm -rf "$log" "$tree"' EXIT
 
 # Build products in DIR: what `make clean` and DKMS's CLEAN must remove.

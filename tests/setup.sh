@@ -18,11 +18,12 @@ log() { echo "setup: $*" >&2; }
 # (check_frames.sh); bash-completion tests the completion with its helpers;
 # debootstrap makes the root that builds for the newest kernel
 # (setup-newest.sh); trace-cmd extracts the kernel's own trace, the oracle
-# of the real-guest test (guest.sh).
+# of the real-guest test (guest.sh); debhelper, dh-dkms and lintian build
+# and check the Debian packages; python3-matplotlib draws `cvmstat plot`.
 need_pkgs=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	   libkmod-dev libcsv-dev pkg-config python3 gcc make libc6-dev
 	   dkms python3-pandas r-base-core bash-completion clang perl
-	   debootstrap trace-cmd)
+	   debootstrap trace-cmd debhelper dh-dkms lintian python3-matplotlib)
 missing=()
 for p in "${need_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -43,6 +44,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		"${missing[@]}" >&2
 fi
+
+# Prometheus and node_exporter for tests/prom-test.sh: optional (it says
+# SKIP without them), so a mirror without them fails nothing else.
+for p in prometheus prometheus-node-exporter; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" && continue
+	apt_update
+	log "installing $p"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >&2 ||
+		log "$p cannot be installed: the Prometheus test will be skipped"
+done
 
 # Plain amd64 flavour only ("6.1.0-56", "6.12.117+deb12"), never -rt or -cloud.
 headers_of() {

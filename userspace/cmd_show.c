@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "dev.h"
+#include "fields.h"
 #include "hpview.h"
 #include "names.h"
 #include "rows.h"
@@ -38,7 +39,40 @@ struct show_opts {
 	const char *view;	/* --by */
 	unsigned int kinds;
 	unsigned long top;	/* 0: all rows */
+	enum cvm_view_format format;
 };
+
+/* One row of the table; cvmstat(8), OUTPUT, names the fields. */
+struct show_row {
+	uint64_t vm_id;
+	int64_t pid;
+	const char *comm;
+	int64_t vcpu;		/* --vcpu N, or -1: summed over all */
+	const char *kind;
+	uint64_t count;
+	double share;
+	uint64_t key;
+	const char *key_text;	/* the text table's KEY: hex, names */
+	const char *dir;
+	const char *name;
+};
+
+#define SHOW_FIELD(type, member, in, heading, width, sep) \
+	CVM_FIELD(type, struct show_row, member, in, heading, width, sep)
+static const struct cvm_field show_fields[] = {
+	SHOW_FIELD(CVM_FIELD_U64, vm_id, CVM_IN_DATA, NULL, 0, NULL),
+	SHOW_FIELD(CVM_FIELD_I64, pid, CVM_IN_DATA, NULL, 0, NULL),
+	SHOW_FIELD(CVM_FIELD_STR, comm, CVM_IN_DATA, NULL, 0, NULL),
+	SHOW_FIELD(CVM_FIELD_I64, vcpu, CVM_IN_DATA, NULL, 0, NULL),
+	SHOW_FIELD(CVM_FIELD_STR, kind, CVM_IN_DATA, NULL, 0, NULL),
+	SHOW_FIELD(CVM_FIELD_U64, count, CVM_IN_ALL, "COUNT", 14, ""),
+	SHOW_FIELD(CVM_FIELD_PCT, share, CVM_IN_ALL, "SHARE", 7, " "),
+	SHOW_FIELD(CVM_FIELD_U64, key, CVM_IN_DATA, NULL, 0, NULL),
+	SHOW_FIELD(CVM_FIELD_STR, key_text, CVM_IN_TEXT, "KEY", -12, "  "),
+	SHOW_FIELD(CVM_FIELD_STR, dir, CVM_IN_ALL, "DIR", -5, " "),
+	SHOW_FIELD(CVM_FIELD_STR, name, CVM_IN_ALL, "NAME", 0, "  "),
+};
+#define NR_SHOW_FIELDS (sizeof(show_fields) / sizeof(show_fields[0]))
 
 /* The row of events a full key table counted without their key. */
 #define NOT_KEYED	"(not keyed: table full)"
@@ -99,10 +133,18 @@ static void select_rows(const struct show_opts *o, struct cvm_vm_read *rd,
 	rd->nr = cvm_snap_merge(rd->recs, n);
 }
 
-static void print_row(const struct show_opts *o,
+static void print_row(const struct show_opts *o, const struct cvm_view *v,
+		      const struct cvmstat_vm_info *vm,
 		      const struct cvmstat_record *r, uint64_t total)
 {
 	char key[24], name[128];
+	struct show_row row = {
+		.vm_id = vm->vm_id, .pid = vm->pid, .comm = vm->comm,
+		.vcpu = o->vcpu, .count = r->count, .key = r->key,
+		.share = total ? 100.0 * r->count / total : 0.0,
+		.kind = cvm_name_kind(r->kind), .key_text = key,
+		.dir = cvm_dir_name(r->dir), .name = name,
+	};
 
 	if (by_vcpu(o)) {
 		snprintf(key, sizeof(key), "%llu", (unsigned long long)r->key);
@@ -118,16 +160,14 @@ static void print_row(const struct show_opts *o,
 			strncat(name, " (MSR protocol)",
 				sizeof(name) - strlen(name) - 1);
 	}
-	printf("%14llu %6.1f%%  %-12s %-5s  %s\n", (unsigned long long)r->count,
-	       total ? 100.0 * r->count / total : 0.0, key,
-	       cvm_dir_name(r->dir), name);
+	cvm_view_row(v, &row);
 }
 
 /*
  * The rows by count, then those counted without a key, always shown (not
  * cut by --top): the shares are of everything, keyed or not.
  */
-static void print_table(const struct show_opts *o,
+static void print_table(const struct show_opts *o, const struct cvm_view *v,
 			const struct cvmstat_vm_info *vm, struct cvm_vm_read *rd)
 {
 	uint64_t total = 0, lost = 0;
@@ -148,19 +188,20 @@ static void print_table(const struct show_opts *o,
 			(unsigned long long)vm->vm_id,
 			(unsigned long long)lost, (unsigned long long)total,
 			o->view, 100.0 * lost / total, NOT_KEYED);
-	printf("%14s %7s  %-12s %-5s  %s\n", "COUNT", "SHARE",
-	       by_vcpu(o) ? "VCPU" : "KEY", "DIR", "NAME");
+	if (o->format == CVM_VIEW_TEXT)
+		cvm_view_header(v);
 	for (i = 0; i < n; i++)
-		print_row(o, &rd->recs[i], total);
-	if (keyed > n)
+		print_row(o, v, vm, &rd->recs[i], total);
+	if (keyed > n && o->format == CVM_VIEW_TEXT)
 		printf("%14s  (%u more rows: --top)\n", "...", keyed - n);
 	for (i = keyed; i < rd->nr; i++)
-		print_row(o, &rd->recs[i], total);
-	printf("%14llu %6.1f%%  total\n", (unsigned long long)total,
-	       total ? 100.0 : 0.0);
+		print_row(o, v, vm, &rd->recs[i], total);
+	if (o->format == CVM_VIEW_TEXT)
+		printf("%14llu %6.1f%%  total\n", (unsigned long long)total,
+		       total ? 100.0 : 0.0);
 }
 
-static int show_vm(int fd, const struct show_opts *o,
+static int show_vm(int fd, const struct show_opts *o, const struct cvm_view *v,
 		   const struct cvmstat_vm_info *vm)
 {
 	const char *type = cvm_name_vm_type(vm->type);
@@ -178,17 +219,21 @@ static int show_vm(int fd, const struct show_opts *o,
 			strerror(-ret));
 		return cvm_errno_exit(-ret);
 	}
-	printf("VM %llu: pid %d (%.16s), %s, %u vCPUs, %s\n",
-	       (unsigned long long)vm->vm_id, vm->pid, vm->comm,
-	       type ? type : "?", vm->nr_vcpus,
-	       vm->flags & CVMSTAT_VM_ALIVE ? "alive" : "exited");
-	if (o->vcpu >= 0)
-		printf("vCPU %ld only\n", o->vcpu);
+	if (o->format == CVM_VIEW_TEXT) {
+		printf("VM %llu: pid %d (%.16s), %s, %u vCPUs, %s\n",
+		       (unsigned long long)vm->vm_id, vm->pid, vm->comm,
+		       type ? type : "?", vm->nr_vcpus,
+		       vm->flags & CVMSTAT_VM_ALIVE ? "alive" : "exited");
+		if (o->vcpu >= 0)
+			printf("vCPU %ld only\n", o->vcpu);
+	}
 	select_rows(o, &rd, &vcpu_seen);
-	if (o->vcpu >= 0 && !vcpu_seen)
-		printf("(no exits of vCPU %ld)\n", o->vcpu);
-	else
-		print_table(o, vm, &rd);
+	if (o->vcpu >= 0 && !vcpu_seen) {
+		if (o->format == CVM_VIEW_TEXT)
+			printf("(no exits of vCPU %ld)\n", o->vcpu);
+	} else {
+		print_table(o, v, vm, &rd);
+	}
 	cvm_vm_read_free(&rd);
 	return 0;
 }
@@ -200,11 +245,16 @@ static int show_main(int argc, char **argv)
 		{ "vcpu", required_argument, NULL, 'c' },
 		{ "by", required_argument, NULL, 'b' },
 		{ "top", required_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct show_opts o = {
 		.vcpu = -1, .view = views[0].name, .kinds = views[0].kinds,
+	};
+	struct cvm_field fields[NR_SHOW_FIELDS];
+	struct cvm_view view = {
+		.f = stdout, .fields = fields, .nr = NR_SHOW_FIELDS,
 	};
 	struct cvmstat_vm_info *vms;
 	unsigned long v;
@@ -237,6 +287,11 @@ static int show_main(int argc, char **argv)
 			if (!cvm_parse_uint(optarg, 1, UINT32_MAX, &o.top))
 				return cvm_usage_error("invalid --top `%s' (a count >= 1)", optarg);
 			break;
+		case 'f':
+			if (cvm_view_parse(optarg, &o.format))
+				return cvm_usage_error("invalid --format `%s' (text, csv, json)",
+						       optarg);
+			break;
 		case 'h':
 			cvm_print_usage(&cvm_cmd_show, stdout);
 			return EXIT_OK;
@@ -246,6 +301,13 @@ static int show_main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cvm_usage_error("unexpected argument `%s'", argv[optind]);
+	if (o.kinds == 1U << CVMSTAT_KIND_HALT && o.format != CVM_VIEW_TEXT)
+		return cvm_usage_error("--by haltpoll is text only (`cvmstat record` writes the halt-poll counters as rows)");
+	memcpy(fields, show_fields, sizeof(fields));
+	for (k = 0; k < NR_SHOW_FIELDS; k++)
+		if (by_vcpu(&o) && !strcmp(fields[k].name, "key_text"))
+			fields[k].heading = "VCPU";
+	view.format = o.format;
 	fd = cvm_dev_open(NULL);
 	if (fd < 0)
 		return -fd;
@@ -254,13 +316,15 @@ static int show_main(int argc, char **argv)
 		close(fd);
 		return -n;
 	}
-	if (!n)
+	if (o.format == CVM_VIEW_CSV)
+		cvm_view_header(&view);
+	if (!n && o.format == CVM_VIEW_TEXT)
 		printf("no VMs seen yet (a VM is seen at its first exit after cvmstat.ko loaded)\n");
 	/* --vm PID: that VMM's newest VM. */
 	for (i = o.pid ? n - 1 : 0; i < n && ret == EXIT_OK; i++) {
-		if (i > (o.pid ? n - 1 : 0))
+		if (i > (o.pid ? n - 1 : 0) && o.format == CVM_VIEW_TEXT)
 			printf("\n");
-		ret = show_vm(fd, &o, &vms[i]);
+		ret = show_vm(fd, &o, &view, &vms[i]);
 	}
 	free(vms);
 	close(fd);
@@ -273,6 +337,7 @@ const struct cvm_command cvm_cmd_show = {
 	.summary = "counters as a sorted table with shares and names",
 	.usage =
 	"Usage: cvmstat show [--vm PID] [--vcpu N] [--by VIEW] [--top N]\n"
+	"                    [--format text|csv|json]\n"
 	"\n"
 	"Prints each VM's counters since it was first seen (or reset), summed\n"
 	"over its vCPUs, sorted by count, with each row's share and name.  Events\n"
@@ -287,5 +352,7 @@ const struct cvm_command cvm_cmd_show = {
 	"              TDVMCALL leaves; vcpu: exits per vCPU; haltpoll: halt polling\n"
 	"              per vCPU (halts, polls, time polled and waited, windows)\n"
 	"  --top N     the N largest rows only\n"
+	"  --format F  text (default); csv or json: one row per counter with the\n"
+	"              VM's columns, fields named as record's (cvmstat(8), OUTPUT)\n"
 	"  -h, --help  this help\n",
 };

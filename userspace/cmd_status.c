@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "dev.h"
+#include "fields.h"
 #include "modload.h"
 #include "names.h"
 #include "protos.h"
@@ -291,25 +292,66 @@ static void format_not_keyed(int fd, uint64_t vm_id, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-static void print_vms(int fd)
+/* One VM of the table; cvmstat(8), OUTPUT, names the fields. */
+struct status_vm {
+	uint64_t vm_id;
+	int64_t pid;
+	const char *comm;
+	uint64_t nr_vcpus;
+	const char *type;
+	const char *state;
+	const char *not_keyed;
+	uint64_t guest_marks_dropped;
+	const char *note;	/* text: the dropped marks, when there are */
+};
+
+#define VM_FIELD(type, member, in, heading, width, sep) \
+	CVM_FIELD(type, struct status_vm, member, in, heading, width, sep)
+static const struct cvm_field status_vm_fields[] = {
+	VM_FIELD(CVM_FIELD_U64, vm_id, CVM_IN_ALL, "VM_ID", 6, ""),
+	VM_FIELD(CVM_FIELD_I64, pid, CVM_IN_ALL, "PID", 8, " "),
+	VM_FIELD(CVM_FIELD_STR, comm, CVM_IN_ALL, "COMMAND", -16, "  "),
+	VM_FIELD(CVM_FIELD_U64, nr_vcpus, CVM_IN_ALL, "VCPUS", 6, " "),
+	VM_FIELD(CVM_FIELD_STR, type, CVM_IN_ALL, "TYPE", -7, "  "),
+	VM_FIELD(CVM_FIELD_STR, state, CVM_IN_ALL, "STATE", -6, " "),
+	VM_FIELD(CVM_FIELD_STR, not_keyed, CVM_IN_ALL, "NOT_KEYED", 0, "  "),
+	VM_FIELD(CVM_FIELD_U64, guest_marks_dropped, CVM_IN_DATA, NULL, 0, NULL),
+	VM_FIELD(CVM_FIELD_STR, note, CVM_IN_TEXT, "", 0, ""),
+};
+
+/* The VMs, as a text table under the rest of status, or as CSV or JSON. */
+static void print_vms(int fd, enum cvm_view_format format)
 {
+	struct cvm_view view = {
+		.f = stdout, .format = format, .fields = status_vm_fields,
+		.nr = sizeof(status_vm_fields) / sizeof(status_vm_fields[0]),
+	};
 	struct cvmstat_vm_info *vms;
 	int i, n = cvm_list_vms(fd, &vms);
-	char lost[256];
+	char lost[256], comm[sizeof(vms->comm) + 1], note[64];
 
 	if (n < 0)
 		return;
-	if (!n) {
+	if (!n && format == CVM_VIEW_TEXT) {
 		printf("VMs:        none seen yet (a VM is seen at its first exit)\n");
 		free(vms);
 		return;
 	}
-	printf("\n%6s %8s  %-16s %6s  %-7s %-6s  %s\n", "VM_ID", "PID",
-	       "COMMAND", "VCPUS", "TYPE", "STATE", "NOT_KEYED");
+	if (format == CVM_VIEW_TEXT)
+		printf("\n");
+	if (format != CVM_VIEW_JSON)
+		cvm_view_header(&view);
 	for (i = 0; i < n; i++) {
 		const char *type = cvm_name_vm_type(vms[i].type);
 		char state[64];
+		struct status_vm row = {
+			.vm_id = vms[i].vm_id, .pid = vms[i].pid, .comm = comm,
+			.nr_vcpus = vms[i].nr_vcpus, .type = type ? type : "?",
+			.state = state, .not_keyed = lost, .note = note,
+			.guest_marks_dropped = vms[i].guest_marks_dropped,
+		};
 
+		snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(vms->comm), vms[i].comm);
 		/* alive or exited, and what the module says of the VM */
 		snprintf(state, sizeof(state), "%s%s%s%s",
 			 vms[i].flags & CVMSTAT_VM_ALIVE ? "alive" : "exited",
@@ -317,14 +359,11 @@ static void print_vms(int fd)
 			 vms[i].flags & CVMSTAT_VM_PARTIAL ? ",partial" : "",
 			 vms[i].flags & CVMSTAT_VM_STALE ? ",stale" : "");
 		format_not_keyed(fd, vms[i].vm_id, lost, sizeof(lost));
-		printf("%6llu %8d  %-16.16s %6u  %-7s %-6s  %s",
-		       (unsigned long long)vms[i].vm_id, vms[i].pid,
-		       vms[i].comm, vms[i].nr_vcpus, type ? type : "?", state,
-		       lost);
+		note[0] = '\0';
 		if (vms[i].guest_marks_dropped)
-			printf("  (guest marks dropped: %llu)",
-			       (unsigned long long)vms[i].guest_marks_dropped);
-		printf("\n");
+			snprintf(note, sizeof(note), "  (guest marks dropped: %llu)",
+				 (unsigned long long)vms[i].guest_marks_dropped);
+		cvm_view_row(&view, &row);
 	}
 	free(vms);
 }
@@ -349,16 +388,49 @@ static void print_protos(uint32_t bound)
 
 static int status_main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum cvm_view_format format = CVM_VIEW_TEXT;
 	struct cvmstat_version v;
 	enum cvm_mod_state st;
 	char buf[128];
-	int port;
+	int port, opt;
 	unsigned int i;
-	int fd, ret = no_args(argc, argv, &cvm_cmd_status);
+	int fd;
 
-	if (ret)
-		return ret < 0 ? EXIT_OK : ret;
+	while ((opt = getopt_long(argc, argv, "+:f:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			if (cvm_view_parse(optarg, &format))
+				return cvm_usage_error("invalid --format `%s' (text, csv, json)",
+						       optarg);
+			break;
+		case 'h':
+			cvm_print_usage(&cvm_cmd_status, stdout);
+			return EXIT_OK;
+		default:
+			return cvm_bad_option(opt, argc, argv);
+		}
+	}
+	if (optind < argc)
+		return cvm_usage_error("unexpected argument `%s'", argv[optind]);
 	st = cvm_module_state();
+	if (format != CVM_VIEW_TEXT) {
+		/* the VM table only: the rest is for people */
+		if (st != CVM_MOD_LIVE && st != CVM_MOD_UNKNOWN) {
+			cvm_err("%s", cvm_module_hint());
+			return EXIT_NOMODULE;
+		}
+		fd = cvm_dev_open(NULL);
+		if (fd < 0)
+			return -fd;
+		print_vms(fd, format);
+		close(fd);
+		return EXIT_OK;
+	}
 	printf("module:     cvmstat.ko %s", cvm_module_state_name(st));
 	if (*read_line("/sys/module/cvmstat/version", buf, sizeof(buf)))
 		printf(", version %s", buf);
@@ -408,7 +480,7 @@ static int status_main(int argc, char **argv)
 	if (v.lifetime_missed)
 		printf("lifetime:   WARNING: %llu VM destructions went unseen (kprobes disarmed?); those VMs are marked stale\n",
 		       (unsigned long long)v.lifetime_missed);
-	print_vms(fd);
+	print_vms(fd, CVM_VIEW_TEXT);
 	close(fd);
 	return EXIT_OK;
 }
@@ -418,7 +490,7 @@ const struct cvm_command cvm_cmd_status = {
 	.main = status_main,
 	.summary = "module, ABI, bound tracepoints, host, and the VMs seen",
 	.usage =
-	"Usage: cvmstat status\n"
+	"Usage: cvmstat status [--format text|csv|json]\n"
 	"\n"
 	"Shows whether cvmstat.ko is loaded and its version, the ABI, which\n"
 	"KVM tracepoints are bound, the host's vendor and confidential-computing\n"
@@ -427,5 +499,8 @@ const struct cvm_command cvm_cmd_status = {
 	"the VMs seen: id, VMM pid and command, vCPUs, type (plain, SEV, SEV-ES,\n"
 	"SNP, TDX), alive or exited, and per kind the events counted without\n"
 	"their key because its key table was full (NOT_KEYED).  Exit 4 when the\n"
-	"module is not loaded.\n",
+	"module is not loaded.\n"
+	"\n"
+	"  --format F  text (default); csv or json: the VM table only, one row per\n"
+	"              VM (cvmstat(8), OUTPUT)\n",
 };

@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "dev.h"
+#include "fields.h"
 #include "hpview.h"
 #include "names.h"
 #include "rows.h"
@@ -181,10 +182,41 @@ static void print_not_keyed(const struct rate *rates, int n, double secs)
 		printf("\n");
 }
 
+/* One row of a refresh; cvmstat(8), OUTPUT, names the fields. */
+struct top_row {
+	uint64_t time_ns;	/* CLOCK_MONOTONIC, as record's */
+	const char *time;
+	const char *kind;
+	uint64_t key;
+	const char *name;
+	double rate;		/* per second over the interval */
+	double share;
+	uint64_t count;		/* in the interval */
+	uint64_t total;
+};
+
+#define TOP_FIELD(type, member, in, heading, width, sep) \
+	CVM_FIELD(type, struct top_row, member, in, heading, width, sep)
+static const struct cvm_field top_fields[] = {
+	TOP_FIELD(CVM_FIELD_U64, time_ns, CVM_IN_DATA, NULL, 0, NULL),
+	TOP_FIELD(CVM_FIELD_STR, time, CVM_IN_DATA, NULL, 0, NULL),
+	TOP_FIELD(CVM_FIELD_STR, kind, CVM_IN_DATA, NULL, 0, NULL),
+	TOP_FIELD(CVM_FIELD_U64, key, CVM_IN_DATA, NULL, 0, NULL),
+	TOP_FIELD(CVM_FIELD_STR, name, CVM_IN_ALL, "REASON", -32, ""),
+	TOP_FIELD(CVM_FIELD_F64, rate, CVM_IN_ALL, "RATE/s", 14, " "),
+	TOP_FIELD(CVM_FIELD_PCT, share, CVM_IN_ALL, "SHARE", 7, " "),
+	TOP_FIELD(CVM_FIELD_U64, count, CVM_IN_DATA, NULL, 0, NULL),
+	TOP_FIELD(CVM_FIELD_U64, total, CVM_IN_ALL, "TOTAL", 16, " "),
+};
+
+static struct cvm_view top_view = {
+	.fields = top_fields, .nr = sizeof(top_fields) / sizeof(top_fields[0]),
+};
+
 static void print_rates(struct rate *rates, int n, double secs, int nr_vms,
 			bool tty, int64_t wall_offset)
 {
-	uint64_t sum = 0;
+	uint64_t sum = 0, now = cvm_now_ns();
 	char when[48];
 	int i;
 
@@ -195,26 +227,41 @@ static void print_rates(struct rate *rates, int n, double secs, int nr_vms,
 		     rates[i].key == CVMSTAT_KIND_REASON))
 			sum += rates[i].delta;
 	qsort(rates, n, sizeof(*rates), cmp_rate);
-	cvm_format_iso8601(when, sizeof(when),
-			   (int64_t)cvm_now_ns() + wall_offset);
-	if (tty)
-		printf("\033[H\033[J");
-	printf("%s  %d VM%s  %.0f exits/s  (interval %.2f s)\n", when, nr_vms,
-	       nr_vms == 1 ? "" : "s", sum / secs, secs);
-	printf("%-32s %14s %7s %16s\n", "REASON", "RATE/s", "SHARE", "TOTAL");
-	for (i = 0; i < n && rates[i].kind == CVMSTAT_KIND_REASON; i++) {
-		char name[64];
-
-		cvm_format_record_name(name, sizeof(name), CVMSTAT_KIND_REASON,
-				       rates[i].key);
-		printf("%-32s %14.1f %6.1f%% %16llu\n", name,
-		       rates[i].delta / secs,
-		       sum ? 100.0 * rates[i].delta / sum : 0.0,
-		       (unsigned long long)rates[i].total);
+	cvm_format_iso8601(when, sizeof(when), (int64_t)now + wall_offset);
+	top_view.f = stdout;
+	if (top_view.format == CVM_VIEW_TEXT) {
+		if (tty)
+			printf("\033[H\033[J");
+		printf("%s  %d VM%s  %.0f exits/s  (interval %.2f s)\n", when,
+		       nr_vms, nr_vms == 1 ? "" : "s", sum / secs, secs);
+		cvm_view_header(&top_view);
 	}
-	print_not_keyed(rates, n, secs);
-	if (!tty)
-		printf("\n");
+	/* CSV and JSON: the overflow records are rows too, kind "overflow" */
+	for (i = 0; i < n && (rates[i].kind == CVMSTAT_KIND_REASON ||
+			      top_view.format != CVM_VIEW_TEXT); i++) {
+		char name[64];
+		struct top_row row = {
+			.time_ns = now, .time = when, .key = rates[i].key,
+			.kind = cvm_name_kind(rates[i].kind), .name = name,
+			.rate = rates[i].delta / secs, .count = rates[i].delta,
+			.share = sum ? 100.0 * rates[i].delta / sum : 0.0,
+			.total = rates[i].total,
+		};
+
+		if (rates[i].kind == CVMSTAT_KIND_OVERFLOW) {
+			snprintf(name, sizeof(name), "(not keyed: table full)");
+			row.share = 0.0;
+		} else {
+			cvm_format_record_name(name, sizeof(name),
+					       CVMSTAT_KIND_REASON, rates[i].key);
+		}
+		cvm_view_row(&top_view, &row);
+	}
+	if (top_view.format == CVM_VIEW_TEXT) {
+		print_not_keyed(rates, n, secs);
+		if (!tty)
+			printf("\n");
+	}
 	fflush(stdout);
 }
 
@@ -256,11 +303,13 @@ static int refresh(struct top_state *s, bool tty, int64_t wall)
 		return -EXIT_SYSTEM;
 	}
 	print_rates(rates, nr, secs, n, tty, wall);
+	/* the halt-polling table: text only (csv and json are the reasons') */
 	for (i = 0, hp_header = false; i < n && tty; i++)
 		hp_header |= cur[i].hp.stat[CVMSTAT_HALT_HALTS] != 0;
-	if (hp_header)
+	if (hp_header && top_view.format == CVM_VIEW_TEXT)
 		printf("\n");	/* a terminal: no blank line after the reasons */
-	for (i = 0, hp_header = false; i < n; i++) {
+	for (i = 0, hp_header = false;
+	     i < n && top_view.format == CVM_VIEW_TEXT; i++) {
 		const struct top_vm *old = NULL;
 
 		for (j = 0; j < s->nr_vms; j++)
@@ -286,6 +335,7 @@ static int top_main(int argc, char **argv)
 		{ "vm", required_argument, NULL, 'p' },
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -298,8 +348,13 @@ static int top_main(int argc, char **argv)
 	bool tty = isatty(STDOUT_FILENO);
 	struct cvm_out clock;
 
-	while ((opt = getopt_long(argc, argv, "+:p:i:n:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:p:i:n:f:h", opts, NULL)) != -1) {
 		switch (opt) {
+		case 'f':
+			if (cvm_view_parse(optarg, &top_view.format))
+				return cvm_usage_error("invalid --format `%s' (text, csv, json)",
+						       optarg);
+			break;
 		case 'p':
 			ret = cvm_opt_pid(optarg, &s.pid);
 			if (ret)
@@ -331,6 +386,12 @@ static int top_main(int argc, char **argv)
 	if (ret)
 		goto out;
 	cvm_out_init(&clock, stdout, CVM_FMT_CSV);
+	if (top_view.format == CVM_VIEW_CSV) {
+		top_view.f = stdout;
+		cvm_view_header(&top_view);
+	}
+	if (top_view.format != CVM_VIEW_TEXT)
+		tty = false;	/* no redrawing: rows for a program */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	next = cvm_now_ns();
@@ -358,7 +419,7 @@ const struct cvm_command cvm_cmd_top = {
 	.main = top_main,
 	.summary = "live exit rates per reason",
 	.usage =
-	"Usage: cvmstat top [--vm PID] [-i SECONDS] [-n COUNT]\n"
+	"Usage: cvmstat top [--vm PID] [-i SECONDS] [-n COUNT] [--format F]\n"
 	"\n"
 	"Shows VM exits per second by reason, summed over all VMs (or the VMs\n"
 	"of one VMM), refreshed every interval: redrawn in place on a terminal,\n"
@@ -371,5 +432,7 @@ const struct cvm_command cvm_cmd_top = {
 	"  --vm PID             only the VMs of VMM process PID\n"
 	"  -i, --interval SECS  refresh interval in seconds (default 1, 0.01..86400)\n"
 	"  -n, --count N        stop after N refreshes\n"
+	"  --format F           text (default); csv or json: one row per reason\n"
+	"                       and refresh (cvmstat(8), OUTPUT)\n"
 	"  -h, --help           this help\n",
 };

@@ -39,6 +39,7 @@ struct cvm_rec_vm {
 	struct cvmstat_record *prev;	/* last rows' counters, sorted */
 	uint32_t n_prev;
 	bool listed;			/* still held by the module */
+	bool stale;			/* not read exactly at this host mark */
 };
 
 static void phase_name(const struct cvmstat_phase *m, char *buf)
@@ -329,6 +330,39 @@ static int hp_flush(struct cvm_recorder *r, uint64_t before)
 	return ret;
 }
 
+/*
+ * A host mark some VMs could not be read exactly at: one mark_inexact row
+ * per such VM, after the host's mark row, so that one VM's trouble (a guest
+ * marking faster than it can be read) says nothing of the others.
+ */
+static int inexact_rows(struct cvm_recorder *r, const struct cvmstat_phase *m,
+			const char *name)
+{
+	int i, ret;
+
+	for (i = 0; i < r->nr_vms; i++) {
+		if (!r->vms[i].stale)
+			continue;
+		r->vms[i].stale = false;
+		ret = out_row(r, &(struct cvm_row){
+			.time_ns = m->time_ns,
+			.phase_seq = m->seq,
+			.phase = name,
+			.vm_id = r->vms[i].vm_id,
+			.pid = r->vms[i].pid,
+			.vcpu = 0,
+			.kind = "mark_inexact",
+			.key = m->seq,
+			.dir = "-",
+			.name = "host",
+			.count = 1,
+		});
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* One mark: close the phase of every VM it concerns, then a mark row. */
 static int handle_mark(struct cvm_recorder *r, const struct cvmstat_phase *m)
 {
@@ -351,6 +385,7 @@ static int handle_mark(struct cvm_recorder *r, const struct cvmstat_phase *m)
 		if (ret == -ESTALE) {
 			/* A later mark overwrote this one's boundary. */
 			exact = false;
+			v->stale = true;
 		} else if (ret == -ENOENT) {
 			/* Forgotten (reset, retention limit): next sync. */
 		} else if (ret) {
@@ -374,19 +409,22 @@ static int handle_mark(struct cvm_recorder *r, const struct cvmstat_phase *m)
 		cvm_err("warning: mark %llu (%s) came too soon after the previous one to be read exactly; counts around it go to the phase after it",
 			(unsigned long long)m->seq, name);
 	}
-	return out_row(r, &(struct cvm_row){
+	ret = out_row(r, &(struct cvm_row){
 		.time_ns = m->time_ns,
 		.phase_seq = m->seq,
 		.phase = name,
 		.vm_id = host ? 0 : m->vm_id,
 		.pid = host ? 0 : marker->pid,
 		.vcpu = host ? 0 : m->vcpu_id,
-		.kind = exact ? "mark" : "mark_inexact",
+		.kind = exact || host ? "mark" : "mark_inexact",
 		.key = m->seq,
 		.dir = "-",
 		.name = host ? "host" : "guest",
 		.count = 1,
 	});
+	if (ret || exact || !host)
+		return ret;
+	return inexact_rows(r, m, name);
 }
 
 /* The newest mark: whether any came since @r->listed. */

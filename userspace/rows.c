@@ -14,6 +14,7 @@
 #include <csv.h>
 #include <linux/cvmstat.h>
 
+#include "fields.h"
 #include "rows.h"
 
 static const char csv_header[] =
@@ -77,20 +78,10 @@ int cvm_out_header(struct cvm_out *o)
 	return stream_error(o->f);
 }
 
-/*
- * Quoted when RFC 4180 needs it, and when white space at either end would
- * be trimmed by readers that trim (libcsv's own parser does).
- */
+/* RFC 4180 quoting, shared with every command's CSV (fields.c) */
 static void csv_field(FILE *f, const char *s, bool last)
 {
-	size_t n = strlen(s);
-
-	if (strpbrk(s, ",\"\r\n") ||
-	    (n && (strchr(" \t", s[0]) || strchr(" \t", s[n - 1]))))
-		csv_fwrite(f, s, n);
-	else
-		fputs(s, f);
-	fputc(last ? '\n' : ',', f);
+	cvm_csv_field(f, s, last);
 }
 
 /* Length of the valid UTF-8 sequence at @s, 0 if it is not one. */

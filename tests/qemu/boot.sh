@@ -54,7 +54,9 @@ extra=(${CVMSTAT_QEMU_EXTRA:-})
 # cvmstat unload/reload rounds, and once in 106 ftrace enable/disable
 # rounds with no cvmstat loaded at all (in __schedule), where an L2 guest
 # also hung once.  Earlier L2 emulation errors and hangs during "rmmod
-# cvmstat while a VM runs" fit the same cause.
+# cvmstat while a VM runs" fit the same cause.  VMs created and destroyed
+# alone (its churn mode, tests/qemu/mttcg.sh) die of it within a minute:
+# KVM flips preempt_notifier_key, patching __schedule, at every 0 <-> 1 VM.
 echo "boot: $kver, logs in $outdir (console.log, results.txt)" >&2
 start=$EPOCHREALTIME
 qrc=0

@@ -18,12 +18,10 @@ cvmstat must equal the trace exactly, per vCPU:
   - MMIO by guest-physical address and direction, MSRs by index and
     direction, ports by port and direction;
   - the same per phase in `cvmstat record`'s CSV, the trace being split at
-    the guest's marks: every vCPU's events up to the marking write to the
-    phase port (included: it ends its phase) belong to the phase the mark
-    ends.  The test kernel runs on one CPU, so the trace's order is the
-    order of events (timestamps are not enough: the host may deschedule the
-    emulator between two events, so milliseconds may pass between cvmstat
-    taking a mark and ftrace stamping the same event);
+    the guest's marks: every vCPU's events stamped before the mark's time
+    (the trace's clock is mono, the module's) belong to the phase the mark
+    ends, and so does the marking write to the phase port (it ends its
+    phase), whenever ftrace stamped it (see split_at_marks);
   - nothing lost: no overflow record (events a full table could not hold),
     nothing unattributed or untracked, and no trace event lost (the ring
     buffer's overrun and dropped counters are 0 and every event it held was
@@ -300,22 +298,30 @@ def marking_writes(events, marks):
 def split_at_marks(byv, events, marks, tids):
     """{vcpu: [Counter per segment]}: segment i ends at marks[i].
 
-    The test kernel runs on one CPU, so the trace's order is the order in
-    which things happened: when a vCPU writes the phase port, every other
-    vCPU is between two events.  A mark ends its phase for every vCPU
-    right after the marking write (which the phase it ends includes).
+    The test kernel runs on one CPU, and the trace's clock is the module's
+    (mono): every event stamped before a mark's time happened before it.
+    So is the marking write, though ftrace, whose probe runs after
+    cvmstat's, may stamp it later: much later if the vCPU's thread is
+    preempted in between, which 7.x kernels allow (tracepoint probes
+    preemptible), and then other vCPUs' events come in between in the
+    trace, after the mark.
     """
     writes = marking_writes(events, marks)
     for m, w in zip(marks, writes):
-        _, tid, _, f = events[w]
+        ts, tid, _, f = events[w]
         check(tids.get(tid) == m["vcpu_id"] and f.get("val") == m["value"],
               f"mark {m['seq']}: by vCPU {m['vcpu_id']}, value {m['value']}; the "
               f"trace's write: vCPU {tids.get(tid)}, value {f.get('val')}", "marks")
-    pos = {id(e): i for i, e in enumerate(events)}
+        check(all(e[0] < m["time_ns"] for e in events[:w] if e[1] == tid),
+              f"mark {m['seq']}: its vCPU's events before the marking write are "
+              "stamped before the mark", "marks")
+    marking = {id(events[w]): i for i, w in enumerate(writes)}
     out = {}
     for v, evs in byv.items():
-        idx = [pos[id(e)] for e in evs]
-        bounds = [sum(1 for i in idx if i <= w) for w in writes]
+        bounds = []
+        for i, m in enumerate(marks):
+            bounds.append(sum(1 for e in evs if e[0] < m["time_ns"]
+                              or marking.get(id(e), len(marks)) <= i))
         segs, start = [], 0
         for b in bounds + [len(evs)]:
             segs.append(count(evs[start:b]))
@@ -368,7 +374,7 @@ def main(outdir, label, boot_ok):
     if not check(events is not None, f"trace: {other}"):
         return finish(label, outdir)
     check(stats.count("== cpu") == 1, "trace: from one CPU (the phase split "
-          "relies on the trace's order)")
+          "relies on one CPU's clock ordering every event)")
     check(len(events) == entries, f"trace: {len(events)} events extracted, "
           f"the buffer held {entries}")
     check(not any("LOST" in l.upper() for l in other),

@@ -10,7 +10,7 @@
 # theirs is copied into the initramfs.  The kernel command line names the
 # output directory (cvmguest=DIR, the same path on the host and in the
 # chroot) and the mode (cvmguest_mode=test or demo); l1-guest.sh does the
-# rest, with the settings in DIR/guest.conf (guest-conf.sh).
+# rest, with the settings in DIR/guest.conf (guest-run.sh).
 #
 # test: a run whose L2 guest did not reach its power-off (l1-guest.sh exits
 # 3) is a test-bed failure and is tried once more, with cvmstat reloaded; at
@@ -48,7 +48,10 @@ host_root() {
 	mount $ninep out "/host$dir/share"
 }
 
-sec modules modprobe -a kvm-amd virtio_pci 9pnet_virtio 9p
+# virtio_pci is built into some kernels, without a modules.builtin to say
+# so: if it is missing, mounting the host's root fails (host-root)
+modprobe virtio_pci 2>/dev/null
+sec modules modprobe -a kvm-amd 9pnet_virtio 9p
 sec host-root host_root
 . "/host$dir/guest.conf"
 in_host() {

@@ -20,8 +20,8 @@
 # power-off is a test-bed failure: retried once, reported either way.
 # Ends with "guest-KVER: N passed, N failed".
 #
-# CVMSTAT_PREBUILT=DIR takes cvmstat.ko, cvmstat and cvmstat-read from DIR
-# (run.sh's OUTDIR/files, built for KVER) instead of building them.
+# Environment: as guest-run.sh (CVMSTAT_PREBUILT: the module and tools
+# run.sh built for KVER).
 set -uo pipefail
 
 [ $# -ge 3 ] || { echo "usage: $0 KVER IMAGE_ROOT OUTDIR [SHAPE]" >&2; exit 2; }
@@ -40,31 +40,12 @@ fail_early() {
 
 command -v trace-cmd >/dev/null || fail_early "trace-cmd is not installed (tests/setup.sh)"
 start=$EPOCHREALTIME
-export CVMSTAT_INITRAMFS_MODULES="kvm-amd virtio_pci 9pnet_virtio 9p"
-if [ -n "${CVMSTAT_PREBUILT:-}" ]; then
-	# what run.sh built for this kernel: cvmstat.ko, cvmstat, cvmstat-read
-	rm -rf "$out" && mkdir -p "$out/files" &&
-	cp "$CVMSTAT_PREBUILT"/{cvmstat.ko,cvmstat,cvmstat-read} "$out/files/" &&
-	install -m 755 "$here/guest-scenario.sh" "$out/files/scenario.sh" &&
-	install -m 644 "$here/sections.sh" "$out/files/sections.sh" &&
-	"$here/build-initramfs.sh" "$kver" "$image_root" "$out/files" "$out/initrd.cpio.gz" \
-		2>"$out/initramfs.log" ||
-		fail_early "the test kernel's initramfs from $CVMSTAT_PREBUILT (run.sh first)"
-else
-	"$here/prepare.sh" "$kver" "$image_root" "$out" "$here/guest-scenario.sh" ||
-		fail_early "preparing the test kernel's initramfs"
-fi
-"$here/build-l2-initramfs.sh" "$out/l2-initrd.gz" || fail_early "the L2 initramfs"
-python3 "$here/vmlinux.py" "$image_root/boot/vmlinuz-$kver" "$out/vmlinux" ||
-	fail_early "unpacking vmlinux"
-"$here/guest-conf.sh" "$out" "$out/vmlinux" "$shape" >"$out/guest.conf" ||
-	fail_early "guest.conf"
-
-boot_ok=1
-CVMSTAT_SMP=1 CVMSTAT_BOOT_TIMEOUT=${CVMSTAT_BOOT_TIMEOUT:-900} \
-	CVMSTAT_APPEND_EXTRA="cvmguest=$out cvmguest_mode=test" \
-	CVMSTAT_QEMU_EXTRA="$("$here/guest-conf.sh" --virtfs "$out")" \
-	"$here/boot.sh" "$kver" "$image_root" "$out/initrd.cpio.gz" "$out" || boot_ok=0
+"$here/guest-run.sh" "$kver" "$image_root" "$out" "$shape" test
+case $? in
+0) boot_ok=1 ;;
+1) boot_ok=0 ;;
+*) fail_early "the run could not be prepared" ;;
+esac
 python3 "$here/check_guest.py" "$out" "$label" "$boot_ok"
 rc=$?
 awk -v s="$start" -v e="$EPOCHREALTIME" 'BEGIN { printf "guest: wall time %.0f s\n", e - s }'

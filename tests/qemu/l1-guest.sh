@@ -8,7 +8,7 @@
 #	l1-guest.sh CONF demo ATTEMPT
 # (and, internally, l1-guest.sh CONF held ATTEMPT / CONF demo-runs ATTEMPT)
 #
-# CONF (written by guest-conf.sh) sets: tools (cvmstat, cvmstat-read), here
+# CONF (written by guest-run.sh) sets: tools (cvmstat, cvmstat-read), here
 # (tests/qemu), share (the output directory, writable), l2_kernel, l2_initrd,
 # shape, l2_timeout (seconds).  Shapes of the guest (all with 2 vCPUs; in
 # this nested setup PV EOI loses interrupts, so it is off wherever KVM's

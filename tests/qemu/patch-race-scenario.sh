@@ -11,6 +11,12 @@
 #   ftrace   the same seven kvm events enabled, then disabled, through
 #            tracefs: the same static keys and static calls, no cvmstat
 #   none     nothing patched: the baseline
+#   churn    no cvmstat, no tracepoint: VMs created and destroyed as fast
+#            as vmcycle can (REPS*10 of them, 1 vCPU each) while another CPU
+#            keeps scheduling.  KVM itself flips preempt_notifier_key when
+#            the number of VMs goes 0 -> 1 -> 0, which patches __schedule's
+#            jump label twice per VM: every mode above does that once per
+#            run too (each run is a new cvmload VM).
 # cvmrace_reps=N sets REPS (default 20).  Prints one line per run,
 # "race MODE I rc=N" (124 when cvmload hung and was killed), cvmload's
 # output when it failed, and "race MODE: N runs, N failed".
@@ -49,6 +55,14 @@ toggle() {
 }
 
 modprobe kvm-amd || exit 1
+if [ "$mode" = churn ]; then
+	(while :; do sleep 0.001; done) &
+	vmcycle -n $((reps * 10)) -k 2
+	rc=$?
+	kill $!
+	echo "race churn: $((reps * 10)) VMs, rc=$rc"
+	exit $rc
+fi
 [ "$mode" = cvmstat ] && { insmod /cvm/cvmstat.ko || exit 1; }
 i=0
 failed=0

@@ -113,6 +113,9 @@ echo 1 >/sys/kernel/debug/kprobes/enabled
 sec pids-l echo "l1=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' /tmp/run-l1.out) l2=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' /tmp/run-l2.out)"
 sec list-l cvmstat-read list
 sec version-l cvmstat-read version
+# Their slots stay until the module goes: what follows starts afresh.
+sec rmmod-l rmmod cvmstat
+sec insmod-l insmod /cvm/cvmstat.ko
 
 # 5. A new VM never inherits an old one's counters (same process name,
 #    KVM likely reusing the memory of the VMs just destroyed).
@@ -283,6 +286,7 @@ job tool-top-live /tmp/top-live.out $?
 wait $pt
 job tool-top-run /tmp/run-t.out $?
 sec tool-status cvmstat status
+sec tool-btf sh -c 'test -e /sys/kernel/btf/kvm && echo kvm-btf=yes || echo kvm-btf=no'
 # Errors a researcher meets, each with its exit code: no such VM, a full
 # disk in the middle of a recording (the command still runs to its end),
 # a command that does not exist; and SIGTERM ends a recording cleanly.
@@ -295,6 +299,9 @@ sec tool-err-diskfull cvmstat record -o /tmp/small/rec.csv -i 0.1 -- \
 sec tool-err-notfound cvmstat record -o /tmp/nf.csv -- /cvm/no-such-command
 cvmstat record -o /tmp/sig.csv -i 0.2 &
 ps=$!
+# SIGTERM once it is recording (it blocks the signal before it writes the
+# header): on a slow kernel (the debug one) it may take over a second
+while [ ! -s /tmp/sig.csv ] && kill -0 $ps 2>/dev/null; do sleep 0.1; done
 sleep 1
 kill -TERM $ps
 wait $ps

@@ -53,9 +53,9 @@ cvmload_until() {
 	shift 2
 	n=0
 	while [ ! -e "$stopfile" ]; do
-		cvmload "$@" >/tmp/$name.last 2>&1 || { cat /tmp/$name.last; exit 1; }
+		cvmload "$@" >"/tmp/$name.last" 2>&1 || { cat "/tmp/$name.last"; exit 1; }
 		n=$((n + 1))
-		echo "$n" >/tmp/$name.runs
+		echo "$n" >"/tmp/$name.runs"
 	done
 	echo "runs=$n"
 	exit 0

@@ -60,12 +60,13 @@ scenario="$out.tmp/stress-scenario.sh"
 	sed 1d "$here/stress-scenario.sh"
 } >"$scenario"
 if [ -n "${CVMSTAT_PREBUILT:-}" ]; then
-	rm -rf "$out" && mkdir -p "$out/files" &&
-	cp -a "$CVMSTAT_PREBUILT/." "$out/files/" &&
-	install -m 755 "$scenario" "$out/files/scenario.sh" &&
-	"$here/build-initramfs.sh" "$kver" "$image_root" "$out/files" "$out/initrd.cpio.gz" \
-		2>"$out/initramfs.log" ||
+	if ! { rm -rf "$out" && mkdir -p "$out/files" &&
+	       cp -a "$CVMSTAT_PREBUILT/." "$out/files/" &&
+	       install -m 755 "$scenario" "$out/files/scenario.sh" &&
+	       "$here/build-initramfs.sh" "$kver" "$image_root" "$out/files" \
+		       "$out/initrd.cpio.gz" 2>"$out/initramfs.log"; }; then
 		fail_early "the initramfs from $CVMSTAT_PREBUILT (run.sh first)"
+	fi
 else
 	"$here/prepare.sh" "$kver" "$image_root" "$out" "$scenario" ||
 		fail_early "preparing the guest"

@@ -29,7 +29,7 @@ chmod 755 "$tmp" # the unprivileged cases run from here
 export CVMSTAT_DEV=$tmp/no-device
 absent=$tmp/nonexistent
 
-commands=(load unload status show top record phase reset halt-poll)
+commands=(load unload status show top record phase reset export plot halt-poll)
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 passed=0
 failed=0
@@ -642,6 +642,111 @@ NPF                                         0.0    0.0%               12
 VMGEXIT                                     0.0    0.0%                5
 not keyed (table full): reason 0.0/s (5 total), ghcb_msr 0.0/s (2 total), mmio 0.0/s (7 total), msr 0.0/s (200 total)')$" \
 		"${fake[@]}" -- top -n 1 -i 0.01
+
+	# --format csv|json: the same rows, fields named as record's columns
+	show_csv='vm_id,pid,comm,vcpu,kind,count,share,key,dir,name
+1,100,qemu-system-x86,-1,reason,100,68.0,8589934715,-,IOIO
+1,100,qemu-system-x86,-1,reason,30,20.4,8589934706,-,CPUID
+1,100,qemu-system-x86,-1,reason,12,8.2,8589935616,-,NPF
+1,100,qemu-system-x86,-1,overflow,5,3.4,1,-,(not keyed: table full)
+2,200,qemu-snp,-1,reason,5,100.0,8589935619,-,VMGEXIT'
+	expect 0 "out~$(exact "$show_csv")" "warn~VM 1: 5 of 147" "${fake[@]}" -- show --format csv
+	expect 0 "out~$(exact '{"vm_id":1,"pid":100,"comm":"qemu-system-x86","vcpu":1,"kind":"mmio","count":3,"share":25.0,"key":4275044592,"dir":"read","name":"HPET MAIN_COUNTER"}
+{"vm_id":1,"pid":100,"comm":"qemu-system-x86","vcpu":1,"kind":"overflow","count":7,"share":58.3,"key":4,"dir":"-","name":"(not keyed: table full)"}')" \
+		"warn~VM 1: 7 of 12 mmio" "${fake[@]}" -- show --format json --by mmio --vcpu 1 --top 1
+	expect 1 "err~invalid --format \`xml' \(text, csv, json\)" -- show --format xml
+	expect 0 "out~$(exact 'vm_id,pid,comm,nr_vcpus,type,state,not_keyed,guest_marks_dropped
+1,100,qemu-system-x86,2,plain,alive,"reason 5, mmio 7, msr 200",0
+2,200,qemu-snp,1,SNP,exited,ghcb_msr 2,0')" "${fake[@]}" -- status --format csv
+	expect 0 "out~$(exact '{"vm_id":1,"pid":100,"comm":"qemu-system-x86","nr_vcpus":2,"type":"plain","state":"alive","not_keyed":"reason 5, mmio 7, msr 200","guest_marks_dropped":0}
+{"vm_id":2,"pid":200,"comm":"qemu-snp","nr_vcpus":1,"type":"SNP","state":"exited","not_keyed":"ghcb_msr 2","guest_marks_dropped":0}')" \
+		"${fake[@]}" -- status --format json
+	expect 1 "err~invalid --format \`yaml' \(text, csv, json\)" -- status --format yaml
+	expect 1 "err~unexpected argument \`x'" -- status x
+	for fmt in csv json; do
+		env "${fake[@]}" "$bin" show --format $fmt --by msr >"$tmp/show.$fmt" 2>/dev/null
+		assert "show --format $fmt loads into pandas" /usr/bin/python3 - "$tmp/show.$fmt" $fmt <<'PY'
+import sys, pandas as pd
+f, fmt = sys.argv[1], sys.argv[2]
+d = pd.read_csv(f) if fmt == "csv" else pd.read_json(f, lines=True)
+assert list(d.columns) == ["vm_id", "pid", "comm", "vcpu", "kind", "count",
+                           "share", "key", "dir", "name"], list(d.columns)
+for c in ("vm_id", "pid", "vcpu", "count", "key"):
+    assert d[c].dtype.kind == "i", (c, d[c].dtype)
+assert d["count"].sum() == 250, d["count"].sum()
+assert not d.isna().any().any()
+PY
+	done
+
+	for fmt in csv json; do
+		env "${fake[@]}" "$bin" status --format $fmt >"$tmp/status.$fmt" 2>/dev/null
+		assert "status --format $fmt loads into pandas" /usr/bin/python3 - "$tmp/status.$fmt" $fmt <<'PY'
+import sys, pandas as pd
+f, fmt = sys.argv[1], sys.argv[2]
+d = pd.read_csv(f) if fmt == "csv" else pd.read_json(f, lines=True)
+assert list(d.columns) == ["vm_id", "pid", "comm", "nr_vcpus", "type", "state",
+                           "not_keyed", "guest_marks_dropped"], list(d.columns)
+assert list(d["pid"]) == [100, 200] and d["nr_vcpus"].sum() == 3
+assert d["not_keyed"][0] == "reason 5, mmio 7, msr 200"
+PY
+	done
+
+	# top --format csv|json: rows per refresh, the not-keyed ones as kind overflow
+	expect 0 "out~^time_ns,time,kind,key,name,rate,share,count,total
+([0-9]+,[-0-9T:.]+Z,reason,8589934715,IOIO,0\.000,0\.0,0,100
+[0-9]+,[-0-9T:.]+Z,reason,8589934706,CPUID,0\.000,0\.0,0,30
+[0-9]+,[-0-9T:.]+Z,reason,8589935616,NPF,0\.000,0\.0,0,12
+[0-9]+,[-0-9T:.]+Z,reason,8589935619,VMGEXIT,0\.000,0\.0,0,5
+[0-9]+,[-0-9T:.]+Z,overflow,1,\(not keyed: table full\),0\.000,0\.0,0,5
+[0-9]+,[-0-9T:.]+Z,overflow,3,\(not keyed: table full\),0\.000,0\.0,0,2
+[0-9]+,[-0-9T:.]+Z,overflow,4,\(not keyed: table full\),0\.000,0\.0,0,7
+[0-9]+,[-0-9T:.]+Z,overflow,5,\(not keyed: table full\),0\.000,0\.0,0,200
+?){2}\$" "${fake[@]}" -- top -n 2 -i 0.01 --format csv
+	expect 0 "out~^\\{\"time_ns\":[0-9]+,\"time\":\"[-0-9T:.]+Z\",\"kind\":\"reason\",\"key\":8589934715,\"name\":\"IOIO\",\"rate\":0\.000,\"share\":0\.0,\"count\":0,\"total\":100\\}" \
+		"${fake[@]}" -- top -n 1 -i 0.01 --format json
+	expect 1 "err~invalid --format \`xml' \(text, csv, json\)" -- top --format xml
+	for fmt in csv json; do
+		env "${fake[@]}" "$bin" top -n 2 -i 0.01 --format $fmt >"$tmp/top.$fmt" 2>/dev/null
+		assert "top --format $fmt loads into pandas" /usr/bin/python3 - "$tmp/top.$fmt" $fmt <<'PY'
+import sys, pandas as pd
+f, fmt = sys.argv[1], sys.argv[2]
+d = pd.read_csv(f) if fmt == "csv" else pd.read_json(f, lines=True)
+assert list(d.columns) == ["time_ns", "time", "kind", "key", "name", "rate",
+                           "share", "count", "total"], list(d.columns)
+assert len(d) == 16 and d["time_ns"].nunique() == 2, d
+assert d[d.kind == "reason"]["total"].sum() == 2 * 147
+PY
+	done
+
+	# export: OpenMetrics text, bounded labels, atomic -o
+	vm1='vm_id="1",pid="100",comm="qemu-system-x86",type="plain"'
+	expect 0 "out~^# TYPE cvmstat_exits_total counter
+# HELP cvmstat_exits_total VM exits by exit reason\.
+$(re "cvmstat_exits_total{$vm1,reason=\"IOIO\"} 100
+cvmstat_exits_total{$vm1,reason=\"CPUID\"} 30
+cvmstat_exits_total{$vm1,reason=\"NPF\"} 12")
+.*
+# EOF\$" "${fake[@]}" -- export
+	expect 0 "out~$(re "cvmstat_vcpu_exits_total{$vm1,vcpu=\"0\"} 135
+cvmstat_vcpu_exits_total{$vm1,vcpu=\"other\"} 12")" "${fake[@]}" -- export --per vcpu --top 1
+	expect 0 "out~$(re "cvmstat_msr_exits_total{$vm1,msr=\"0x80b\",dir=\"write\"} 40
+cvmstat_msr_exits_total{$vm1,msr=\"0x411\",dir=\"read\"} 10
+# TYPE")" "${fake[@]}" -- export --per msr
+	expect 0 "out~^$" "${fake[@]}" -- export -o "$tmp/cvmstat.prom" --per vcpu,msr,mmio,pio --top 1
+	same "export -o: the file, no temporary left" "$(ls "$tmp" | grep -c '^cvmstat\.prom')" 1
+	same "export -o: mode 0644" "$(stat -c %a "$tmp/cvmstat.prom")" 644
+	same "export -o: ends with # EOF" "$(tail -n1 "$tmp/cvmstat.prom")" "# EOF"
+	if command -v promtool >/dev/null; then
+		assert "export: promtool check metrics" promtool check metrics <"$tmp/cvmstat.prom"
+	else
+		skip "export: promtool check metrics" "promtool is not installed"
+	fi
+	expect 2 "err~^cvmstat: export: $(re "$tmp")/nodir/x\.prom: No such file or directory\$" \
+		"${fake[@]}" -- export -o "$tmp/nodir/x.prom"
+	expect 1 "err~invalid --per \`disk' \(vcpu, msr, mmio, pio\)" -- export --per vcpu,disk
+	expect 1 "err~invalid --top \`0' \(1 to 1000\)" -- export --top 0
+	expect 1 "err~invalid --format \`json' \(openmetrics\)" -- export --format json
+	expect 1 "err~invalid --retention \`x'" -- export --retention x
 
 	# cvmstat-read --at: a mark the module no longer holds says what to do
 	env "${fake[@]}" "$top/userspace/cvmstat-read" vm 1 --at 3 >"$tmp/out" 2>"$tmp/err"

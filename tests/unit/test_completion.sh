@@ -56,18 +56,18 @@ cases() {
 	}
 	source "$top/userspace/cvmstat.bash-completion"
 	cd "$tmp/files" || exit 1
-	check 'cvmstat ' 'halt-poll help load phase record reset show status top unload'
+	check 'cvmstat ' 'export halt-poll help load phase plot record reset show status top unload'
 	check 'cvmstat s' 'show status'
 	check 'cvmstat -' '--device --ecam --help --version -V -d -h'
 	check 'cvmstat -d /dev/x st' 'status'
 	check 'cvmstat --ecam ' 'off'
 	check 'cvmstat --ecam=o' 'off'
 	check 'cvmstat --ecam 0xe0000000 sh' 'show'
-	check 'cvmstat show --' '--by --help --top --vcpu --vm'
+	check 'cvmstat show --' '--by --format --help --top --vcpu --vm'
 	check 'cvmstat show --by ' 'haltpoll mmio msr pio reason tdx vcpu vmgexit'
 	check 'cvmstat show --by m' 'mmio msr'
 	check 'cvmstat show --by=m' 'mmio msr'
-	check 'cvmstat top ' '--help --vm -h -i -n'
+	check 'cvmstat top ' '--format --help --vm -h -i -n'
 	check 'cvmstat top --vm ' "*$vmm*"
 	command -v pgrep >/dev/null && check 'cvmstat top --vm ' "!* $$ *"
 	check 'cvmstat record --format ' 'csv json'

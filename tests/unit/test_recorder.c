@@ -438,8 +438,11 @@ static void test_stale(void)
 	fake_mark(&s.f, CVMSTAT_PHASE_HOST, 0, 0, "two");	/* overwrites */
 	fake_count(v, 0, R, SVM(0x72), 0, 4);
 	finish(&s);
+	/* a host mark keeps its row; the VM read inexactly gets one of its own */
 	CHECK(rows_of_kind(&s.p, "mark_inexact") == 1 &&
-	      rows_of_kind(&s.p, "mark") == 1, "mark 1 inexact, mark 2 exact");
+	      rows_of_kind(&s.p, "mark") == 2, "mark 1 inexact for VM 1, mark 2 exact");
+	CHECK(sum(&s.p, "one", "1", "0", "mark_inexact", "1", "-") == 1,
+	      "the inexact row is VM 1's, at mark 1");
 	CHECK(sum(&s.p, "one", "1", "0", "reason", "114", "-") == 3,
 	      "what mark 1 could not split goes to the phase after it");
 	CHECK(sum(&s.p, "two", "1", "0", "reason", "114", "-") == 4, "two: 4");
