@@ -12,7 +12,10 @@
  * shows before the vCPU's next halt when something sends it there first.
  * The VM's maximum is read at each wakeup too: a change its VMM made with
  * KVM_CAP_HALT_POLL goes into the log when a vCPU of the VM first halts
- * under it (no event tells sooner; it only matters at halts).
+ * under it (no event tells sooner; it only matters at halts).  A guest
+ * switching its setting back and forth could fill the log that readers of
+ * every VM list: at most CVM_HP_GUEST_BURST of a VM's guest changes per
+ * CVM_HP_GUEST_WINDOW_NS go into it (the counters count every change).
  *
  * Setting a VM's maximum (CVMSTAT_IOC_HP_SET) must never touch a VM that is
  * being destroyed, or one already freed.  The choice, and why:
@@ -55,6 +58,9 @@ static DEFINE_RAW_SPINLOCK(hp_lock);
 static struct cvmstat_hp_event hp_ring[CVMSTAT_HP_EVENT_RING];
 static u64 hp_seq;
 
+#define CVM_HP_GUEST_BURST	16
+#define CVM_HP_GUEST_WINDOW_NS	(100 * NSEC_PER_MSEC)
+
 /* hp_lock held. */
 static void hp_log(u16 type, u16 source, u64 vm_id, u32 vcpu_id, u64 old,
 		   u64 new, u64 now)
@@ -95,6 +101,7 @@ static bool guest_off(struct kvm_vcpu *vcpu)
 static void guest_check(struct cvm_vcpu *s, struct kvm_vcpu *vcpu)
 {
 	bool off = guest_off(vcpu);
+	struct cvm_hp_vm *h;
 	unsigned long flags;
 	u64 now;
 
@@ -103,7 +110,14 @@ static void guest_check(struct cvm_vcpu *s, struct kvm_vcpu *vcpu)
 	now = ktime_get_ns();
 	cvm_hp_on_guest(&s->stats.c.hp, &s->hp, off, now);
 	raw_spin_lock_irqsave(&hp_lock, flags);
-	hp_log(CVMSTAT_HPE_GUEST, 0, s->vm->id, s->vcpu_id, off, !off, now);
+	h = &s->vm->hp;
+	if (now - h->guest_window_ns >= CVM_HP_GUEST_WINDOW_NS) {
+		h->guest_window_ns = now;
+		h->guest_in_window = 0;
+	}
+	if (h->guest_in_window++ < CVM_HP_GUEST_BURST)
+		hp_log(CVMSTAT_HPE_GUEST, 0, s->vm->id, s->vcpu_id, off, !off,
+		       now);
 	raw_spin_unlock_irqrestore(&hp_lock, flags);
 }
 #endif

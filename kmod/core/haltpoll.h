@@ -78,6 +78,8 @@ struct cvm_hp_owner {
  */
 struct cvm_hp_vm {
 	u64 changed_ns;		/* last change made or seen, 0: none */
+	u64 guest_window_ns;	/* rate limit of its guests' log entries: */
+	u32 guest_in_window;	/* the window's start, entries in it */
 	u32 seen_max;		/* kvm->max_halt_poll_ns last seen or set */
 	u32 orig_max;		/* before cvmstat's first change */
 	u32 our_max;		/* what cvmstat set last */

@@ -594,7 +594,9 @@ struct cvmstat_hp_set {
  * @time_ns: when it was made (cvmstat's own changes) or first seen (a
  *	VMM's KVM_CAP_HALT_POLL: at a halt of one of the VM's vCPUs; a
  *	guest's MSR_KVM_POLL_CONTROL write: at that vCPU's next halt or
- *	earlier, when the module next looked) (CLOCK_MONOTONIC)
+ *	earlier, when the module next looked; at most 16 per 100 ms per VM
+ *	are logged, CVMSTAT_HALT_GUEST_OFF/ON count them all)
+ *	(CLOCK_MONOTONIC)
  * @vm_id: the VM
  * @vcpu_id: CVMSTAT_HPE_GUEST: the vCPU; else 0
  * @type: CVMSTAT_HPE_*
