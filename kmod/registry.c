@@ -23,12 +23,16 @@
  * Everywhere else they are only compared, and lifetime.c clears them before
  * KVM frees the objects, so a new VM reusing the memory never meets an old
  * slot.  Should a destroy hook be missed anyway (kprobes disarmed by hand, a
- * build that inlined the hooked function), the new object is told apart by
- * KVM's own per-vCPU exit count going backwards or a vcpu_id seen twice, and
- * the old VM is retired (counted as lifetime_missed, flagged stale).  The
- * per-CPU caches are emptied once a second so that a new vCPU at an old
- * one's address meets that check within a second; what it did meanwhile
- * went to the old slot, and its VM is flagged partial.
+ * build that inlined the hooked function), a slow path tells the new object
+ * apart by a vcpu_id seen twice in a VM, by KVM's own per-vCPU exit count
+ * (a first exit meeting a slot that counted exits, or a count below the old
+ * vCPU's), and retires the old VM (counted as lifetime_missed, flagged
+ * stale).  The fast paths compare pointers only: a new vCPU at an old one's
+ * address, on the CPU whose cache still names the old slot, counts in the
+ * old slot until the cache is emptied, once a second; then it may meet the
+ * check and its VM is flagged partial.  A VM that lives and dies within
+ * that second on that CPU is not seen: its exits went to the old VM.  That
+ * is the blind spot of a missed hook, which only the hooks close.
  */
 #include <linux/hash.h>
 #include <linux/module.h>
@@ -394,13 +398,18 @@ static struct cvm_vcpu *attach_vcpu(struct kvm_vcpu *vcpu, u32 isa)
 
 /*
  * Is @s, found for @vcpu, an older vCPU's slot that a missed destroy hook
- * left behind?  KVM's exit count of a vCPU only grows (it is 0 at a new
- * vCPU's first exit), and a vCPU stays in its VM.
+ * left behind?  KVM's exit count of a vCPU only grows, a vCPU stays in its
+ * VM, and a vCPU has one first exit: a slot that counted more than one exit
+ * already is not the slot of a vCPU at its first exit.  The sum is taken at
+ * such first exits only (rare); the lockless read of another vCPU's
+ * counters may miss what it counts meanwhile, never what it had.
  */
 static bool stale_slot(struct cvm_vcpu *s, struct kvm_vcpu *vcpu)
 {
-	return vcpu->stat.exits < READ_ONCE(s->kvm_exits) ||
-	       READ_ONCE(s->vm)->kvm != vcpu->kvm;
+	if (vcpu->stat.exits < READ_ONCE(s->kvm_exits) ||
+	    READ_ONCE(s->vm)->kvm != vcpu->kvm)
+		return true;
+	return first_exit(vcpu) && cvm_counts_exits(&s->stats.c) > 1;
 }
 
 /*

@@ -126,17 +126,27 @@ static u64 dense_reason_key(unsigned int i)
 	return CVMSTAT_REASON_KEY(CVMSTAT_ISA_VMX, 0xffffffffU);
 }
 
+u64 cvm_counts_exits(const struct cvm_counts *c)
+{
+	u64 exits = c->overflow[CVM_T_REASON_X];
+	unsigned int i;
+
+	for (i = 0; i < CVM_NR_DENSE; i++)
+		exits += READ_ONCE(c->reason[i]);
+	for (i = 0; i < (1U << CVM_REASON_X_SHIFT); i++)
+		exits += READ_ONCE(c->reason_x_count[i]);
+	return exits;
+}
+
 unsigned int cvm_emit(const struct cvm_counts *c, u32 vcpu_id, u32 vcpu_idx,
 		      struct cvmstat_record *out)
 {
 	struct cvmstat_record *r = out + 1;	/* vCPU record goes first */
-	u64 exits = 0;
 	unsigned int t, i;
 
 	for (i = 0; i < CVM_NR_DENSE; i++) {
 		if (!c->reason[i])
 			continue;
-		exits += c->reason[i];
 		r = put(r, vcpu_id, CVMSTAT_KIND_REASON, CVMSTAT_DIR_NONE,
 			dense_reason_key(i), c->reason[i]);
 	}
@@ -148,8 +158,6 @@ unsigned int cvm_emit(const struct cvm_counts *c, u32 vcpu_id, u32 vcpu_idx,
 		for (i = 0; i < (1U << d->shift); i++) {
 			if (!counts[i])
 				continue;
-			if (t == CVM_T_REASON_X)
-				exits += counts[i];
 			if (d->has_dir)
 				r = put(r, vcpu_id, d->kind, keys[i] & 3,
 					keys[i] >> 2, counts[i]);
@@ -161,11 +169,10 @@ unsigned int cvm_emit(const struct cvm_counts *c, u32 vcpu_id, u32 vcpu_idx,
 	for (t = 0; t < CVM_T_NR; t++) {
 		if (!c->overflow[t])
 			continue;
-		if (t == CVM_T_REASON_X)
-			exits += c->overflow[t];
 		r = put(r, vcpu_id, CVMSTAT_KIND_OVERFLOW, CVMSTAT_DIR_NONE,
 			tables[t].kind, c->overflow[t]);
 	}
-	put(out, vcpu_id, CVMSTAT_KIND_VCPU, CVMSTAT_DIR_NONE, vcpu_idx, exits);
+	put(out, vcpu_id, CVMSTAT_KIND_VCPU, CVMSTAT_DIR_NONE, vcpu_idx,
+	    cvm_counts_exits(c));
 	return (unsigned int)(r - out);
 }

@@ -381,6 +381,12 @@ bool cvm_stats_copy(const struct cvm_stats *s, struct cvm_counts *out,
 		    struct cvm_counts *scratch, unsigned int tries);
 
 /**
+ * cvm_counts_exits() - the exits counted (every exit reason, overflow too)
+ * @c: counters, a copy or a live vCPU's (then a snapshot of no precision)
+ */
+u64 cvm_counts_exits(const struct cvm_counts *c);
+
+/**
  * cvm_emit() - turn counters into uapi records
  * @c: a consistent copy
  * @vcpu_id: stored in every record
