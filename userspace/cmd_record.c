@@ -113,7 +113,7 @@ struct rec_opts {
 	const char *path;
 	uint64_t interval;
 	pid_t pid;
-	enum cvm_format format;
+	enum cvm_view_format format;
 	char **command;
 	struct cvm_sweep sweep;		/* n = 0: no sweep */
 };
@@ -149,11 +149,8 @@ static int parse(int argc, char **argv, struct rec_opts *o)
 				return ret;
 			break;
 		case 'f':
-			if (!strcmp(optarg, "csv"))
-				o->format = CVM_FMT_CSV;
-			else if (!strcmp(optarg, "json"))
-				o->format = CVM_FMT_JSON;
-			else
+			if (cvm_view_parse(optarg, &o->format) ||
+			    o->format == CVM_VIEW_TEXT)
 				return cvm_usage_error("invalid format `%s' (csv or json)", optarg);
 			break;
 		case 's':
@@ -362,7 +359,9 @@ static int run_sweep(struct loop *l, struct rec_opts *o, int fd, int sigfd,
 
 static int record_main(int argc, char **argv)
 {
-	struct rec_opts o = { .interval = 1000000000ULL };
+	struct rec_opts o = {
+		.interval = 1000000000ULL, .format = CVM_VIEW_CSV,
+	};
 	struct cvmstat_version ver;
 	struct cvm_recorder rec = { 0 };
 	struct loop l = { .rec = &rec, .child = -1 };

@@ -385,7 +385,7 @@ static int top_main(int argc, char **argv)
 	ret = sample(&s, &s.vms, &s.nr_vms);
 	if (ret)
 		goto out;
-	cvm_out_init(&clock, stdout, CVM_FMT_CSV);
+	cvm_out_init(&clock, stdout, CVM_VIEW_CSV);
 	if (top_view.format == CVM_VIEW_CSV) {
 		top_view.f = stdout;
 		cvm_view_header(&top_view);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fields: a command's rows as text, CSV or JSON lines, from one table of
- * fields (fields.h).  Numbers stay bare in CSV and JSON so pandas and R read
- * them as numbers; strings are quoted by libcsv (RFC 4180) and escaped as
- * JSON (rows.c) the way record's are.
+ * fields (fields.h): show, status, top, and record's rows (rows.c).  Numbers
+ * stay bare in CSV and JSON so pandas and R read them as numbers; strings
+ * are quoted by libcsv (RFC 4180) and escaped as JSON (cvm_json_string,
+ * rows.c).
  */
 #include <stdbool.h>
 #include <string.h>
@@ -60,6 +61,12 @@ static const char *value(const struct cvm_field *fl, const void *row,
 		return buf;
 	case CVM_FIELD_I64:
 		snprintf(buf, len, "%lld", (long long)*(const int64_t *)p);
+		return buf;
+	case CVM_FIELD_U32:
+		snprintf(buf, len, "%u", *(const uint32_t *)p);
+		return buf;
+	case CVM_FIELD_I32:
+		snprintf(buf, len, "%d", *(const int32_t *)p);
 		return buf;
 	case CVM_FIELD_PCT:
 		snprintf(buf, len, "%.1f", *(const double *)p);

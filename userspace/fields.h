@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * fields: one description of a command's output fields drives its text
- * table, its CSV and its JSON lines (show, status; record's columns keep
- * their own writer in rows.c and the same names).  A field's name is its
- * CSV column and JSON key: cvmstat(8), OUTPUT, keeps them; append only.
+ * table, its CSV and its JSON lines (show, status, top, and record's
+ * columns in rows.c).  A field's name is its CSV column and JSON key, the
+ * member's name in the command's row struct: cvmstat(8), OUTPUT, keeps
+ * them; append only.
  */
 #ifndef CVMSTAT_FIELDS_H
 #define CVMSTAT_FIELDS_H
@@ -17,6 +18,8 @@ enum cvm_view_format { CVM_VIEW_TEXT, CVM_VIEW_CSV, CVM_VIEW_JSON };
 enum cvm_field_type {
 	CVM_FIELD_U64,		/* uint64_t */
 	CVM_FIELD_I64,		/* int64_t */
+	CVM_FIELD_U32,		/* uint32_t */
+	CVM_FIELD_I32,		/* int32_t */
 	CVM_FIELD_STR,		/* const char *, NULL prints as "-" */
 	CVM_FIELD_PCT,		/* double, a share in percent: 12.5 */
 	CVM_FIELD_F64,		/* double: 1 decimal in text, 3 in CSV and JSON */

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rows: the recorder's output.  CSV fields that need quoting (a comma, a
- * quote, a line break) go through libcsv's RFC 4180 writer; everything else
- * is written bare so numbers stay numbers for pandas and R.  JSON lines
- * carry the same fields under the same names.
+ * rows: the recorder's output, written from one table of record's fields
+ * (cvm_row_fields) by the writer every command's CSV and JSON share
+ * (fields.c): CSV fields that need quoting (a comma, a quote, a line break)
+ * go through libcsv's RFC 4180 writer, everything else is written bare so
+ * numbers stay numbers for pandas and R; JSON lines carry the same fields
+ * under the same names.  Here too: the JSON string escaping, the wall clock.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -11,14 +13,29 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <csv.h>
 #include <linux/cvmstat.h>
 
 #include "fields.h"
 #include "rows.h"
 
-static const char csv_header[] =
-	"time_ns,time,phase_seq,phase,vm_id,pid,vcpu,kind,key,dir,name,count\n";
+#define ROW_FIELD(type, member) \
+	CVM_FIELD(type, struct cvm_row, member, CVM_IN_DATA, NULL, 0, NULL)
+const struct cvm_field cvm_row_fields[] = {
+	ROW_FIELD(CVM_FIELD_U64, time_ns),
+	ROW_FIELD(CVM_FIELD_STR, time),
+	ROW_FIELD(CVM_FIELD_U64, phase_seq),
+	ROW_FIELD(CVM_FIELD_STR, phase),
+	ROW_FIELD(CVM_FIELD_U64, vm_id),
+	ROW_FIELD(CVM_FIELD_I32, pid),
+	ROW_FIELD(CVM_FIELD_U32, vcpu),
+	ROW_FIELD(CVM_FIELD_STR, kind),
+	ROW_FIELD(CVM_FIELD_U64, key),
+	ROW_FIELD(CVM_FIELD_STR, dir),
+	ROW_FIELD(CVM_FIELD_STR, name),
+	ROW_FIELD(CVM_FIELD_U64, count),
+};
+const size_t cvm_row_nr_fields =
+	sizeof(cvm_row_fields) / sizeof(cvm_row_fields[0]);
 
 static int64_t clock_ns(clockid_t c)
 {
@@ -28,16 +45,24 @@ static int64_t clock_ns(clockid_t c)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-void cvm_out_init(struct cvm_out *o, FILE *f, enum cvm_format format)
+int64_t cvm_wall_offset_ns(void)
 {
-	struct stat st;
 	int64_t mono = clock_ns(CLOCK_MONOTONIC);
 	int64_t wall = clock_ns(CLOCK_REALTIME);
 
-	o->f = f;
-	o->format = format;
 	/* Both clocks read close together: the midpoint error is ~ns. */
-	o->wall_offset_ns = wall - (mono + clock_ns(CLOCK_MONOTONIC)) / 2;
+	return wall - (mono + clock_ns(CLOCK_MONOTONIC)) / 2;
+}
+
+void cvm_out_init(struct cvm_out *o, FILE *f, enum cvm_view_format format)
+{
+	struct stat st;
+
+	o->view = (struct cvm_view){
+		.f = f, .format = format,
+		.fields = cvm_row_fields, .nr = cvm_row_nr_fields,
+	};
+	o->wall_offset_ns = cvm_wall_offset_ns();
 	o->sync = !fstat(fileno(f), &st) && S_ISREG(st.st_mode);
 }
 
@@ -73,15 +98,8 @@ static int stream_error(FILE *f)
 
 int cvm_out_header(struct cvm_out *o)
 {
-	if (o->format == CVM_FMT_CSV)
-		fputs(csv_header, o->f);
-	return stream_error(o->f);
-}
-
-/* RFC 4180 quoting, shared with every command's CSV (fields.c) */
-static void csv_field(FILE *f, const char *s, bool last)
-{
-	cvm_csv_field(f, s, last);
+	cvm_view_header(&o->view);	/* CSV only: JSON lines have none */
+	return stream_error(o->view.f);
 }
 
 /* Length of the valid UTF-8 sequence at @s, 0 if it is not one. */
@@ -139,48 +157,21 @@ void cvm_json_string(FILE *f, const char *str)
 
 int cvm_out_row(struct cvm_out *o, const struct cvm_row *r)
 {
-	char iso[48], num[24];
-	FILE *f = o->f;
+	struct cvm_row row = *r;
+	char iso[48];
 
 	cvm_format_iso8601(iso, sizeof(iso),
 			   (int64_t)r->time_ns + o->wall_offset_ns);
-	if (o->format == CVM_FMT_JSON) {
-		fprintf(f, "{\"time_ns\":%llu,\"time\":",
-			(unsigned long long)r->time_ns);
-		cvm_json_string(f, iso);
-		fprintf(f, ",\"phase_seq\":%llu,\"phase\":",
-			(unsigned long long)r->phase_seq);
-		cvm_json_string(f, r->phase);
-		fprintf(f, ",\"vm_id\":%llu,\"pid\":%d,\"vcpu\":%u,\"kind\":",
-			(unsigned long long)r->vm_id, r->pid, r->vcpu);
-		cvm_json_string(f, r->kind);
-		fprintf(f, ",\"key\":%llu,\"dir\":", (unsigned long long)r->key);
-		cvm_json_string(f, r->dir);
-		fputs(",\"name\":", f);
-		cvm_json_string(f, r->name);
-		fprintf(f, ",\"count\":%llu}\n", (unsigned long long)r->count);
-		return stream_error(f);
-	}
-	fprintf(f, "%llu,", (unsigned long long)r->time_ns);
-	csv_field(f, iso, false);
-	fprintf(f, "%llu,", (unsigned long long)r->phase_seq);
-	csv_field(f, r->phase, false);
-	fprintf(f, "%llu,%d,%u,", (unsigned long long)r->vm_id, r->pid,
-		r->vcpu);
-	csv_field(f, r->kind, false);
-	fprintf(f, "%llu,", (unsigned long long)r->key);
-	csv_field(f, r->dir, false);
-	csv_field(f, r->name, false);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->count);
-	csv_field(f, num, true);
-	return stream_error(f);
+	row.time = iso;
+	cvm_view_row(&o->view, &row);
+	return stream_error(o->view.f);
 }
 
 int cvm_out_flush(struct cvm_out *o)
 {
-	if (fflush(o->f))
+	if (fflush(o->view.f))
 		return -(errno ? errno : EIO);
-	if (o->sync && fdatasync(fileno(o->f)) && errno != EINVAL)
+	if (o->sync && fdatasync(fileno(o->view.f)) && errno != EINVAL)
 		return -errno;
-	return stream_error(o->f);
+	return stream_error(o->view.f);
 }

@@ -2,7 +2,9 @@
 /*
  * rows: the recorder's output, one row per counter delta, as CSV (RFC 4180
  * quoting through libcsv) or JSON lines with the same fields.  The columns
- * and their order are an interface (cvmstat(8), OUTPUT): append only.
+ * are the members of struct cvm_row, described once in rows.c's field table
+ * (fields.h), which writes the header, the CSV and the JSON alike.  Their
+ * names and order are an interface (cvmstat(8), OUTPUT): append only.
  */
 #ifndef CVMSTAT_ROWS_H
 #define CVMSTAT_ROWS_H
@@ -10,10 +12,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum cvm_format { CVM_FMT_CSV, CVM_FMT_JSON };
+#include "fields.h"
 
 struct cvm_row {
 	uint64_t time_ns;	/* CLOCK_MONOTONIC */
+	const char *time;	/* the same as wall time: cvm_out_row sets it */
 	uint64_t phase_seq;	/* mark that started the phase, 0: none */
 	const char *phase;	/* its name, "-" before any mark */
 	uint64_t vm_id;
@@ -26,16 +29,25 @@ struct cvm_row {
 	uint64_t count;
 };
 
+/* record's columns: the fields of struct cvm_row, in order */
+extern const struct cvm_field cvm_row_fields[];
+extern const size_t cvm_row_nr_fields;
+
 struct cvm_out {
-	FILE *f;
-	enum cvm_format format;
+	struct cvm_view view;	/* cvm_row_fields to the file, CSV or JSON */
 	/* CLOCK_REALTIME - CLOCK_MONOTONIC, for the wall-clock column */
 	int64_t wall_offset_ns;
 	int sync;		/* fdatasync() on every flush (regular files) */
 };
 
-/* Sets up @o to write to @f; measures the clock offset. */
-void cvm_out_init(struct cvm_out *o, FILE *f, enum cvm_format format);
+/*
+ * Sets up @o to write to @f as CSV or JSON lines (CVM_VIEW_TEXT is not a
+ * format of record's); measures the clock offset.
+ */
+void cvm_out_init(struct cvm_out *o, FILE *f, enum cvm_view_format format);
+
+/* CLOCK_REALTIME - CLOCK_MONOTONIC now, in ns (record's and top's time). */
+int64_t cvm_wall_offset_ns(void);
 
 /* The header row (CSV only).  0 or -errno. */
 int cvm_out_header(struct cvm_out *o);

@@ -327,7 +327,7 @@ expect 1 'err~no output file' -- record -i 1 --vm 1 --format json
 expect 1 'err~no output file' -- record -- true
 expect 1 'err~empty output file name' -- record -o ''
 expect 1 'err~empty output file name' -- record --output=
-for v in xml CSV ''; do
+for v in xml CSV text ''; do
 	expect 1 "err~invalid format \`$(re "$v")'" -- "${rec[@]}" --format "$v"
 	expect 1 "err~invalid format \`$(re "$v")'" -- "${rec[@]}" -f "$v"
 done

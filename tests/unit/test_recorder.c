@@ -292,7 +292,7 @@ struct session {
 static void start(struct session *s, pid_t pid)
 {
 	s->mem = open_memstream(&s->buf, &s->len);
-	cvm_out_init(&s->out, s->mem, CVM_FMT_CSV);
+	cvm_out_init(&s->out, s->mem, CVM_VIEW_CSV);
 	s->r = (struct cvm_recorder){
 		.src = { &s->f, fake_list_vms, fake_read_vm, fake_list_marks },
 		.out = &s->out,
@@ -616,28 +616,68 @@ static void test_iso8601(void)
 	CHECK(!strcmp(buf, "1970-01-01T00:00:00.000000000Z"), "epoch %s", buf);
 }
 
-static void test_json(void)
+/* The header and @n rows as cvm_out writes them, with a set clock offset. */
+static char *written(enum cvm_view_format format, int64_t wall_offset_ns,
+		     const struct cvm_row *rows, size_t n)
 {
 	struct cvm_out o;
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, i;
 	FILE *f = open_memstream(&buf, &len);
+	int ret;
+
+	cvm_out_init(&o, f, format);
+	o.wall_offset_ns = wall_offset_ns;
+	ret = cvm_out_header(&o);
+	for (i = 0; i < n; i++)
+		ret |= cvm_out_row(&o, &rows[i]);
+	CHECK(ret == 0, "%zu rows written", n);
+	fclose(f);
+	return buf;
+}
+
+static void test_json(void)
+{
 	struct cvm_row r = {
 		.time_ns = 5, .phase_seq = 2, .phase = "a\"b\\c\nd\x01é\xff",
 		.vm_id = 3, .pid = 42, .vcpu = 1, .kind = "reason",
 		.key = 123, .dir = "-", .name = "IOIO", .count = 9,
 	};
+	char *buf = written(CVM_VIEW_JSON, 0, &r, 1);
 
-	cvm_out_init(&o, f, CVM_FMT_JSON);
-	o.wall_offset_ns = 0;
-	CHECK(cvm_out_header(&o) == 0 && cvm_out_row(&o, &r) == 0, "json row");
-	fclose(f);
 	CHECK(!strcmp(buf,
 		      "{\"time_ns\":5,\"time\":\"1970-01-01T00:00:00.000000005Z\","
 		      "\"phase_seq\":2,\"phase\":\"a\\\"b\\\\c\\u000ad\\u0001é\\ufffd\","
 		      "\"vm_id\":3,\"pid\":42,\"vcpu\":1,\"kind\":\"reason\","
 		      "\"key\":123,\"dir\":\"-\",\"name\":\"IOIO\",\"count\":9}\n"),
 	      "json line: %s", buf);
+	free(buf);
+}
+
+/* The header and rows, byte for byte: the bytes recordings always had. */
+static void test_csv_exact(void)
+{
+	struct cvm_row r[2] = { {
+		.time_ns = 18446744073709551615ULL, .phase_seq = 0,
+		.phase = "-", .vm_id = 7, .pid = -1, .vcpu = 4294967295U,
+		.kind = "mmio", .key = 4276093824ULL, .dir = "write",
+		.name = "LAPIC TIMER_INIT_COUNT", .count = 3768,
+	} };
+	char *buf;
+
+	r[1] = r[0];
+	r[1].time_ns = 1;
+	r[1].pid = 2147483647;
+	r[1].phase = "steady, \"hot\"";
+	buf = written(CVM_VIEW_CSV, 1795345200123456789LL, r, 2);
+	CHECK(!strcmp(buf,
+		      "time_ns,time,phase_seq,phase,vm_id,pid,vcpu,kind,key,dir,name,count\n"
+		      "18446744073709551615,2026-11-22T11:00:00.123456788Z,0,-,7,-1,"
+		      "4294967295,mmio,4276093824,write,LAPIC TIMER_INIT_COUNT,3768\n"
+		      "1,2026-11-22T11:00:00.123456790Z,0,\"steady, \"\"hot\"\"\",7,"
+		      "2147483647,4294967295,mmio,4276093824,write,"
+		      "LAPIC TIMER_INIT_COUNT,3768\n"),
+	      "csv bytes: %s", buf);
 	free(buf);
 }
 
@@ -653,7 +693,7 @@ static void test_csv_quoting(void)
 	size_t len = 0, i;
 	FILE *f = open_memstream(&buf, &len);
 
-	cvm_out_init(&o, f, CVM_FMT_CSV);
+	cvm_out_init(&o, f, CVM_VIEW_CSV);
 	cvm_out_header(&o);
 	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		struct cvm_row r = {
@@ -688,7 +728,7 @@ static void test_full_disk(void)
 		CHECK(0, "open /dev/full: %s", strerror(errno));
 		return;
 	}
-	cvm_out_init(&s.out, f, CVM_FMT_CSV);
+	cvm_out_init(&s.out, f, CVM_VIEW_CSV);
 	s.r = (struct cvm_recorder){
 		.src = { &s.f, fake_list_vms, fake_read_vm, fake_list_marks },
 		.out = &s.out,
@@ -752,6 +792,7 @@ int main(void)
 	test_not_keyed();
 	test_iso8601();
 	test_json();
+	test_csv_exact();
 	test_csv_quoting();
 	test_full_disk();
 	test_snap();
