@@ -346,7 +346,7 @@ static int top_main(int argc, char **argv)
 	struct timespec ts;
 	int opt, ret;
 	bool tty = isatty(STDOUT_FILENO);
-	struct cvm_out clock;
+	int64_t wall_offset = cvm_wall_offset_ns();
 
 	while ((opt = getopt_long(argc, argv, "+:p:i:n:f:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -385,7 +385,6 @@ static int top_main(int argc, char **argv)
 	ret = sample(&s, &s.vms, &s.nr_vms);
 	if (ret)
 		goto out;
-	cvm_out_init(&clock, stdout, CVM_VIEW_CSV);
 	if (top_view.format == CVM_VIEW_CSV) {
 		top_view.f = stdout;
 		cvm_view_header(&top_view);
@@ -404,7 +403,7 @@ static int top_main(int argc, char **argv)
 			;
 		if (stop)
 			break;
-		ret = refresh(&s, tty, clock.wall_offset_ns);
+		ret = refresh(&s, tty, wall_offset);
 		if (ret)
 			goto out;
 	}
