@@ -65,6 +65,23 @@ check test -f /usr/share/bash-completion/completions/cvmstat
 check test -f /lib/systemd/system/cvmstat-export.timer
 check test -f /lib/systemd/system/cvmstat-export.service
 check test ! -e /etc/systemd/system/timers.target.wants/cvmstat-export.timer
+# the units as installed (no systemd runs here): systemd-analyze verify
+# checks their syntax, ExecStart's binary and Documentation='s man page;
+# the timer's period must be 15 s.
+units=(/lib/systemd/system/cvmstat-export.service /lib/systemd/system/cvmstat-export.timer)
+if command -v systemd-analyze >/dev/null; then
+	man=()
+	command -v man >/dev/null ||
+		{ man=(--man=no); echo "NOTE: man-db is not installed: Documentation= is not checked"; }
+	systemd-analyze verify "${man[@]}" "${units[@]}" >"$out/systemd-verify.txt" 2>&1
+	check test $? -eq 0
+	cat "$out/systemd-verify.txt"
+	period=$(sed -n 's/^OnUnitActiveSec=//p' "${units[1]}")
+	check test "$(systemd-analyze timespan "$period" | awk 'NR == 2 { print $2 }')" = 15000000
+	check grep -qx 'OnActiveSec=0' "${units[1]}"
+else
+	echo "NOTE: systemd-analyze is not installed (tests/setup.sh installs systemd): the units are not verified"
+fi
 check test -f "/usr/src/cvmstat-$version/dkms.conf"
 # plot as installed: the drawing from /usr/share/cvmstat
 printf '%s\n' time_ns,time,phase_seq,phase,vm_id,pid,vcpu,kind,key,dir,name,count \

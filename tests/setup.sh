@@ -45,14 +45,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 		"${missing[@]}" >&2
 fi
 
-# Prometheus and node_exporter for tests/prom-test.sh: optional (it says
-# SKIP without them), so a mirror without them fails nothing else.
-for p in prometheus prometheus-node-exporter; do
+# Prometheus and node_exporter for tests/prom-test.sh, systemd (not as
+# init: its systemd-analyze) and man-db to verify the packaged units in
+# tests/deb-test.sh: optional (those parts say SKIP or NOTE without them),
+# so a mirror without them fails nothing else.
+for p in prometheus prometheus-node-exporter systemd man-db; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" && continue
 	apt_update
 	log "installing $p"
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >&2 ||
-		log "$p cannot be installed: the Prometheus test will be skipped"
+		log "$p cannot be installed: the tests that need it will be skipped"
 done
 
 # Plain amd64 flavour only ("6.1.0-56", "6.12.117+deb12"), never -rt or -cloud.
