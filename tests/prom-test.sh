@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Usage: prom-test.sh RESULTS_FILE OUTDIR LABEL
+# Usage: prom-test.sh RESULTS_FILE OUTDIR LABEL [SERVICE_UNIT]
 #
 # cvmstat export for real: RESULTS_FILE is what qemu/pkg-scenario.sh
 # printed in a guest (the packaged module counting one 2-vCPU cvmload run,
@@ -10,14 +10,25 @@
 # (textfile collector only) serves it and Debian's prometheus scrapes that,
 # both started here on localhost; and a PromQL query through Prometheus's
 # HTTP API must give per reason exactly what the workload implies (and
-# what the module counted).  Ends with "LABEL: N passed, N failed".
+# what the module counted).  With SERVICE_UNIT (the packaged
+# cvmstat-export.service), rate() too, on a workload whose counters grow
+# while Prometheus scrapes: the unit's ExecStart, as shipped, once a second
+# against the CLI tests' scripted device, its output directory the textfile
+# directory of a second node_exporter (a bind mount in a private mount
+# namespace: the host's directory is not touched), and
+# rate(cvmstat_exits_total[1m]) by reason checked against the raw samples
+# and the workload's known counts (qemu/prom_rate.py, about 75 s).
+# Ends with "LABEL: N passed, N failed".
 set -uo pipefail
 
-[ $# -eq 3 ] || { echo "usage: $0 RESULTS_FILE OUTDIR LABEL" >&2; exit 2; }
+[ $# -eq 3 ] || [ $# -eq 4 ] ||
+	{ echo "usage: $0 RESULTS_FILE OUTDIR LABEL [SERVICE_UNIT]" >&2; exit 2; }
 results=$1
 out=$(realpath -m "$2")
 label=$3
+unit=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
 p=0
 f=0
 ok() { p=$((p + 1)); }
@@ -37,7 +48,7 @@ for t in promtool prometheus prometheus-node-exporter; do
 		exit 0
 	fi
 done
-rm -rf "$out" && mkdir -p "$out/textfile" "$out/tsdb"
+rm -rf "$out" && mkdir -p "$out/textfile" "$out/tsdb" "$out/service"
 awk '$0 == "=== BEGIN export" { on = 1; next }
 	on && /^=== END export rc=/ { exit }
 	on' "$results" | tr -d '\r' >"$out/textfile/cvmstat.prom"
@@ -65,6 +76,19 @@ scrape_configs:
     static_configs:
       - targets: ['127.0.0.1:$ne_port']
 EOC
+if [ -n "$unit" ]; then
+	# the service's textfile directory, scraped as job "service"
+	sv_port=$(port)
+	prometheus-node-exporter --web.listen-address="127.0.0.1:$sv_port" \
+		--collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$out/service" >"$out/node-exporter-service.log" 2>&1 &
+	pids+=($!)
+	cat >>"$out/prometheus.yml" <<EOC
+  - job_name: service
+    static_configs:
+      - targets: ['127.0.0.1:$sv_port']
+EOC
+fi
 prometheus --config.file="$out/prometheus.yml" --storage.tsdb.path="$out/tsdb" \
 	--web.listen-address="127.0.0.1:$pr_port" >"$out/prometheus.log" 2>&1 &
 pids+=($!)
@@ -127,5 +151,31 @@ rc=$?
 grep '^FAIL' "$out/compare.txt"
 grep '^promql' "$out/compare.txt"
 if [ $rc -eq 0 ]; then ok; else bad "PromQL values differ from the workload's ($out/compare.txt)"; fi
+
+# rate() of counters that grow while Prometheus scrapes: the service's
+# command against the scripted device, into the service's own directory
+if [ -n "$unit" ]; then
+	rate=(python3 "$here/qemu/prom_rate.py")
+	if ! gcc -O1 -D_GNU_SOURCE -shared -fPIC -I"$top/kmod/include/uapi" \
+		-o "$out/fakedev.so" "$top/tests/unit/fakedev.c" -ldl 2>"$out/fakedev.log"; then
+		bad "building tests/unit/fakedev.c: $(head -3 "$out/fakedev.log")"
+	else
+		dir=$("${rate[@]}" outdir "$unit")
+		if unshare -m --propagation private true 2>/dev/null && [ -d "$dir" ]; then
+			unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' \
+				sh "$out/service" "$dir" "${rate[@]}" run "$unit" "$out/fakedev.so" \
+				"$pr_port" service "$dir" "$out" "$label-rate" >"$out/rate.txt" 2>&1
+		else
+			echo "NOTE: no private mount namespace or no $dir here: the service writes to $out/service instead"
+			"${rate[@]}" run "$unit" "$out/fakedev.so" "$pr_port" service "$out/service" \
+				"$out" "$label-rate" >"$out/rate.txt" 2>&1
+		fi
+		grep -E '^(FAIL|NOTE|promql|workload|samples|service)' "$out/rate.txt"
+		read -r rp rf < <(sed -n 's/.*-rate: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out/rate.txt")
+		p=$((p + ${rp:-0}))
+		f=$((f + ${rf:-1}))
+		[ -n "$rp" ] || { echo "FAIL: prom_rate.py ended without a count:"; tail -5 "$out/rate.txt"; }
+	fi
+fi
 echo "$label: $p passed, $f failed"
 [ "$f" -eq 0 ]
