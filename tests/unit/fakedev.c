@@ -148,6 +148,22 @@ int name(const char *path, int flags, ...)				\
 OPEN(open)
 OPEN(open64)
 
+/* what open() becomes in _FORTIFY_SOURCE builds (Debian's packages) */
+#define OPEN_2(name)							\
+int name(const char *path, int flags)					\
+{									\
+	static int (*real)(const char *, int);				\
+									\
+	if (!real)							\
+		real = dlsym(RTLD_NEXT, #name);				\
+	if (is_fake(path))						\
+		return fake_open(open, flags);				\
+	return real(path, flags);					\
+}
+
+OPEN_2(__open_2)
+OPEN_2(__open64_2)
+
 int close(int fd)
 {
 	static int (*real)(int);
