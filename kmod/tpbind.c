@@ -28,22 +28,26 @@ static bool wanted(const struct cvm_probe *p)
 	return p->known && (!p->wanted || p->wanted());
 }
 
-static void bind_tracepoint(struct tracepoint *tp)
+/* Probe @i to its tracepoint in @mod, if it has it. */
+static void bind_probe(struct module *mod, unsigned int i)
 {
-	unsigned int i;
+	const struct cvm_probe *p = &cvm_probe_table[i];
+	struct tracepoint *tp;
+	unsigned int t;
 	int ret;
 
-	for (i = 0; i < CVMSTAT_PROBE_NR; i++) {
-		const struct cvm_probe *p = &cvm_probe_table[i];
-
-		if (strcmp(tp->name, p->name) || !wanted(p) || bound[i])
+	if (!wanted(p) || bound[i])
+		return;
+	for (t = 0; t < mod->num_tracepoints; t++) {
+		tp = tracepoint_ptr_deref(&mod->tracepoints_ptrs[t]);
+		if (strcmp(tp->name, p->name))
 			continue;
 		ret = tracepoint_probe_register(tp, p->func, NULL);
-		if (ret) {	/* reported through probes_bound */
+		if (ret)	/* reported through probes_bound */
 			pr_warn("cannot attach to %s (%d)\n", p->name, ret);
-			continue;
-		}
-		bound[i] = tp;
+		else
+			bound[i] = tp;
+		return;
 	}
 }
 
@@ -76,8 +80,13 @@ static void kvm_coming(struct module *mod)
 	}
 	lifetime_ok = true;
 	kvm_mod = mod;
-	for (i = 0; i < mod->num_tracepoints; i++)
-		bind_tracepoint(tracepoint_ptr_deref(&mod->tracepoints_ptrs[i]));
+	/*
+	 * In the table's order, kvm_exit first: a VM already running gets its
+	 * vCPUs their slots at their next exit before any event without a
+	 * vCPU argument arrives, which would otherwise be unattributed.
+	 */
+	for (i = 0; i < CVMSTAT_PROBE_NR; i++)
+		bind_probe(mod, i);
 	pr_info("bound to kvm: probes 0x%x\n", cvm_probes_bound());
 }
 

@@ -286,6 +286,7 @@ job tool-top-live /tmp/top-live.out $?
 wait $pt
 job tool-top-run /tmp/run-t.out $?
 sec tool-status cvmstat status
+sec tool-btf sh -c 'test -e /sys/kernel/btf/kvm && echo kvm-btf=yes || echo kvm-btf=no'
 # Errors a researcher meets, each with its exit code: no such VM, a full
 # disk in the middle of a recording (the command still runs to its end),
 # a command that does not exist; and SIGTERM ends a recording cleanly.
