@@ -20,13 +20,6 @@ checker=$4
 label=$5
 here=$(cd "$(dirname "$0")" && pwd)
 
-# A kernel built without BTF for its modules (the debug kernel): the
-# checker expects cvmstat status to say the prototypes are only assumed.
-cfg=$image_root/boot/config-$kver
-if [ -f "$cfg" ] && ! grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$cfg"; then
-	export CVMSTAT_NO_BTF=1
-fi
-
 boot_ok=1
 "$here/boot.sh" "$kver" "$image_root" "$out/initrd.cpio.gz" "$out" || boot_ok=0
 [ -f "$out/results.txt" ] || touch "$out/results.txt"
