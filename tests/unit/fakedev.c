@@ -9,6 +9,7 @@
  *   FAKEDEV_SCRIPT=FILE  what the device holds, one item a line, numbers
  *                        in C notation, '#' starts a comment:
  *     version UNTRACKED_VMS UNTRACKED_VCPUS UNATTRIBUTED
+ *     features MASK       CVMSTAT_FEAT_* bits (default 0x3f: no halt polling)
  *     vm VM_ID PID NR_VCPUS TYPE FLAGS COMM
  *     rec VM_ID VCPU KIND DIR KEY COUNT
  *     at VM_ID SEQ        READ_AT_PHASE SEQ works for VM_ID; any other
@@ -76,6 +77,8 @@ static void load(void)
 			ver.untracked_vms = num(&p);
 			ver.untracked_vcpus = num(&p);
 			ver.unattributed = num(&p);
+		} else if (!strcmp(w, "features")) {
+			ver.features = num(&p);
 		} else if (!strcmp(w, "hpvm") && nr_hpvms < MAX) {
 			struct cvmstat_hp_vm *h = &hpvms[nr_hpvms++];
 

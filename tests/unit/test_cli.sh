@@ -783,6 +783,61 @@ cvmstat_exits_total{$vm1,reason=\"NPF\"} 12")
 # EOF\$" "${fake[@]}" -- export
 	expect 0 "out~$(re "cvmstat_vcpu_exits_total{$vm1,vcpu=\"0\"} 135
 cvmstat_vcpu_exits_total{$vm1,vcpu=\"other\"} 12")" "${fake[@]}" -- export --per vcpu --top 1
+	# halt polling per VM, and per vCPU with --per vcpu (top N by halts),
+	# from a module that measures it (feature bits 7, 8)
+	vm2='vm_id="2",pid="200",comm="qemu-snp",type="SNP"'
+	{ cat "$tmp/fakedev.script"; echo "features 0x1ff"; } >"$tmp/fakedev-hp.script"
+	fake_hp=("${fake[@]/#FAKEDEV_SCRIPT=*/FAKEDEV_SCRIPT=$tmp/fakedev-hp.script}")
+	expect 0 "out~$(re "# TYPE cvmstat_halts_total counter
+# HELP cvmstat_halts_total Halts in KVM (HLT with the in-kernel local APIC), each through halt polling.
+cvmstat_halts_total{$vm1} 14
+cvmstat_halts_total{$vm2} 0
+# TYPE cvmstat_halt_poll_successes_total counter
+# HELP cvmstat_halt_poll_successes_total Halts whose poll saw the wakeup (the vCPU was not scheduled out).
+cvmstat_halt_poll_successes_total{$vm1} 6
+cvmstat_halt_poll_successes_total{$vm2} 0
+# TYPE cvmstat_halt_poll_failures_total counter
+# HELP cvmstat_halt_poll_failures_total Halts that polled in vain, then scheduled the vCPU out.
+cvmstat_halt_poll_failures_total{$vm1} 3
+cvmstat_halt_poll_failures_total{$vm2} 0
+# TYPE cvmstat_halts_not_polled_total counter
+# HELP cvmstat_halts_not_polled_total Halts without a poll (poll window 0, or polling switched off by the guest).
+cvmstat_halts_not_polled_total{$vm1} 5
+cvmstat_halts_not_polled_total{$vm2} 0
+# TYPE cvmstat_halt_polled_seconds_total counter
+# HELP cvmstat_halt_polled_seconds_total Time polled before a successful wakeup.
+cvmstat_halt_polled_seconds_total{$vm1} 0.000120000
+cvmstat_halt_polled_seconds_total{$vm2} 0.000000000
+# TYPE cvmstat_halt_poll_wasted_seconds_total counter
+# HELP cvmstat_halt_poll_wasted_seconds_total Time polled in vain.
+cvmstat_halt_poll_wasted_seconds_total{$vm1} 0.000600000
+cvmstat_halt_poll_wasted_seconds_total{$vm2} 0.000000000
+# TYPE cvmstat_halt_waited_seconds_total counter
+# HELP cvmstat_halt_waited_seconds_total Time halted vCPUs were scheduled out.
+cvmstat_halt_waited_seconds_total{$vm1} 0.011900000
+cvmstat_halt_waited_seconds_total{$vm2} 0.000000000
+# TYPE cvmstat_vm_vcpus gauge")" "${fake_hp[@]}" -- export
+	same "export: no per-vCPU halt series without --per vcpu" \
+		"$(env "${fake_hp[@]}" "$bin" export 2>/dev/null | grep -c cvmstat_vcpu_halt)" 0
+	same "export: no halt series from a module without halt polling" \
+		"$(env "${fake[@]}" "$bin" export --per vcpu 2>/dev/null | grep -c halt)" 0
+	expect 0 "out~$(re "# TYPE cvmstat_vcpu_halts_total counter
+# HELP cvmstat_vcpu_halts_total Halts in KVM (HLT with the in-kernel local APIC), each through halt polling. Per vCPU (the top N vCPUs per VM by halts, the rest as vcpu=\"other\").
+cvmstat_vcpu_halts_total{$vm1,vcpu=\"0\"} 10
+cvmstat_vcpu_halts_total{$vm1,vcpu=\"other\"} 4
+cvmstat_vcpu_halts_total{$vm2,vcpu=\"0\"} 0
+")(.*
+)*$(re "cvmstat_vcpu_halt_waited_seconds_total{$vm1,vcpu=\"0\"} 0.004000000
+cvmstat_vcpu_halt_waited_seconds_total{$vm1,vcpu=\"other\"} 0.007900000
+cvmstat_vcpu_halt_waited_seconds_total{$vm2,vcpu=\"0\"} 0.000000000
+# TYPE cvmstat_vm_vcpus gauge")" "${fake_hp[@]}" -- export --per vcpu --top 1
+	env "${fake_hp[@]}" "$bin" export -o "$tmp/hp.prom" --per vcpu,msr --top 1
+	if command -v promtool >/dev/null; then
+		assert "export with halt polling: promtool check metrics" \
+			promtool check metrics <"$tmp/hp.prom"
+	else
+		skip "export with halt polling: promtool check metrics" "promtool is not installed"
+	fi
 	expect 0 "out~$(re "cvmstat_msr_exits_total{$vm1,msr=\"0x80b\",dir=\"write\"} 40
 cvmstat_msr_exits_total{$vm1,msr=\"0x411\",dir=\"read\"} 10
 # TYPE")" "${fake[@]}" -- export --per msr
