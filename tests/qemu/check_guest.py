@@ -31,6 +31,9 @@ cvmstat must equal the trace exactly, per vCPU:
     nothing unattributed or untracked, and no trace event lost (the ring
     buffer's overrun and dropped counters are 0 and every event it held was
     extracted).
+The halt-poll views of the held VM equal the module's records
+(cvmstat-read hp): `show --by haltpoll --format csv` per vCPU, and `export
+--per vcpu`'s halt families per VM and per vCPU, seconds to the nanosecond.
 The halt-polling sweep over the idle guest (its phase 3, l1-guest.sh's
 hp_sweep), from its own recording (sweep-N.csv), per setting: its phase
 exists; polled with success + in vain + not polled = halts on every vCPU;
@@ -502,8 +505,67 @@ def main(outdir, label, boot_ok):
               f"{h['poll_ok_ns'] / 1e6:.1f} ms ok, {h['poll_fail_ns'] / 1e6:.1f} ms in vain, "
               f"waited {h['wait_ns'] / 1e6:.1f} ms; windows "
               f"{wins[0] if wins else '-'}..{wins[-1] if wins else '-'} ns")
+    check_hp_views(share, a)
     check_sweep(share, a)
     return finish(label, outdir)
+
+
+# enum cvmstat_halt_key by name, as in show's and record's fields
+HALT_KEYS = ["halts", "poll_ok", "poll_fail", "not_polled", "not_polled_guest",
+             "invalid", "halted_ns", "poll_ok_ns", "poll_fail_ns", "wait_ns",
+             "grow", "shrink"]
+EXPORT_FAMILIES = {"halts": 0, "halt_poll_successes": 1, "halt_poll_failures": 2,
+                   "halts_not_polled": 3, "halt_polled_seconds": 7,
+                   "halt_poll_wasted_seconds": 8, "halt_waited_seconds": 9}
+
+
+def check_hp_views(share, a):
+    """show --by haltpoll --format csv and export --per vcpu, against the
+    module's halt-poll records of the same held VM."""
+    hp, wins, state = defaultdict(Counter), defaultdict(set), defaultdict(dict)
+    with open(os.path.join(share, f"hp-{a}.csv"), newline="") as f:
+        for r in csv.DictReader(f):
+            v, key, n = int(r["vcpu_id"]), int(r["key"], 16), int(r["count"])
+            if r["kind"] == "halt":
+                hp[v][key] += n
+            elif r["kind"] == "halt_window" and n:
+                wins[v].add(key)
+            elif r["kind"] == "halt_state":
+                state[v][key] = n
+    with open(os.path.join(share, f"show-hp-{a}.csv"), newline="") as f:
+        show = {int(r["vcpu"]): r for r in csv.DictReader(f)}
+    check(sorted(show) == sorted(hp), f"show --by haltpoll --format csv: vCPUs "
+          f"{sorted(show)}, the module's {sorted(hp)}", "views")
+    for v in sorted(show):
+        r, h = show[v], hp[v]
+        got = {k: int(r[k]) for k in HALT_KEYS}
+        want = {k: h[i] for i, k in enumerate(HALT_KEYS)}
+        want_w = (min(wins[v]), max(wins[v])) if wins[v] else (0, 0)
+        check(got == want and (int(r["window_min"]), int(r["window_max"])) == want_w
+              and int(r["window"]) == state[v].get(0, 0)
+              and r["guest_poll"] == ("off" if state[v].get(1) else "on"),
+              f"show --by haltpoll --format csv vCPU {v}: {dict(r)}, the module's "
+              f"{want}, windows {want_w}, state {state[v]}", "views")
+    series = {}
+    with open(os.path.join(share, f"export-{a}.prom")) as f:
+        for line in f:
+            m = re.match(r'cvmstat_(vcpu_)?(\w+)_total\{[^}]*?(?:,vcpu="(\w+)")?\} (\S+)$',
+                         line.strip())
+            if m and m.group(2) in EXPORT_FAMILIES:
+                series[(m.group(2), m.group(3))] = m.group(4)
+
+    def fmt(fam, n):
+        return f"{n // 10**9}.{n % 10**9:09d}" if fam.endswith("seconds") else str(n)
+    want = {}
+    for fam, key in EXPORT_FAMILIES.items():
+        want[(fam, None)] = fmt(fam, sum(hp[v][key] for v in hp))
+        for v in hp:
+            want[(fam, str(v))] = fmt(fam, hp[v][key])
+    check(series == want, f"export --per vcpu: halt series {series}, the module's "
+          f"{want}", "views")
+    print(f"guest: halt-poll views: show --by haltpoll --format csv ({len(show)} "
+          f"vCPUs) and export --per vcpu ({len(series)} halt series) equal the "
+          "module's records")
 
 
 def read_sweep(path):

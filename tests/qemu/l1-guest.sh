@@ -154,6 +154,8 @@ held() {
 	done >"$share/trace-stats-$a.txt"
 	cvmstat-read vm --pid "$L2_PID" >"$share/counts-$a.csv" &&
 	cvmstat-read hp --pid "$L2_PID" >"$share/hp-$a.csv" &&
+	cvmstat show --vm "$L2_PID" --by haltpoll --format csv >"$share/show-hp-$a.csv" &&
+	cvmstat export --per vcpu >"$share/export-$a.prom" &&
 	cvmstat-read phases >"$share/phases-$a.csv" &&
 	cvmstat-read list >"$share/list-$a.csv" &&
 	echo "$L2_PID" >"$share/pid-$a" &&
