@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * fields: one description of a command's output fields drives its text
- * table, its CSV and its JSON lines (show, status; record's columns keep
- * their own writer in rows.c and the same names).  A field's name is its
- * CSV column and JSON key: cvmstat(8), OUTPUT, keeps them; append only.
+ * table, its CSV and its JSON lines (show, show --by haltpoll, status,
+ * top; record's columns keep their own writer in rows.c and the same
+ * names).  A field's name is its CSV column and JSON key: cvmstat(8),
+ * OUTPUT, keeps them; append only.
  */
 #ifndef CVMSTAT_FIELDS_H
 #define CVMSTAT_FIELDS_H
@@ -20,6 +21,7 @@ enum cvm_field_type {
 	CVM_FIELD_STR,		/* const char *, NULL prints as "-" */
 	CVM_FIELD_PCT,		/* double, a share in percent: 12.5 */
 	CVM_FIELD_F64,		/* double: 1 decimal in text, 3 in CSV and JSON */
+	CVM_FIELD_F3,		/* double: 3 decimals everywhere */
 };
 
 /* Where a field is printed. */
