@@ -7,8 +7,9 @@
 #   make demo           a real guest with and without TSC-deadline, recorded (no SNP/TDX needed)
 #   make check          unit tests, QEMU tests on Debian 6.1, 6.12 and 7.x, DKMS
 #   make check-stress   the stress test at the issue's sizes, every kernel
-#   make check-debug    the QEMU tests on a debug 6.12 kernel (KASAN, lockdep,
-#                       DEBUG_PREEMPT, kmemleak), built once and cached
+#   make check-debug    on the debug 6.12 kernel (KASAN, lockdep, DEBUG_PREEMPT,
+#                       kmemleak; built once and cached): the QEMU test and
+#                       the stress test at its check sizes
 #   make dkms-install   copy the sources to /usr/src and `dkms add` them
 #   make deb            Debian packages cvmstat and cvmstat-dkms in build/deb/
 #   make install        the tools, man pages
@@ -68,7 +69,7 @@ check-stress:
 	bash tests/check.sh --stress
 
 check-debug:
-	bash tests/debug-kernel.sh
+	bash tests/debug-kernel.sh -r tests/qemu/run.sh -r "tests/qemu/stress.sh check"
 
 # The module's build products need the headers' Kbuild to clean; without
 # headers for KVER there can be none.

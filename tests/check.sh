@@ -15,7 +15,8 @@
 #      loaded with pandas and R, what the probes cost the guest per exit
 #      (-icount, deterministic), the module's sources compiled by clang as
 #      well, a Linux guest under Debian's QEMU with KVM counted against
-#      the kernel's own trace, and the stress test at its "check" sizes
+#      the kernel's own trace (its halt polling too, idle, at three
+#      settings of halt_poll_ns), and the stress test at its "check" sizes
 #      (tests/qemu/stress.sh), halt polling measured, tuned and swept
 #      (tests/qemu/haltpoll.sh, -icount too); DKMS for 7.x, in the trixie
 #      root,

@@ -9,6 +9,8 @@
 # test kernel.  After each scenario the guest's init unloads cvmstat and
 # has kmemleak scan; any KASAN, lockdep, RCU, preemption, atomic-sleep,
 # kmemleak or other kernel report fails (tests/qemu/check_console.py).
+# First, tests/debug-kernel/selftest.sh shows that each of those checkers
+# reports, and that the console check sees it.
 #
 #   -r "RUNNER [ARG...]"
 #                a host runner with tests/qemu/run.sh's interface (RUNNER
@@ -95,6 +97,13 @@ export CVMSTAT_BOOT_TIMEOUT=${CVMSTAT_BOOT_TIMEOUT:-3600}
 export CVMSTAT_SLOW_GUEST=1
 # its config has no PRINTK_TIME; times help to read a report
 export CVMSTAT_APPEND_EXTRA="printk.time=1 ${CVMSTAT_APPEND_EXTRA:-}"
+t0=$EPOCHREALTIME
+"$here/debug-kernel/selftest.sh" "$kver" "$image_root" "$out/selftest" >"$out/selftest.log" 2>&1
+grep -E '^FAIL|: [0-9]+ passed, [0-9]+ failed$' "$out/selftest.log"
+tally "$out/selftest.log" selftest
+awk -v s="$t0" -v e="$EPOCHREALTIME" \
+	'BEGIN { printf "selftest: %.0f s on the debug kernel\n", e - s }'
+
 for run in "${runs[@]}"; do
 	kind=${run%%:*}
 	read -r -a words <<<"${run#*:}"

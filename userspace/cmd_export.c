@@ -4,8 +4,10 @@
  * node_exporter's textfile collector.  Labels are bounded by design: per VM
  * and exit reason (and VMGEXIT code, TDVMCALL leaf: small fixed sets) by
  * default; per vCPU, MSR, MMIO address and port only when asked, and then
- * the top N keys per VM plus one "other" series.  Exited VMs drop out after
- * a retention time.  -o writes a temporary file and renames it.
+ * the top N keys per VM plus one "other" series.  Halt polling per VM (per
+ * vCPU with --per vcpu): halts, how they ended, and the time polled and
+ * waited in seconds.  Exited VMs drop out after a retention time.  -o
+ * writes a temporary file and renames it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,10 +54,36 @@ static const struct family {
 };
 #define NR_FAMILIES (sizeof(families) / sizeof(families[0]))
 
+/* Halt polling: one family per counter, per VM and (--per vcpu) per vCPU. */
+static const struct hp_family {
+	const char *name;	/* without cvmstat_ and _total */
+	const char *help;
+	unsigned int key;	/* enum cvmstat_halt_key */
+	bool seconds;		/* counted in ns, exported in seconds */
+} hp_families[] = {
+	{ "halts", "Halts in KVM (HLT with the in-kernel local APIC), each through halt polling.",
+	  CVMSTAT_HALT_HALTS, false },
+	{ "halt_poll_successes", "Halts whose poll saw the wakeup (the vCPU was not scheduled out).",
+	  CVMSTAT_HALT_POLL_OK, false },
+	{ "halt_poll_failures", "Halts that polled in vain, then scheduled the vCPU out.",
+	  CVMSTAT_HALT_POLL_FAIL, false },
+	{ "halts_not_polled", "Halts without a poll (poll window 0, or polling switched off by the guest).",
+	  CVMSTAT_HALT_NOT_POLLED, false },
+	{ "halt_polled_seconds", "Time polled before a successful wakeup.",
+	  CVMSTAT_HALT_POLL_OK_NS, true },
+	{ "halt_poll_wasted_seconds", "Time polled in vain.",
+	  CVMSTAT_HALT_POLL_FAIL_NS, true },
+	{ "halt_waited_seconds", "Time halted vCPUs were scheduled out.",
+	  CVMSTAT_HALT_WAIT_NS, true },
+};
+#define NR_HP_FAMILIES (sizeof(hp_families) / sizeof(hp_families[0]))
+
 struct export_opts {
 	unsigned int per;	/* bit per family with a --per word */
 	unsigned long top;
 	uint64_t retention_ns;
+	bool halt;		/* the module measures halt polling */
+	bool per_vcpu;		/* --per vcpu */
 };
 
 struct vm_data {
@@ -117,6 +145,111 @@ static void sample(FILE *f, const struct family *fam,
 		label_value(f, dir);
 	}
 	fprintf(f, "} %llu\n", (unsigned long long)count);
+}
+
+/* A vCPU's halt-poll counters, for the halt families. */
+struct hp_vcpu {
+	uint64_t vcpu;
+	uint64_t stat[CVMSTAT_HALT_NR];
+};
+
+static int by_halts(const void *a, const void *b)
+{
+	const struct hp_vcpu *x = a, *y = b;
+
+	if (x->stat[CVMSTAT_HALT_HALTS] != y->stat[CVMSTAT_HALT_HALTS])
+		return x->stat[CVMSTAT_HALT_HALTS] > y->stat[CVMSTAT_HALT_HALTS] ? -1 : 1;
+	return x->vcpu < y->vcpu ? -1 : x->vcpu > y->vcpu;
+}
+
+/*
+ * @d's vCPUs (every vCPU with exits, and any with halt records) with their
+ * halt counters, by halts, largest first.  Returns how many, or -ENOMEM.
+ */
+static int hp_vcpus(const struct vm_data *d, struct hp_vcpu **out)
+{
+	struct hp_vcpu *v = calloc(d->rd.nr ? d->rd.nr : 1, sizeof(*v));
+	uint32_t i;
+	int n = 0, j;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < d->rd.nr; i++) {
+		const struct cvmstat_record *r = &d->rd.recs[i];
+
+		if (r->kind != CVMSTAT_KIND_VCPU && r->kind != CVMSTAT_KIND_HALT)
+			continue;
+		for (j = 0; j < n && v[j].vcpu != r->vcpu_id; j++)
+			;
+		if (j == n)
+			v[n++].vcpu = r->vcpu_id;
+		if (r->kind == CVMSTAT_KIND_HALT && r->key < CVMSTAT_HALT_NR)
+			v[j].stat[r->key] += r->count;
+	}
+	qsort(v, n, sizeof(*v), by_halts);
+	*out = v;
+	return n;
+}
+
+static void hp_sample(FILE *f, const struct hp_family *fam, bool per_vcpu,
+		      const struct cvmstat_vm_info *vm, const char *vcpu,
+		      uint64_t v)
+{
+	fprintf(f, "cvmstat_%s%s_total{", per_vcpu ? "vcpu_" : "", fam->name);
+	vm_labels(f, vm);
+	if (vcpu) {
+		fputs(",vcpu=", f);
+		label_value(f, vcpu);
+	}
+	if (fam->seconds)	/* exact: nanoseconds as a decimal fraction */
+		fprintf(f, "} %llu.%09llu\n", (unsigned long long)(v / 1000000000),
+			(unsigned long long)(v % 1000000000));
+	else
+		fprintf(f, "} %llu\n", (unsigned long long)v);
+}
+
+/*
+ * The halt family @fam: per VM, or per vCPU (the top N vCPUs of each VM by
+ * halts, the same in every family, and the rest as vcpu="other").
+ */
+static int hp_family(FILE *f, const struct export_opts *o,
+		     const struct hp_family *fam, bool per_vcpu,
+		     const struct vm_data *vms, int n)
+{
+	char vcpu[24];
+	int i, j, nv;
+
+	fprintf(f, "# TYPE cvmstat_%s%s_total counter\n# HELP cvmstat_%s%s_total %s%s\n",
+		per_vcpu ? "vcpu_" : "", fam->name, per_vcpu ? "vcpu_" : "",
+		fam->name, fam->help, per_vcpu ?
+		" Per vCPU (the top N vCPUs per VM by halts, the rest as vcpu=\"other\")." : "");
+	for (i = 0; i < n; i++) {
+		struct hp_vcpu *v;
+		uint64_t sum = 0, other = 0;
+
+		nv = hp_vcpus(&vms[i], &v);
+		if (nv < 0)
+			return nv;
+		for (j = 0; j < nv; j++) {
+			uint64_t x = v[j].stat[fam->key];
+
+			sum += x;
+			if (!per_vcpu)
+				continue;
+			if ((unsigned long)j >= o->top) {
+				other += x;
+				continue;
+			}
+			snprintf(vcpu, sizeof(vcpu), "%llu", (unsigned long long)v[j].vcpu);
+			hp_sample(f, fam, true, &vms[i].info, vcpu, x);
+		}
+		if (!per_vcpu)
+			hp_sample(f, fam, false, &vms[i].info, NULL, sum);
+		else if ((unsigned long)nv > o->top)
+			hp_sample(f, fam, true, &vms[i].info, "other", other);
+		free(v);
+	}
+	return 0;
 }
 
 /* One VM's series of @fam: its records of that kind summed over vCPUs. */
@@ -190,6 +323,17 @@ static int write_metrics(FILE *f, const struct export_opts *o,
 			if (ret)
 				return ret;
 		}
+	}
+	/* per VM, then per vCPU if asked */
+	for (k = 0; o->halt && k < 2 * NR_HP_FAMILIES; k++) {
+		bool per_vcpu = k >= NR_HP_FAMILIES;
+
+		if (per_vcpu && !o->per_vcpu)
+			break;
+		ret = hp_family(f, o, &hp_families[k % NR_HP_FAMILIES],
+				per_vcpu, vms, n);
+		if (ret)
+			return ret;
 	}
 	fputs("# TYPE cvmstat_vm_vcpus gauge\n"
 	      "# HELP cvmstat_vm_vcpus vCPUs the module has seen run, per VM.\n", f);
@@ -304,6 +448,7 @@ static int export_main(int argc, char **argv)
 					return ret;
 				}
 				o.per |= 1U << j;
+				o.per_vcpu |= families[j].kind == CVMSTAT_KIND_VCPU;
 			}
 			free(list);
 			break;
@@ -330,6 +475,8 @@ static int export_main(int argc, char **argv)
 	fd = cvm_dev_open(NULL);
 	if (fd < 0)
 		return -fd;
+	/* with the module's halt-poll records, read since ABI 1.3 */
+	o.halt = cvm_read_flags & CVMSTAT_READ_HALTPOLL;
 	n = cvm_select_vms(fd, 0, &info);
 	if (n < 0) {
 		close(fd);
@@ -388,7 +535,9 @@ const struct cvm_command cvm_cmd_export = {
 	"HELP and TYPE, ending with # EOF, labelled vm_id, pid, comm, type and\n"
 	"the reason (VMGEXIT code, TDVMCALL leaf).  Per vCPU, MSR, MMIO address\n"
 	"and port only with --per, and then the top N keys per VM and one\n"
-	"\"other\" series, so that series stay bounded.  Exited VMs are left out\n"
+	"\"other\" series, so that series stay bounded.  Halt polling per VM (per\n"
+	"vCPU with --per vcpu): halts, polled with success, in vain, not polled,\n"
+	"and the seconds polled, wasted and waited.  Exited VMs are left out\n"
 	"once they have been gone longer than the retention time.\n"
 	"\n"
 	"  -o, --output FILE     write FILE atomically (a temporary file beside\n"

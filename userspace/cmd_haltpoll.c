@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "dev.h"
+#include "fields.h"
 #include "hpctl.h"
 #include "hpview.h"
 #include "names.h"
@@ -400,31 +401,148 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * part / whole : 0.0;
 }
 
-static void show_row(const char *who, const struct cvm_hp_sum *s, bool state)
+/*
+ * One row of `show --by haltpoll`: a vCPU (or, in the text only, the
+ * total).  cvmstat(8), OUTPUT, names the fields; append only.
+ */
+struct hp_row {
+	uint64_t vm_id;
+	int64_t pid;
+	const char *comm;
+	int64_t vcpu;
+	const char *who;		/* text: the vCPU, or "total" */
+	int64_t max_ns;			/* the VM's maximum now, -1: unknown */
+	const char *max_source;
+	uint64_t halts;
+	double poll_ok_share;
+	uint64_t poll_ok;
+	uint64_t poll_fail;
+	uint64_t not_polled;
+	uint64_t not_polled_guest;
+	uint64_t invalid;
+	double poll_ok_ms;
+	double poll_fail_ms;
+	double wait_ms;
+	uint64_t halted_ns;
+	uint64_t poll_ok_ns;
+	uint64_t poll_fail_ns;
+	uint64_t wait_ns;
+	uint64_t grow;
+	uint64_t shrink;
+	const char *windows;		/* text: "lo-hi" */
+	uint64_t window_min;		/* in force at its polls, 0: none */
+	uint64_t window_max;
+	const char *window_text;	/* text: blank in the total */
+	uint64_t window;		/* after its last halt */
+	const char *guest_poll;		/* on, off; blank in the total */
+};
+
+#define HP_FIELD(type, member, in, heading, width, sep) \
+	CVM_FIELD(type, struct hp_row, member, in, heading, width, sep)
+static const struct cvm_field hp_fields[] = {
+	HP_FIELD(CVM_FIELD_U64, vm_id, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_I64, pid, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_STR, comm, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_I64, vcpu, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_STR, who, CVM_IN_TEXT, "VCPU", -6, ""),
+	HP_FIELD(CVM_FIELD_I64, max_ns, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_STR, max_source, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_U64, halts, CVM_IN_ALL, "HALTS", 9, " "),
+	HP_FIELD(CVM_FIELD_PCT, poll_ok_share, CVM_IN_ALL, "OK%", 7, " "),
+	HP_FIELD(CVM_FIELD_U64, poll_ok, CVM_IN_ALL, "POLL_OK", 9, " "),
+	HP_FIELD(CVM_FIELD_U64, poll_fail, CVM_IN_ALL, "POLL_FAIL", 9, " "),
+	HP_FIELD(CVM_FIELD_U64, not_polled, CVM_IN_ALL, "NO_POLL", 9, " "),
+	HP_FIELD(CVM_FIELD_U64, not_polled_guest, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_U64, invalid, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_F3, poll_ok_ms, CVM_IN_TEXT, "POLL_OK_MS", 12, " "),
+	HP_FIELD(CVM_FIELD_F3, poll_fail_ms, CVM_IN_TEXT, "WASTED_MS", 12, " "),
+	HP_FIELD(CVM_FIELD_F3, wait_ms, CVM_IN_TEXT, "WAITED_MS", 12, " "),
+	HP_FIELD(CVM_FIELD_U64, halted_ns, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_U64, poll_ok_ns, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_U64, poll_fail_ns, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_U64, wait_ns, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_U64, grow, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_U64, shrink, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_STR, windows, CVM_IN_TEXT, "WINDOWS_NS", -19, "  "),
+	HP_FIELD(CVM_FIELD_U64, window_min, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_U64, window_max, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_STR, window_text, CVM_IN_TEXT, "WINDOW", 9, " "),
+	HP_FIELD(CVM_FIELD_U64, window, CVM_IN_DATA, NULL, 0, NULL),
+	HP_FIELD(CVM_FIELD_STR, guest_poll, CVM_IN_ALL, "GUEST", 0, " "),
+};
+
+void cvm_hp_view_init(struct cvm_view *v, FILE *f, enum cvm_view_format format)
+{
+	v->f = f;
+	v->format = format;
+	v->fields = hp_fields;
+	v->nr = sizeof(hp_fields) / sizeof(hp_fields[0]);
+}
+
+/* The windows in force at polls: [lo, hi], both 0 with none. */
+static void window_min_max(const struct cvm_hp_sum *s, uint64_t *lo,
+			   uint64_t *hi)
+{
+	uint32_t i;
+
+	*lo = *hi = 0;
+	for (i = 0; i < s->nr_win; i++) {
+		if (!s->win_count[i])
+			continue;
+		if (!*hi || s->win_key[i] < *lo)
+			*lo = s->win_key[i];
+		if (s->win_key[i] > *hi)
+			*hi = s->win_key[i];
+	}
+}
+
+/* @state: the vCPU's own row (its window and the guest's setting). */
+static void show_row(const struct cvm_view *view, struct hp_row *row,
+		     const char *who, const struct cvm_hp_sum *s, bool state)
 {
 	const uint64_t *st = s->stat;
 	char wins[48], win[24];
 
 	window_range(wins, sizeof(wins), s, NULL);
 	snprintf(win, sizeof(win), "%llu", (unsigned long long)s->window);
-	printf("%-6s %9llu %6.1f%% %9llu %9llu %9llu %12.3f %12.3f %12.3f  %-19s %9s %s\n",
-	       who, (unsigned long long)st[CVMSTAT_HALT_HALTS],
-	       pct(st[CVMSTAT_HALT_POLL_OK], st[CVMSTAT_HALT_HALTS]),
-	       (unsigned long long)st[CVMSTAT_HALT_POLL_OK],
-	       (unsigned long long)st[CVMSTAT_HALT_POLL_FAIL],
-	       (unsigned long long)st[CVMSTAT_HALT_NOT_POLLED],
-	       st[CVMSTAT_HALT_POLL_OK_NS] / 1e6,
-	       st[CVMSTAT_HALT_POLL_FAIL_NS] / 1e6,
-	       st[CVMSTAT_HALT_WAIT_NS] / 1e6, wins, state ? win : "",
-	       !state ? "" : s->guest_off ? "off" : "on");
+	row->who = who;
+	row->halts = st[CVMSTAT_HALT_HALTS];
+	row->poll_ok_share = pct(st[CVMSTAT_HALT_POLL_OK], st[CVMSTAT_HALT_HALTS]);
+	row->poll_ok = st[CVMSTAT_HALT_POLL_OK];
+	row->poll_fail = st[CVMSTAT_HALT_POLL_FAIL];
+	row->not_polled = st[CVMSTAT_HALT_NOT_POLLED];
+	row->not_polled_guest = st[CVMSTAT_HALT_NO_POLL_GUEST];
+	row->invalid = st[CVMSTAT_HALT_INVALID];
+	row->poll_ok_ms = st[CVMSTAT_HALT_POLL_OK_NS] / 1e6;
+	row->poll_fail_ms = st[CVMSTAT_HALT_POLL_FAIL_NS] / 1e6;
+	row->wait_ms = st[CVMSTAT_HALT_WAIT_NS] / 1e6;
+	row->halted_ns = st[CVMSTAT_HALT_NS];
+	row->poll_ok_ns = st[CVMSTAT_HALT_POLL_OK_NS];
+	row->poll_fail_ns = st[CVMSTAT_HALT_POLL_FAIL_NS];
+	row->wait_ns = st[CVMSTAT_HALT_WAIT_NS];
+	row->grow = st[CVMSTAT_HALT_GROW];
+	row->shrink = st[CVMSTAT_HALT_SHRINK];
+	row->windows = wins;
+	window_min_max(s, &row->window_min, &row->window_max);
+	row->window_text = state ? win : "";
+	row->window = s->window;
+	row->guest_poll = !state ? "" : s->guest_off ? "off" : "on";
+	cvm_view_row(view, row);
 }
 
-int cvm_hp_show(int fd, const struct cvmstat_vm_info *vm, long vcpu)
+int cvm_hp_show(int fd, const struct cvm_view *view,
+		const struct cvmstat_vm_info *vm, long vcpu)
 {
+	bool text = view->format == CVM_VIEW_TEXT;
+	struct hp_row row = {
+		.vm_id = vm->vm_id, .pid = vm->pid, .comm = vm->comm,
+		.max_ns = -1,
+	};
 	struct cvm_hp_sum total = { 0 };
 	struct cvmstat_hp_vm v;
 	struct cvm_vm_read rd;
 	uint32_t i, shown = 0;
+	char max[16];
 	int ret;
 
 	ret = cvm_read_vm_flags(fd, vm->vm_id, 0, CVMSTAT_READ_HALTPOLL |
@@ -440,20 +558,22 @@ int cvm_hp_show(int fd, const struct cvmstat_vm_info *vm, long vcpu)
 			strerror(-ret));
 		return cvm_errno_exit(-ret);
 	}
-	printf("VM %llu: pid %d (%.16s), %u vCPUs, %s\n",
-	       (unsigned long long)vm->vm_id, vm->pid, vm->comm, vm->nr_vcpus,
-	       vm->flags & CVMSTAT_VM_ALIVE ? "alive" : "exited");
+	if (text)
+		printf("VM %llu: pid %d (%.16s), %u vCPUs, %s\n",
+		       (unsigned long long)vm->vm_id, vm->pid, vm->comm,
+		       vm->nr_vcpus,
+		       vm->flags & CVMSTAT_VM_ALIVE ? "alive" : "exited");
 	if ((vm->flags & CVMSTAT_VM_ALIVE) && !cvm_hp_vm_get(fd, vm->vm_id, &v)) {
-		char max[16];
-
 		format_max(max, sizeof(max), &v);
-		printf("maximum poll window %s ns (%s)\n", max,
-		       cvm_hp_source_name(v.source));
+		if (text)
+			printf("maximum poll window %s ns (%s)\n", max,
+			       cvm_hp_source_name(v.source));
+		if (strcmp(max, "?"))
+			row.max_ns = strtoll(max, NULL, 10);
+		row.max_source = cvm_hp_source_name(v.source);
 	}
-	printf("%-6s %9s %7s %9s %9s %9s %12s %12s %12s  %-19s %9s %s\n",
-	       "VCPU", "HALTS", "OK%", "POLL_OK", "POLL_FAIL", "NO_POLL",
-	       "POLL_OK_MS", "WASTED_MS", "WAITED_MS", "WINDOWS_NS", "WINDOW",
-	       "GUEST");
+	if (text)
+		cvm_view_header(view);
 	for (i = 0; i < rd.nr; i++) {
 		struct cvm_hp_sum s = { 0 };
 		char who[16];
@@ -465,12 +585,14 @@ int cvm_hp_show(int fd, const struct cvmstat_vm_info *vm, long vcpu)
 		cvm_hp_sum_add(&s, rd.recs, rd.nr, id);
 		cvm_hp_sum_add(&total, rd.recs, rd.nr, id);
 		snprintf(who, sizeof(who), "%u", id);
-		show_row(who, &s, true);
+		row.vcpu = id;
+		show_row(view, &row, who, &s, true);
 		shown++;
 	}
-	if (shown > 1)
-		show_row("total", &total, false);
-	if (vcpu >= 0 && !shown)
+	/* the total is the text's: a machine reader sums the rows */
+	if (shown > 1 && text)
+		show_row(view, &row, "total", &total, false);
+	if (vcpu >= 0 && !shown && text)
 		printf("(no exits of vCPU %ld)\n", vcpu);
 	cvm_vm_read_free(&rd);
 	return EXIT_OK;

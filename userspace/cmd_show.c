@@ -210,7 +210,7 @@ static int show_vm(int fd, const struct show_opts *o, const struct cvm_view *v,
 	int ret;
 
 	if (o->kinds == 1U << CVMSTAT_KIND_HALT)
-		return cvm_hp_show(fd, vm, o->vcpu);
+		return cvm_hp_show(fd, v, vm, o->vcpu);
 	ret = cvm_read_vm(fd, vm->vm_id, 0, &rd);
 	if (ret == -ENOENT)
 		return 0;	/* forgotten since the list: nothing to show */
@@ -301,13 +301,13 @@ static int show_main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cvm_usage_error("unexpected argument `%s'", argv[optind]);
-	if (o.kinds == 1U << CVMSTAT_KIND_HALT && o.format != CVM_VIEW_TEXT)
-		return cvm_usage_error("--by haltpoll is text only (`cvmstat record` writes the halt-poll counters as rows)");
 	memcpy(fields, show_fields, sizeof(fields));
 	for (k = 0; k < NR_SHOW_FIELDS; k++)
 		if (by_vcpu(&o) && !strcmp(fields[k].name, "key_text"))
 			fields[k].heading = "VCPU";
 	view.format = o.format;
+	if (o.kinds == 1U << CVMSTAT_KIND_HALT)
+		cvm_hp_view_init(&view, stdout, o.format);
 	fd = cvm_dev_open(NULL);
 	if (fd < 0)
 		return -fd;
@@ -353,6 +353,7 @@ const struct cvm_command cvm_cmd_show = {
 	"              per vCPU (halts, polls, time polled and waited, windows)\n"
 	"  --top N     the N largest rows only\n"
 	"  --format F  text (default); csv or json: one row per counter with the\n"
-	"              VM's columns, fields named as record's (cvmstat(8), OUTPUT)\n"
+	"              VM's columns, fields named as record's (cvmstat(8), OUTPUT);\n"
+	"              --by haltpoll: one row per vCPU\n"
 	"  -h, --help  this help\n",
 };

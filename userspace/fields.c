@@ -74,6 +74,9 @@ static const char *value(const struct cvm_field *fl, const void *row,
 	case CVM_FIELD_F64:
 		snprintf(buf, len, text ? "%.1f" : "%.3f", *(const double *)p);
 		return buf;
+	case CVM_FIELD_F3:
+		snprintf(buf, len, "%.3f", *(const double *)p);
+		return buf;
 	case CVM_FIELD_STR:
 		s = *(const char *const *)p;
 		*string = true;

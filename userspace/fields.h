@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * fields: one description of a command's output fields drives its text
- * table, its CSV and its JSON lines (show, status, top, and record's
- * columns in rows.c).  A field's name is its CSV column and JSON key, the
- * member's name in the command's row struct: cvmstat(8), OUTPUT, keeps
- * them; append only.
+ * table, its CSV and its JSON lines (show, show --by haltpoll, status,
+ * top, and record's columns in rows.c).  A field's name is its CSV column
+ * and JSON key, the member's name in the command's row struct: cvmstat(8),
+ * OUTPUT, keeps them; append only.
  */
 #ifndef CVMSTAT_FIELDS_H
 #define CVMSTAT_FIELDS_H
@@ -23,6 +23,7 @@ enum cvm_field_type {
 	CVM_FIELD_STR,		/* const char *, NULL prints as "-" */
 	CVM_FIELD_PCT,		/* double, a share in percent: 12.5 */
 	CVM_FIELD_F64,		/* double: 1 decimal in text, 3 in CSV and JSON */
+	CVM_FIELD_F3,		/* double: 3 decimals everywhere */
 };
 
 /* Where a field is printed. */

@@ -11,6 +11,8 @@
 #include <sys/types.h>
 #include <linux/cvmstat.h>
 
+#include "fields.h"
+
 #define CVM_HP_SUM_WINDOWS	64
 
 /* Halt-poll counters summed over vCPUs. */
@@ -27,12 +29,18 @@ struct cvm_hp_sum {
 void cvm_hp_sum_add(struct cvm_hp_sum *s, const struct cvmstat_record *recs,
 		    uint32_t nr, long vcpu);
 
+/* The view of `show --by haltpoll`: its fields, for @format on @f. */
+void cvm_hp_view_init(struct cvm_view *v, FILE *f, enum cvm_view_format format);
+
 /*
- * `show --by haltpoll` for @vm: its maximum, then one row per vCPU (only
- * @vcpu if >= 0) and a total.  Returns an exit code.
+ * `show --by haltpoll` for @vm on @view (cvm_hp_view_init): in text, its
+ * maximum, then one row per vCPU (only @vcpu if >= 0) and a total; in CSV
+ * and JSON the vCPUs' rows only (the header is the caller's).  Returns an
+ * exit code.
  */
 struct cvmstat_vm_info;
-int cvm_hp_show(int fd, const struct cvmstat_vm_info *vm, long vcpu);
+int cvm_hp_show(int fd, const struct cvm_view *view,
+		const struct cvmstat_vm_info *vm, long vcpu);
 
 /*
  * top's halt-poll table: one row for VM @vm_id, what happened between

@@ -66,6 +66,11 @@ def reports(lines):
             j += 1
         found[kind].append("\n".join(lines[i:j]))
         i = j
+    # kmemleak's "N new suspected memory leaks" line only announces the
+    # objects: it counts when the objects themselves are not there
+    objs = [r for r in found["kmemleak"] if "unreferenced object" in r]
+    if objs:
+        found["kmemleak"] = objs
     return found
 
 

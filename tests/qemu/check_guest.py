@@ -6,15 +6,20 @@ Usage: check_guest.py OUTDIR LABEL BOOT_OK
 
 OUTDIR holds results.txt (guest-scenario.sh's sections) and share/ (what
 l1-guest.sh saved of each attempt N: trace-N.dat, trace-stats-N.txt,
-counts-N.csv, phases-N.csv, rec-N.csv, testbed-N.txt).  The oracle is the
-kernel's own trace events of the same run, recorded by ftrace in the test
-kernel: kvm_exit (exit_reason, vcpu_id), kvm_mmio, kvm_fast_mmio, kvm_msr and
-kvm_pio, parsed from `trace-cmd report -R`.  Events without a vCPU field are
+counts-N.csv, hp-N.csv, phases-N.csv, rec-N.csv, sweep-N.csv,
+hp-before-N.txt, hp-after-N.txt, sweep-done-N.txt, testbed-N.txt).  The
+oracle is the kernel's own trace events of the same run, recorded by ftrace
+in the test kernel: kvm_exit (exit_reason, vcpu_id), kvm_mmio, kvm_fast_mmio,
+kvm_msr, kvm_pio, kvm_vcpu_wakeup (ns, valid) and kvm_halt_poll_ns (grow),
+parsed from `trace-cmd report -R`.  Events without a vCPU field are
 given the vCPU of the thread they fired on (every vCPU is one QEMU thread,
 known from its kvm_exit events).
 
 cvmstat must equal the trace exactly, per vCPU:
   - exits by reason, and the vCPU's total;
+  - halts (kvm_vcpu_wakeup events), invalid wakeups among them, the time
+    halted (the sum of their ns) and the poll window's grows and shrinks
+    (kvm_halt_poll_ns events);
   - MMIO by guest-physical address and direction, MSRs by index and
     direction, ports by port and direction;
   - the same per phase in `cvmstat record`'s CSV, the trace being split at
@@ -26,6 +31,17 @@ cvmstat must equal the trace exactly, per vCPU:
     nothing unattributed or untracked, and no trace event lost (the ring
     buffer's overrun and dropped counters are 0 and every event it held was
     extracted).
+The halt-poll views of the held VM equal the module's records
+(cvmstat-read hp): `show --by haltpoll --format csv` per vCPU, and `export
+--per vcpu`'s halt families per VM and per vCPU, seconds to the nanosecond.
+The halt-polling sweep over the idle guest (its phase 3, l1-guest.sh's
+hp_sweep), from its own recording (sweep-N.csv), per setting: its phase
+exists; polled with success + in vain + not polled = halts on every vCPU;
+with halt_poll_ns=0 in force throughout (set before the sweep started) no
+poll at all, no time polled, no window; every window at a poll within the
+largest value in force during the phase; the settings afterwards exactly
+as before (`cvmstat halt-poll` prints the same).  It prints one line per
+setting: halts, the success share, time polled and the windows seen.
 Counted differently by design, and checked as such:
   - an MMIO read that KVM leaves to userspace (QEMU's devices) fires kvm_mmio
     twice, READ_UNSATISFIED when the vCPU exits to userspace and READ when
@@ -93,7 +109,17 @@ def key_name(kind, key, d):
         return f"reason {key:#x}"
     if kind == "vcpu":
         return "exits in total"
+    if kind == "halt":
+        return HALT_TRACED.get(key, f"halt {key}")
     return f"{kind} {key:#x} {d}"
+
+
+# halt record keys (enum cvmstat_halt): halts, invalid, ns halted, grow, shrink
+HALT_HALTS, HALT_INVALID, HALT_NS, HALT_GROW, HALT_SHRINK = 0, 5, 6, 10, 11
+HALT_TRACED = {HALT_HALTS: "halts", HALT_INVALID: "invalid wakeups",
+               HALT_NS: "ns halted", HALT_GROW: "window grows",
+               HALT_SHRINK: "window shrinks"}
+SWEEP_MAX = 5000000                 # l1-guest.sh's hp_sweep_max
 
 
 # --- the oracle -----------------------------------------------------------
@@ -147,6 +173,19 @@ def vcpu_of_threads(events):
     return m, bad
 
 
+def oracle_keys(ev, f):
+    """[((kind, key, dir), n)]: what the event counts under, and how much."""
+    if ev == "kvm_vcpu_wakeup":
+        out = [(("halt", HALT_HALTS, "none"), 1), (("halt", HALT_NS, "none"), f["ns"])]
+        if not f["valid"]:
+            out.append((("halt", HALT_INVALID, "none"), 1))
+        return out
+    if ev == "kvm_halt_poll_ns":
+        return [(("halt", HALT_GROW if f["grow"] else HALT_SHRINK, "none"), 1)]
+    k = oracle_key(ev, f)
+    return [(k, 1)] if k else []
+
+
 def oracle_key(ev, f):
     """(kind, key, dir) the event counts under, or None (not counted)."""
     if ev == "kvm_exit":
@@ -178,9 +217,8 @@ def per_vcpu_events(events, tids):
 def count(evs):
     c = Counter()
     for _, _, ev, f in evs:
-        k = oracle_key(ev, f)
-        if k:
-            c[k] += 1
+        for k, n in oracle_keys(ev, f):
+            c[k] += n
             if k[0] == "reason":
                 c[("vcpu", 0, "none")] += 1
     return c
@@ -213,9 +251,15 @@ def check_mmio_rule(byv):
 
 # --- cvmstat's side ---------------------------------------------------------
 
-def read_counts(path):
-    """{vcpu: Counter((kind, key, dir))} and {vcpu: {kind: lost}}."""
+def read_counts(path, hp_path):
+    """{vcpu: Counter((kind, key, dir))} and {vcpu: {kind: lost}}; the
+    halt counts the trace has from hp_path (cvmstat-read hp)."""
     counts, overflow = defaultdict(Counter), defaultdict(dict)
+    with open(hp_path, newline="") as f:
+        for r in csv.DictReader(f):
+            key = int(r["key"], 16)
+            if r["kind"] == "halt" and key in HALT_TRACED:
+                counts[int(r["vcpu_id"])][("halt", key, "none")] += int(r["count"])
     with open(path, newline="") as f:
         for r in csv.DictReader(f):
             v, kind, key = int(r["vcpu_id"]), r["kind"], int(r["key"], 16)
@@ -232,12 +276,14 @@ def read_counts(path):
 
 
 # Halt polling (no trace event counterpart here): summed per vCPU, reported.
-HALT_KINDS = ("halt", "halt_hist", "halt_window", "setting")
+HALT_KINDS = ("halt", "halt_hist", "halt_window", "halt_state", "setting")
 halts = defaultdict(Counter)
 
 
-def read_recording(path):
-    """{phase_seq: {vcpu: Counter}}, overflow rows, mark rows."""
+def read_recording(path, guest_seqs):
+    """{phase_seq: {vcpu: Counter}}, overflow rows, mark rows.  Host phases
+    (the sweep's) are folded into the guest phase they are in: a row of
+    phase seq s counts in the guest phase of the latest guest mark <= s."""
     phases = defaultdict(lambda: defaultdict(Counter))
     overflow, marks = defaultdict(Counter), {}
     with open(path, newline="", encoding="utf-8") as f:
@@ -246,9 +292,13 @@ def read_recording(path):
             if kind in ("mark", "mark_inexact"):
                 marks[int(r["key"])] = kind
                 continue
+            seq = max((g for g in guest_seqs if g <= seq), default=0)
             if kind in HALT_KINDS:
                 if kind == "halt":
                     halts[int(r["vcpu"])][r["name"]] += int(r["count"])
+                    if int(r["key"]) in HALT_TRACED:
+                        phases[seq][int(r["vcpu"])][("halt", int(r["key"]), "none")] \
+                            += int(r["count"])
                 elif kind == "halt_window":
                     halts[int(r["vcpu"])][f"window {int(r['key'])}"] += int(r["count"])
                 continue
@@ -387,7 +437,8 @@ def main(outdir, label, boot_ok):
     n_unsat = check_mmio_rule(byv)
 
     # Totals per vCPU.
-    counts, overflow = read_counts(os.path.join(share, f"counts-{a}.csv"))
+    counts, overflow = read_counts(os.path.join(share, f"counts-{a}.csv"),
+                                   os.path.join(share, f"hp-{a}.csv"))
     vcpus = sorted(v for v in byv if v is not None)
     check(vcpus == [0, 1], f"the guest's vCPUs in the trace: {vcpus}, want [0, 1]")
     check(sorted(counts) == vcpus, f"cvmstat's vCPUs {sorted(counts)}, the trace's {vcpus}")
@@ -419,9 +470,10 @@ def main(outdir, label, boot_ok):
     # Per phase: the recording against the trace split at the marks.
     marks = [m for m in read_marks(os.path.join(share, f"phases-{a}.csv"))
              if m["source"] == "guest"]
-    check([m["value"] for m in marks] == [1, 2, 3],
-          f"guest marks {[m['value'] for m in marks]}, want [1, 2, 3]")
-    rec, rec_over, rec_marks = read_recording(os.path.join(share, f"rec-{a}.csv"))
+    check([m["value"] for m in marks] == [1, 2, 3, 4],
+          f"guest marks {[m['value'] for m in marks]}, want [1, 2, 3, 4]")
+    rec, rec_over, rec_marks = read_recording(os.path.join(share, f"rec-{a}.csv"),
+                                              [m["seq"] for m in marks])
     for m in marks:
         check(rec_marks.get(m["seq"]) == "mark", f"recording: mark {m['seq']} is "
               f"{rec_marks.get(m['seq'], 'missing')}, want an exact mark")
@@ -453,7 +505,158 @@ def main(outdir, label, boot_ok):
               f"{h['poll_ok_ns'] / 1e6:.1f} ms ok, {h['poll_fail_ns'] / 1e6:.1f} ms in vain, "
               f"waited {h['wait_ns'] / 1e6:.1f} ms; windows "
               f"{wins[0] if wins else '-'}..{wins[-1] if wins else '-'} ns")
+    check_hp_views(share, a)
+    check_sweep(share, a)
     return finish(label, outdir)
+
+
+# enum cvmstat_halt_key by name, as in show's and record's fields
+HALT_KEYS = ["halts", "poll_ok", "poll_fail", "not_polled", "not_polled_guest",
+             "invalid", "halted_ns", "poll_ok_ns", "poll_fail_ns", "wait_ns",
+             "grow", "shrink"]
+EXPORT_FAMILIES = {"halts": 0, "halt_poll_successes": 1, "halt_poll_failures": 2,
+                   "halts_not_polled": 3, "halt_polled_seconds": 7,
+                   "halt_poll_wasted_seconds": 8, "halt_waited_seconds": 9}
+
+
+def check_hp_views(share, a):
+    """show --by haltpoll --format csv and export --per vcpu, against the
+    module's halt-poll records of the same held VM."""
+    hp, wins, state = defaultdict(Counter), defaultdict(set), defaultdict(dict)
+    with open(os.path.join(share, f"hp-{a}.csv"), newline="") as f:
+        for r in csv.DictReader(f):
+            v, key, n = int(r["vcpu_id"]), int(r["key"], 16), int(r["count"])
+            if r["kind"] == "halt":
+                hp[v][key] += n
+            elif r["kind"] == "halt_window" and n:
+                wins[v].add(key)
+            elif r["kind"] == "halt_state":
+                state[v][key] = n
+    with open(os.path.join(share, f"show-hp-{a}.csv"), newline="") as f:
+        show = {int(r["vcpu"]): r for r in csv.DictReader(f)}
+    check(sorted(show) == sorted(hp), f"show --by haltpoll --format csv: vCPUs "
+          f"{sorted(show)}, the module's {sorted(hp)}", "views")
+    for v in sorted(show):
+        r, h = show[v], hp[v]
+        got = {k: int(r[k]) for k in HALT_KEYS}
+        want = {k: h[i] for i, k in enumerate(HALT_KEYS)}
+        want_w = (min(wins[v]), max(wins[v])) if wins[v] else (0, 0)
+        check(got == want and (int(r["window_min"]), int(r["window_max"])) == want_w
+              and int(r["window"]) == state[v].get(0, 0)
+              and r["guest_poll"] == ("off" if state[v].get(1) else "on"),
+              f"show --by haltpoll --format csv vCPU {v}: {dict(r)}, the module's "
+              f"{want}, windows {want_w}, state {state[v]}", "views")
+    series = {}
+    with open(os.path.join(share, f"export-{a}.prom")) as f:
+        for line in f:
+            m = re.match(r'cvmstat_(vcpu_)?(\w+)_total\{[^}]*?(?:,vcpu="(\w+)")?\} (\S+)$',
+                         line.strip())
+            if m and m.group(2) in EXPORT_FAMILIES:
+                series[(m.group(2), m.group(3))] = m.group(4)
+
+    def fmt(fam, n):
+        return f"{n // 10**9}.{n % 10**9:09d}" if fam.endswith("seconds") else str(n)
+    want = {}
+    for fam, key in EXPORT_FAMILIES.items():
+        want[(fam, None)] = fmt(fam, sum(hp[v][key] for v in hp))
+        for v in hp:
+            want[(fam, str(v))] = fmt(fam, hp[v][key])
+    check(series == want, f"export --per vcpu: halt series {series}, the module's "
+          f"{want}", "views")
+    print(f"guest: halt-poll views: show --by haltpoll --format csv ({len(show)} "
+          f"vCPUs) and export --per vcpu ({len(series)} halt series) equal the "
+          "module's records")
+
+
+def read_sweep(path):
+    """The sweep's recording: [(phase name, {vcpu: Counter of halt names},
+    {vcpu: Counter of windows}, [halt_poll_ns values set in the phase])],
+    in phase order, and the halt_poll_ns in force when it started."""
+    phases, start = {}, None
+    with open(path, newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            seq = int(r["phase_seq"])
+            if seq not in phases:
+                phases[seq] = (r["phase"], defaultdict(Counter), defaultdict(Counter), [])
+            _, h, w, sets = phases[seq]
+            kind = r["kind"]
+            if kind == "halt":
+                h[int(r["vcpu"])][r["name"]] += int(r["count"])
+            elif kind == "halt_window":
+                w[int(r["vcpu"])][int(r["key"])] += int(r["count"])
+            elif kind == "setting" and r["name"].startswith("halt_poll_ns="):
+                if r["name"].endswith(" at start"):
+                    start = int(r["key"])
+                else:
+                    sets.append(int(r["key"]))
+    return [phases[seq] for seq in sorted(phases)], start
+
+
+def check_sweep(share, a):
+    """The halt-polling sweep over the idle guest (see the docstring)."""
+    def path(n):
+        return os.path.join(share, n)
+    done = open(path(f"sweep-done-{a}.txt")).read().strip() \
+        if os.path.exists(path(f"sweep-done-{a}.txt")) else "missing"
+    if not check(done == "0", f"halt-polling sweep: exit status {done} "
+                 f"(see {share}/sweep-{a}.log)", "sweep"):
+        return
+    before = open(path(f"hp-before-{a}.txt")).read()
+    after = open(path(f"hp-after-{a}.txt")).read()
+    check(before == after, "halt-polling sweep: `cvmstat halt-poll` after the "
+          f"sweep and --restore differs from before:\n{before}---\n{after}", "sweep")
+    m = re.search(r"^halt_poll_ns\s*[=:]?\s*(\d+)", before, re.M)
+    orig = int(m.group(1)) if m else None
+    check(orig is not None, f"halt-polling sweep: halt_poll_ns in `cvmstat "
+          f"halt-poll`: {before[:200]!r}", "sweep")
+    phases, start = read_sweep(path(f"sweep-{a}.csv"))
+    check(start == 0, f"halt-polling sweep: halt_poll_ns {start} when it "
+          "started, want 0 (set before)", "sweep")
+    want = [0, orig, SWEEP_MAX]
+    byname = {name: (h, w, sets) for name, h, w, sets in phases}
+    in_force = start
+    for name, h, w, sets in phases:
+        if not name.startswith("halt_poll_ns="):
+            continue
+        val = int(name.split("=", 1)[1])
+        # the last phase also has the sweep's restore (to the start value)
+        check(sets in ([val], [val, start]), f"sweep phase {name}: halt_poll_ns "
+              f"set to {sets}, want [{val}] (and [{start}] at the end)", "sweep")
+        maxv = max([in_force] + sets)
+        tot = Counter()
+        wins = set()
+        for v in sorted(set(h) | set(w)):
+            c = h[v]
+            check(c["poll_ok"] + c["poll_fail"] + c["not_polled"] == c["halts"],
+                  f"sweep phase {name} vCPU {v}: halts {c['halts']} = polled with "
+                  f"success {c['poll_ok']} + in vain {c['poll_fail']} + not polled "
+                  f"{c['not_polled']}", "sweep")
+            over = sorted(x for x in w[v] if x > maxv)
+            check(not over, f"sweep phase {name} vCPU {v}: windows {over} above "
+                  f"{maxv}, the largest value in force", "sweep")
+            tot += c
+            wins |= set(w[v])
+        if val == 0 and in_force == 0:
+            check(tot["poll_ok"] == tot["poll_fail"] == tot["poll_ok_ns"]
+                  == tot["poll_fail_ns"] == 0 and not wins and
+                  tot["not_polled"] == tot["halts"],
+                  f"sweep phase {name}: no poll at all, but {tot['poll_ok']} with "
+                  f"success, {tot['poll_fail']} in vain, {tot['poll_ok_ns']} + "
+                  f"{tot['poll_fail_ns']} ns polled, windows {sorted(wins)}", "sweep")
+        check(tot["halts"] > 0, f"sweep phase {name}: no halt measured (the "
+              "guest's idle phase ended before it?)", "sweep")
+        in_force = sets[-1] if sets else in_force
+        n = max(tot["halts"], 1)
+        per = ", ".join(f"vCPU {v} {h[v]['halts']}" for v in sorted(h))
+        print(f"guest: idle guest, {name}: {tot['halts']} halts ({per}), "
+              f"polled with success {100 * tot['poll_ok'] / n:.1f}%, in vain "
+              f"{100 * tot['poll_fail'] / n:.1f}%, not polled {100 * tot['not_polled'] / n:.1f}%; "
+              f"polled {tot['poll_ok_ns'] / 1e6:.2f} ms ok, {tot['poll_fail_ns'] / 1e6:.2f} ms "
+              f"in vain, waited {tot['wait_ns'] / 1e6:.1f} ms; windows "
+              + (f"{min(wins)}..{max(wins)} ns" if wins else "none"))
+    for val in want:
+        check(f"halt_poll_ns={val}" in byname, f"halt-polling sweep: no phase "
+              f"halt_poll_ns={val} (phases {[p[0] for p in phases]})", "sweep")
 
 
 def finish(label, outdir):

@@ -247,6 +247,30 @@ def main():
     check(len(sh) == 3 and sh[1].split()[:4] == ["VCPU", "HALTS", "OK%", "POLL_OK"]
           and row and row[0][1] == str(hb.get("halts")) and row[0][3] == str(hb.get("poll_ok", 0))
           and row[0][-1] == "on", f"show-haltpoll: {sh}")
+    # the same VM as CSV and as Prometheus series, to the nanosecond
+    shc = list(csv.DictReader(io.StringIO("\n".join(section(secs, "show-haltpoll-csv")))))
+    names = HALT[:12]
+    got = {k: int(shc[0][k]) for k in names} if len(shc) == 1 else None
+    check(got == {k: hb.get(k, 0) for k in names} and shc[0]["vcpu"] == "0"
+          and shc[0]["pid"] == str(pb) and shc[0]["guest_poll"] == "on",
+          f"show-haltpoll-csv: {shc}, the module's {hb}")
+    fams = {"halts": "halts", "halt_poll_successes": "poll_ok",
+            "halt_poll_failures": "poll_fail", "halts_not_polled": "not_polled",
+            "halt_polled_seconds": "poll_ok_ns", "halt_poll_wasted_seconds": "poll_fail_ns",
+            "halt_waited_seconds": "wait_ns"}
+    series = {}
+    for line in section(secs, "export-hp"):
+        m = re.match(r'cvmstat_(vcpu_)?(\w+)_total\{vm_id="\d+",pid="(\d+)",[^}]*?'
+                     r'(?:,vcpu="(\w+)")?\} (\S+)$', line)
+        if m and m.group(2) in fams and m.group(3) == str(pb):
+            series[(m.group(2), m.group(4))] = m.group(5)
+    want = {}
+    for fam, k in fams.items():
+        n = hb.get(k, 0)
+        v = f"{n // 10**9}.{n % 10**9:09d}" if fam.endswith("seconds") else str(n)
+        want[(fam, None)] = want[(fam, "0")] = v
+    check(series == want and hb.get("halts", 0) > 0,
+          f"export-hp: VM b's halt series {series}, the module's {want}")
 
     # 4. clear and restore
     c = {k: kv(section(secs, f"c-{k}")) for k in range(5)}

@@ -637,8 +637,9 @@ def check_migration(secs):
         if m:
             changes = int(m.group(1))
     moved = sorted(t for t, c in cpus.items() if len(c) > 1)
-    # the 6 vCPU threads at least (the VMMs' main threads mostly sleep)
-    check(changes and len(moved) >= 6,
+    # the 6 vCPU threads at least (the VMMs' main threads mostly sleep);
+    # a slow guest's shuffle loop makes few rounds (6 on the debug kernel)
+    timed(changes and len(moved) >= 6,
           f"shuffle: {changes} affinity changes, {len(moved)} threads seen on "
           f"more than one CPU, want >= 6")
     for tag in ("m1", "m2"):

@@ -10,7 +10,12 @@
 # `cvmstat record` records it, while the kernel's own trace events record
 # the same run; check_guest.py then requires cvmstat to equal the trace for
 # every exit reason, MMIO address, MSR and port, each direction, per vCPU,
-# in total and per phase.  SHAPE is the guest's machine (l1-guest.sh): q35
+# in total and per phase, and its halts, their time and the poll window's
+# grows and shrinks to the trace's kvm_vcpu_wakeup and kvm_halt_poll_ns.
+# While the guest idles, a `cvmstat record --sweep` measures halt polling at
+# halt_poll_ns=0, the default and 5000000 (one line per setting: halts,
+# success share, windows) and the settings must come back exactly.
+# SHAPE is the guest's machine (l1-guest.sh): q35
 # (default: the local APIC and PCI configuration through MMIO), pc (the
 # local APIC through x2APIC MSRs) or q35-nopv.
 #

@@ -111,6 +111,8 @@ sec hp-vb cvmstat-read hp --pid $b
 sec exp-va cat /tmp/exp-va.csv
 sec exp-vb cat /tmp/exp-vb.csv
 sec show-haltpoll cvmstat show --vm $b --by haltpoll
+sec show-haltpoll-csv cvmstat show --vm $b --by haltpoll --format csv
+sec export-hp cvmstat export --per vcpu
 
 # 4. A VM whose VMM set its own maximum (KVM_CAP_HALT_POLL 30 us), held
 #    alive: set, clear, set again, then --restore gives back exactly what

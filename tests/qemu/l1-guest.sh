@@ -22,12 +22,16 @@
 #		read handled by QEMU for every clock read; slow)
 #
 # test: with cvmstat loaded, records the kernel's own trace events kvm_exit,
-# kvm_mmio, kvm_fast_mmio, kvm_msr and kvm_pio (tracefs, clock mono,
-# non-overwriting buffers) while `cvmstat record` records the guest booted
-# by l2vm.py.  At the guest's power-off, with the VM held, tracing stops
-# and cvmstat's counters, marks and views are saved; after QEMU quits, the
-# trace is extracted with trace-cmd.  check_guest.py compares them on the
-# host.  Files: SHARE/*-ATTEMPT.*.
+# kvm_mmio, kvm_fast_mmio, kvm_msr, kvm_pio, kvm_vcpu_wakeup and
+# kvm_halt_poll_ns (tracefs, clock mono, non-overwriting buffers) while
+# `cvmstat record` records the guest booted by l2vm.py.  While the guest
+# idles (its phase 3, l2idle= seconds), a second recording sweeps the
+# global halt_poll_ns over 0, its original value and 5000000, hp_run
+# seconds each (see hp_sweep); the settings are then restored.  At the
+# guest's power-off, with the VM held, tracing stops and cvmstat's
+# counters, marks and views are saved; after QEMU quits, the trace is
+# extracted with trace-cmd.  check_guest.py compares them on the host.
+# Files: SHARE/*-ATTEMPT.*.
 #
 # demo: `cvmstat record` around two runs of the guest's timer work, one
 # with the TSC-deadline timer and one without (-cpu host,-tsc-deadline),
@@ -47,7 +51,13 @@ export PATH=$tools:$PATH
 T=/sys/kernel/tracing
 say() { echo "l1-guest: $(cut -d' ' -f1 /proc/uptime) s: $*"; }
 trace_kb=32768
-events="kvm_exit kvm_mmio kvm_fast_mmio kvm_msr kvm_pio"
+events="kvm_exit kvm_mmio kvm_fast_mmio kvm_msr kvm_pio kvm_vcpu_wakeup kvm_halt_poll_ns"
+# The halt-polling sweep over the idle guest: seconds per setting, and how
+# long the guest idles (long enough for the three settings, with room for
+# starting the recording and the changes under emulation)
+hp_run=2
+l2_idle=10
+hp_sweep_max=5000000
 
 qemu_l2() {	# QEMU_CPU_EXTRA KERNEL_APPEND_EXTRA
 	# pci=noearly,lastbus=0: no early scans of all 256 PCI buses through
@@ -95,14 +105,57 @@ trace_start() {
 	echo 1 >$T/tracing_on
 }
 
+# In the background of run-test: once the guest marked its idle phase (3),
+# a second `cvmstat record` sweeps halt_poll_ns over 0 (set before it
+# starts, so that its first phase has no other value in force), the
+# original value and hp_sweep_max; then `cvmstat halt-poll --restore`.
+# `cvmstat halt-poll` before and after: SHARE/hp-before-A.txt, hp-after-A.txt.
+# SHARE/sweep-done-A.txt holds the exit status (or "no idle phase").
+hp_sweep() {
+	local i orig rc
+	for ((i = 0; i < 10 * l2_timeout; i++)); do
+		cvmstat-read phases 2>/dev/null | grep -q ',guest,3,' && break
+		if [ -e "$share/sweep-stop-$a.txt" ]; then
+			echo "no idle phase" >"$share/sweep-done-$a.txt"
+			return 1
+		fi
+		sleep 0.1
+	done
+	say "the guest idles: halt-polling sweep"
+	orig=$(cat /sys/module/kvm/parameters/halt_poll_ns)
+	cvmstat halt-poll >"$share/hp-before-$a.txt" &&
+		cvmstat halt-poll halt_poll_ns=0 &&
+		cvmstat record -o "$share/sweep-$a.csv" \
+			--sweep "halt_poll_ns=0,$orig,$hp_sweep_max" -- sleep "$hp_run"
+	rc=$?
+	cvmstat halt-poll --restore || rc=1
+	cvmstat halt-poll >"$share/hp-after-$a.txt" || rc=1
+	say "sweep done ($rc)"
+	echo "$rc" >"$share/sweep-done-$a.txt"
+	return $rc
+}
+
+sweep_wait() {	# at most $1 seconds
+	local i
+	for ((i = 0; i < 10 * $1; i++)); do
+		[ -e "$share/sweep-done-$a.txt" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # The guest powered off; its VM exists with every vCPU stopped.
 held() {
+	sweep_wait 60
 	echo 0 >$T/tracing_on
 	for c in "$T"/per_cpu/cpu*; do
 		echo "== ${c##*/}"
 		cat "$c/stats"
 	done >"$share/trace-stats-$a.txt"
 	cvmstat-read vm --pid "$L2_PID" >"$share/counts-$a.csv" &&
+	cvmstat-read hp --pid "$L2_PID" >"$share/hp-$a.csv" &&
+	cvmstat show --vm "$L2_PID" --by haltpoll --format csv >"$share/show-hp-$a.csv" &&
+	cvmstat export --per vcpu >"$share/export-$a.prom" &&
 	cvmstat-read phases >"$share/phases-$a.csv" &&
 	cvmstat-read list >"$share/list-$a.csv" &&
 	echo "$L2_PID" >"$share/pid-$a" &&
@@ -156,7 +209,16 @@ test)
 	exit $rc
 	;;
 run-test)
-	run_l2 "$a" "bash '$0' '$conf' held '$a'" "" ""
+	bash "$0" "$conf" hp-sweep "$a" >"$share/sweep-$a.log" 2>&1 &
+	run_l2 "$a" "bash '$0' '$conf' held '$a'" "" "l2idle=$l2_idle"
+	rc=$?
+	touch "$share/sweep-stop-$a.txt"
+	wait
+	cat "$share/sweep-$a.log"
+	exit $rc
+	;;
+hp-sweep)
+	hp_sweep
 	;;
 held)
 	held

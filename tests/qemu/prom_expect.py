@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 """What Prometheus answered, against what the workload implies.
 
-Usage: prom_expect.py RESULTS_FILE QUERY_JSON
+Usage: prom_expect.py RESULTS_FILE QUERY_JSON QUERY_HALT_JSON
 
 RESULTS_FILE is qemu/pkg-scenario.sh's output (cvmload's own counts of the
 run, expect-a, and the module's, counts-a); QUERY_JSON the answer to
 sum by (reason) (cvmstat_exits_total) as {reason: value}.  Exact: CPUID =
 iterations, HLT = halts, IOIO = port accesses, MSR = MSR accesses, NPF =
 MMIO accesses + the one RAM fault; INTR (host interrupts, not the
-workload's) must equal what the module counted.  Prints "FAIL: ..." lines
-and exits 1 on a difference.
+workload's) must equal what the module counted.  QUERY_HALT_JSON: each
+halt-polling family summed, {family: value}: every one of them present and
+0 (cvmload has no in-kernel local APIC: its HLTs exit to cvmload, none is a
+halt in KVM).  Prints "FAIL: ..." lines and exits 1 on a difference.
 """
 import json
 import os
@@ -18,6 +20,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_results as cr  # noqa: E402
+
+# cvmstat export's halt-polling families, without cvmstat_ and _total
+HALT_FAMILIES = ("halts", "halt_poll_successes", "halt_poll_failures", "halts_not_polled",
+                 "halt_polled_seconds", "halt_poll_wasted_seconds", "halt_waited_seconds")
 
 
 def main():
@@ -42,6 +48,13 @@ def main():
     print(f"workload: {json.dumps(want, sort_keys=True)}")
     if got != want:
         print(f"FAIL: Prometheus says {got}, the workload implies {want}")
+        bad = 1
+    with open(sys.argv[3]) as f:
+        halt = json.load(f)
+    want_halt = {m: 0.0 for m in HALT_FAMILIES}
+    print(f"promql: halt polling, sum(cvmstat_*_total) = {json.dumps(halt, sort_keys=True)}")
+    if halt != want_halt:
+        print(f"FAIL: Prometheus says {halt} for halt polling, the workload implies {want_halt}")
         bad = 1
     sys.exit(bad)
 

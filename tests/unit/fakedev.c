@@ -9,11 +9,16 @@
  *   FAKEDEV_SCRIPT=FILE  what the device holds, one item a line, numbers
  *                        in C notation, '#' starts a comment:
  *     version UNTRACKED_VMS UNTRACKED_VCPUS UNATTRIBUTED
+ *     features MASK       CVMSTAT_FEAT_* bits (default 0x3f: no halt polling)
  *     vm VM_ID PID NR_VCPUS TYPE FLAGS COMM
  *     rec VM_ID VCPU KIND DIR KEY COUNT
  *     at VM_ID SEQ        READ_AT_PHASE SEQ works for VM_ID; any other
  *                         mark is -ESTALE (as if the module no longer held it)
  *     mark SEQ VM_ID VCPU SOURCE VALUE [NAME]
+ *     hpvm VM_ID MAX_NS SOURCE STATE   CVMSTAT_IOC_HP_VM's answer for a VM
+ *                         (without one: -EOPNOTSUPP)
+ * Records of the halt-poll kinds are read only with the flags that ask for
+ * them (CVMSTAT_READ_HALTPOLL, _STATE), as the module does.
  *
  * Only what cvmstat asks is answered: the ioctls of <linux/cvmstat.h> with
  * the module's error conventions.  Build (tests/unit/test_cli.sh does):
@@ -45,7 +50,8 @@ static struct cvmstat_vm_info vms[MAX];
 static struct { uint64_t vm_id; struct cvmstat_record r; } recs[MAX];
 static struct { uint64_t vm_id, seq; } held[MAX];
 static struct cvmstat_phase marks[MAX];
-static int nr_vms, nr_recs, nr_held, nr_marks;
+static struct cvmstat_hp_vm hpvms[MAX];
+static int nr_vms, nr_recs, nr_held, nr_marks, nr_hpvms;
 static int fake_fd = -1;
 
 static unsigned long long num(char **p)
@@ -71,6 +77,15 @@ static void load(void)
 			ver.untracked_vms = num(&p);
 			ver.untracked_vcpus = num(&p);
 			ver.unattributed = num(&p);
+		} else if (!strcmp(w, "features")) {
+			ver.features = num(&p);
+		} else if (!strcmp(w, "hpvm") && nr_hpvms < MAX) {
+			struct cvmstat_hp_vm *h = &hpvms[nr_hpvms++];
+
+			h->vm_id = num(&p);
+			h->max_ns = num(&p);
+			h->source = num(&p);
+			h->state = num(&p);
 		} else if (!strcmp(w, "vm") && nr_vms < MAX) {
 			struct cvmstat_vm_info *v = &vms[nr_vms++];
 
@@ -175,6 +190,16 @@ int close(int fd)
 	return real(fd);
 }
 
+/* Whether the read asks for record @rec (the halt-poll kinds by flag). */
+static bool asked(const struct cvmstat_read *r, const struct cvmstat_record *rec)
+{
+	if (rec->kind == CVMSTAT_KIND_HALT_STATE)
+		return r->flags & CVMSTAT_READ_HALTPOLL_STATE;
+	if (rec->kind >= CVMSTAT_KIND_HALT)
+		return r->flags & CVMSTAT_READ_HALTPOLL;
+	return true;
+}
+
 static int read_vm(struct cvmstat_read *r)
 {
 	struct cvmstat_record *out = (void *)(uintptr_t)r->records;
@@ -194,13 +219,13 @@ static int read_vm(struct cvmstat_read *r)
 			return -ESTALE;
 	}
 	for (i = 0; i < nr_recs; i++)
-		n += recs[i].vm_id == r->vm_id;
+		n += recs[i].vm_id == r->vm_id && asked(r, &recs[i].r);
 	if (n > r->nr) {
 		r->nr = n;
 		return -ENOSPC;
 	}
 	for (i = n = 0; i < nr_recs; i++) {
-		if (recs[i].vm_id != r->vm_id)
+		if (recs[i].vm_id != r->vm_id || !asked(r, &recs[i].r))
 			continue;
 		out[n++] = recs[i].r;
 		vcpus += recs[i].r.vcpu_id != last;
@@ -234,6 +259,17 @@ static int fake_ioctl(unsigned long req, void *arg)
 		return read_vm(arg);
 	case CVMSTAT_IOC_RESET:
 		return 0;
+	case CVMSTAT_IOC_HP_VM: {
+		struct cvmstat_hp_vm *h = arg;
+
+		for (i = 0; i < nr_hpvms; i++)
+			if (hpvms[i].vm_id == h->vm_id) {
+				memcpy((char *)h + 8, (char *)&hpvms[i] + 8,
+				       sizeof(*h) - 8);
+				return 0;
+			}
+		return -EOPNOTSUPP;
+	}
 	case CVMSTAT_IOC_PHASE_MARK:
 		((struct cvmstat_phase_mark *)arg)->seq =
 			nr_marks ? marks[nr_marks - 1].seq + 1 : 1;

@@ -543,6 +543,28 @@ rec 2 0 1 0 0x200000403 5
 rec 2 0 2 0 0x80000010 4
 rec 2 0 3 0 0x004 3
 rec 2 0 8 0 3 2
+# halt polling (kinds 10 halt, 12 halt_window, 13 halt_state), read only
+# with the flags that ask for them; VM 1's maximum
+rec 1 0 10 0 0 10
+rec 1 0 10 0 1 6
+rec 1 0 10 0 2 3
+rec 1 0 10 0 3 1
+rec 1 0 10 0 6 5000000
+rec 1 0 10 0 7 120000
+rec 1 0 10 0 8 600000
+rec 1 0 10 0 9 4000000
+rec 1 0 10 0 10 4
+rec 1 0 10 0 11 1
+rec 1 0 12 0 10000 2
+rec 1 0 12 0 20000 7
+rec 1 0 13 0 0 20000
+rec 1 1 10 0 0 4
+rec 1 1 10 0 3 4
+rec 1 1 10 0 4 4
+rec 1 1 10 0 6 8000000
+rec 1 1 10 0 9 7900000
+rec 1 1 13 0 1 1
+hpvm 1 200000 0 0
 at 1 7
 mark 7 0 0 1 0 warm
 EOF
@@ -655,6 +677,38 @@ not keyed (table full): reason 0.0/s (5 total), ghcb_msr 0.0/s (2 total), mmio 0
 {"vm_id":1,"pid":100,"comm":"qemu-system-x86","vcpu":1,"kind":"overflow","count":7,"share":58.3,"key":4,"dir":"-","name":"(not keyed: table full)"}')" \
 		"warn~VM 1: 7 of 12 mmio" "${fake[@]}" -- show --format json --by mmio --vcpu 1 --top 1
 	expect 1 "err~invalid --format \`xml' \(text, csv, json\)" -- show --format xml
+	# --by haltpoll: one row per vCPU, from its own fields; the text's VM
+	# lines and total are not rows
+	hp_cols='VCPU       HALTS     OK%   POLL_OK POLL_FAIL   NO_POLL   POLL_OK_MS    WASTED_MS    WAITED_MS  WINDOWS_NS             WINDOW GUEST'
+	expect 0 "out~$(exact "VM 1: pid 100 (qemu-system-x86), 2 vCPUs, alive
+maximum poll window 200000 ns (global)
+$hp_cols
+0             10   60.0%         6         3         1        0.120        0.600        4.000  10000-20000             20000 on
+1              4    0.0%         0         0         4        0.000        0.000        7.900  -                           0 off
+total         14   42.9%         6         3         5        0.120        0.600       11.900  10000-20000                   ")" \
+		"${fake[@]}" -- show --by haltpoll --vm 100
+	hp_head=vm_id,pid,comm,vcpu,max_ns,max_source,halts,poll_ok_share,poll_ok,poll_fail,not_polled,not_polled_guest,invalid,halted_ns,poll_ok_ns,poll_fail_ns,wait_ns,grow,shrink,window_min,window_max,window,guest_poll
+	expect 0 "out~$(exact "$hp_head
+1,100,qemu-system-x86,0,200000,global,10,60.0,6,3,1,0,0,5000000,120000,600000,4000000,4,1,10000,20000,20000,on
+1,100,qemu-system-x86,1,200000,global,4,0.0,0,0,4,4,0,8000000,0,0,7900000,0,0,0,0,0,off
+2,200,qemu-snp,0,-1,-,0,0.0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,on")" \
+		"${fake[@]}" -- show --by haltpoll --format csv
+	expect 0 "out~$(exact '{"vm_id":1,"pid":100,"comm":"qemu-system-x86","vcpu":1,"max_ns":200000,"max_source":"global","halts":4,"poll_ok_share":0.0,"poll_ok":0,"poll_fail":0,"not_polled":4,"not_polled_guest":4,"invalid":0,"halted_ns":8000000,"poll_ok_ns":0,"poll_fail_ns":0,"wait_ns":7900000,"grow":0,"shrink":0,"window_min":0,"window_max":0,"window":0,"guest_poll":"off"}')" \
+		"${fake[@]}" -- show --by haltpoll --format json --vm 100 --vcpu 1
+	for fmt in csv json; do
+		env "${fake[@]}" "$bin" show --by haltpoll --format $fmt >"$tmp/hp.$fmt" 2>/dev/null
+		assert "show --by haltpoll --format $fmt loads into pandas" /usr/bin/python3 - "$tmp/hp.$fmt" $fmt "$hp_head" <<'PY'
+import sys, pandas as pd
+f, fmt, head = sys.argv[1:]
+d = pd.read_csv(f) if fmt == "csv" else pd.read_json(f, lines=True)
+assert list(d.columns) == head.split(","), list(d.columns)
+for c in d.columns:
+    if c not in ("comm", "max_source", "guest_poll", "poll_ok_share"):
+        assert d[c].dtype.kind == "i", (c, d[c].dtype)
+assert d["halts"].sum() == 14 and d["poll_ok"].sum() == 6, d
+assert list(d["guest_poll"]) == ["on", "off", "on"]
+PY
+	done
 	expect 0 "out~$(exact 'vm_id,pid,comm,nr_vcpus,type,state,not_keyed,guest_marks_dropped
 1,100,qemu-system-x86,2,plain,alive,"reason 5, mmio 7, msr 200",0
 2,200,qemu-snp,1,SNP,exited,ghcb_msr 2,0')" "${fake[@]}" -- status --format csv
@@ -729,6 +783,61 @@ cvmstat_exits_total{$vm1,reason=\"NPF\"} 12")
 # EOF\$" "${fake[@]}" -- export
 	expect 0 "out~$(re "cvmstat_vcpu_exits_total{$vm1,vcpu=\"0\"} 135
 cvmstat_vcpu_exits_total{$vm1,vcpu=\"other\"} 12")" "${fake[@]}" -- export --per vcpu --top 1
+	# halt polling per VM, and per vCPU with --per vcpu (top N by halts),
+	# from a module that measures it (feature bits 7, 8)
+	vm2='vm_id="2",pid="200",comm="qemu-snp",type="SNP"'
+	{ cat "$tmp/fakedev.script"; echo "features 0x1ff"; } >"$tmp/fakedev-hp.script"
+	fake_hp=("${fake[@]/#FAKEDEV_SCRIPT=*/FAKEDEV_SCRIPT=$tmp/fakedev-hp.script}")
+	expect 0 "out~$(re "# TYPE cvmstat_halts_total counter
+# HELP cvmstat_halts_total Halts in KVM (HLT with the in-kernel local APIC), each through halt polling.
+cvmstat_halts_total{$vm1} 14
+cvmstat_halts_total{$vm2} 0
+# TYPE cvmstat_halt_poll_successes_total counter
+# HELP cvmstat_halt_poll_successes_total Halts whose poll saw the wakeup (the vCPU was not scheduled out).
+cvmstat_halt_poll_successes_total{$vm1} 6
+cvmstat_halt_poll_successes_total{$vm2} 0
+# TYPE cvmstat_halt_poll_failures_total counter
+# HELP cvmstat_halt_poll_failures_total Halts that polled in vain, then scheduled the vCPU out.
+cvmstat_halt_poll_failures_total{$vm1} 3
+cvmstat_halt_poll_failures_total{$vm2} 0
+# TYPE cvmstat_halts_not_polled_total counter
+# HELP cvmstat_halts_not_polled_total Halts without a poll (poll window 0, or polling switched off by the guest).
+cvmstat_halts_not_polled_total{$vm1} 5
+cvmstat_halts_not_polled_total{$vm2} 0
+# TYPE cvmstat_halt_polled_seconds_total counter
+# HELP cvmstat_halt_polled_seconds_total Time polled before a successful wakeup.
+cvmstat_halt_polled_seconds_total{$vm1} 0.000120000
+cvmstat_halt_polled_seconds_total{$vm2} 0.000000000
+# TYPE cvmstat_halt_poll_wasted_seconds_total counter
+# HELP cvmstat_halt_poll_wasted_seconds_total Time polled in vain.
+cvmstat_halt_poll_wasted_seconds_total{$vm1} 0.000600000
+cvmstat_halt_poll_wasted_seconds_total{$vm2} 0.000000000
+# TYPE cvmstat_halt_waited_seconds_total counter
+# HELP cvmstat_halt_waited_seconds_total Time halted vCPUs were scheduled out.
+cvmstat_halt_waited_seconds_total{$vm1} 0.011900000
+cvmstat_halt_waited_seconds_total{$vm2} 0.000000000
+# TYPE cvmstat_vm_vcpus gauge")" "${fake_hp[@]}" -- export
+	same "export: no per-vCPU halt series without --per vcpu" \
+		"$(env "${fake_hp[@]}" "$bin" export 2>/dev/null | grep -c cvmstat_vcpu_halt)" 0
+	same "export: no halt series from a module without halt polling" \
+		"$(env "${fake[@]}" "$bin" export --per vcpu 2>/dev/null | grep -c halt)" 0
+	expect 0 "out~$(re "# TYPE cvmstat_vcpu_halts_total counter
+# HELP cvmstat_vcpu_halts_total Halts in KVM (HLT with the in-kernel local APIC), each through halt polling. Per vCPU (the top N vCPUs per VM by halts, the rest as vcpu=\"other\").
+cvmstat_vcpu_halts_total{$vm1,vcpu=\"0\"} 10
+cvmstat_vcpu_halts_total{$vm1,vcpu=\"other\"} 4
+cvmstat_vcpu_halts_total{$vm2,vcpu=\"0\"} 0
+")(.*
+)*$(re "cvmstat_vcpu_halt_waited_seconds_total{$vm1,vcpu=\"0\"} 0.004000000
+cvmstat_vcpu_halt_waited_seconds_total{$vm1,vcpu=\"other\"} 0.007900000
+cvmstat_vcpu_halt_waited_seconds_total{$vm2,vcpu=\"0\"} 0.000000000
+# TYPE cvmstat_vm_vcpus gauge")" "${fake_hp[@]}" -- export --per vcpu --top 1
+	env "${fake_hp[@]}" "$bin" export -o "$tmp/hp.prom" --per vcpu,msr --top 1
+	if command -v promtool >/dev/null; then
+		assert "export with halt polling: promtool check metrics" \
+			promtool check metrics <"$tmp/hp.prom"
+	else
+		skip "export with halt polling: promtool check metrics" "promtool is not installed"
+	fi
 	expect 0 "out~$(re "cvmstat_msr_exits_total{$vm1,msr=\"0x80b\",dir=\"write\"} 40
 cvmstat_msr_exits_total{$vm1,msr=\"0x411\",dir=\"read\"} 10
 # TYPE")" "${fake[@]}" -- export --per msr
