@@ -99,18 +99,6 @@ bool cvm_stats_copy(const struct cvm_stats *s, struct cvm_counts *out,
 	return false;
 }
 
-static struct cvmstat_record *put(struct cvmstat_record *r, u32 vcpu_id,
-				  u16 kind, u8 dir, u64 key, u64 count)
-{
-	r->vcpu_id = vcpu_id;
-	r->kind = kind;
-	r->dir = dir;
-	r->pad = 0;
-	r->key = key;
-	r->count = count;
-	return r + 1;
-}
-
 /* Inverse of cvm_reason_index(). */
 static u64 dense_reason_key(unsigned int i)
 {
@@ -147,7 +135,7 @@ unsigned int cvm_emit(const struct cvm_counts *c, u32 vcpu_id, u32 vcpu_idx,
 	for (i = 0; i < CVM_NR_DENSE; i++) {
 		if (!c->reason[i])
 			continue;
-		r = put(r, vcpu_id, CVMSTAT_KIND_REASON, CVMSTAT_DIR_NONE,
+		r = cvm_put(r, vcpu_id, CVMSTAT_KIND_REASON, CVMSTAT_DIR_NONE,
 			dense_reason_key(i), c->reason[i]);
 	}
 	for (t = 0; t < CVM_T_NR; t++) {
@@ -159,20 +147,20 @@ unsigned int cvm_emit(const struct cvm_counts *c, u32 vcpu_id, u32 vcpu_idx,
 			if (!counts[i])
 				continue;
 			if (d->has_dir)
-				r = put(r, vcpu_id, d->kind, keys[i] & 3,
+				r = cvm_put(r, vcpu_id, d->kind, keys[i] & 3,
 					keys[i] >> 2, counts[i]);
 			else
-				r = put(r, vcpu_id, d->kind, CVMSTAT_DIR_NONE,
+				r = cvm_put(r, vcpu_id, d->kind, CVMSTAT_DIR_NONE,
 					keys[i], counts[i]);
 		}
 	}
 	for (t = 0; t < CVM_T_NR; t++) {
 		if (!c->overflow[t])
 			continue;
-		r = put(r, vcpu_id, CVMSTAT_KIND_OVERFLOW, CVMSTAT_DIR_NONE,
+		r = cvm_put(r, vcpu_id, CVMSTAT_KIND_OVERFLOW, CVMSTAT_DIR_NONE,
 			tables[t].kind, c->overflow[t]);
 	}
-	put(out, vcpu_id, CVMSTAT_KIND_VCPU, CVMSTAT_DIR_NONE, vcpu_idx,
+	cvm_put(out, vcpu_id, CVMSTAT_KIND_VCPU, CVMSTAT_DIR_NONE, vcpu_idx,
 	    cvm_counts_exits(c));
 	return (unsigned int)(r - out);
 }

@@ -380,6 +380,20 @@ static inline void cvm_on_tdx_leaf(struct cvm_stats *s, u64 leaf)
 bool cvm_stats_copy(const struct cvm_stats *s, struct cvm_counts *out,
 		    struct cvm_counts *scratch, unsigned int tries);
 
+/* Write one uapi record at @r; returns the next one. */
+static inline struct cvmstat_record *cvm_put(struct cvmstat_record *r,
+					     u32 vcpu_id, u16 kind, u8 dir,
+					     u64 key, u64 count)
+{
+	r->vcpu_id = vcpu_id;
+	r->kind = kind;
+	r->dir = dir;
+	r->pad = 0;
+	r->key = key;
+	r->count = count;
+	return r + 1;
+}
+
 /**
  * cvm_counts_exits() - the exits counted (every exit reason, overflow too)
  * @c: counters, a copy or a live vCPU's (then a snapshot of no precision)

@@ -3,7 +3,7 @@
  * The halt-polling core's slow paths: the window table and the records.
  * See haltpoll.h.
  */
-#include "haltpoll.h"
+#include "counters.h"
 
 /*
  * A polling halt with window @window (never 0: a halt polls only with a
@@ -31,18 +31,6 @@ void cvm_hp_window_insert(struct cvm_hp_counts *c, u64 window)
 	c->stat[CVMSTAT_HALT_WINDOW_OVERFLOW]++;
 }
 
-static struct cvmstat_record *put(struct cvmstat_record *r, u32 vcpu_id,
-				  u16 kind, u64 key, u64 count)
-{
-	r->vcpu_id = vcpu_id;
-	r->kind = kind;
-	r->dir = CVMSTAT_DIR_NONE;
-	r->pad = 0;
-	r->key = key;
-	r->count = count;
-	return r + 1;
-}
-
 unsigned int cvm_hp_emit(const struct cvm_hp_counts *c, u32 vcpu_id,
 			 bool state, struct cvmstat_record *out)
 {
@@ -51,17 +39,20 @@ unsigned int cvm_hp_emit(const struct cvm_hp_counts *c, u32 vcpu_id,
 
 	for (i = 0; i < CVMSTAT_HALT_NR; i++)
 		if (c->stat[i])
-			r = put(r, vcpu_id, CVMSTAT_KIND_HALT, i, c->stat[i]);
+			r = cvm_put(r, vcpu_id, CVMSTAT_KIND_HALT,
+				    CVMSTAT_DIR_NONE, i, c->stat[i]);
 	for (i = 0; i < CVM_HP_HIST; i++)
 		if (c->hist[i])
-			r = put(r, vcpu_id, CVMSTAT_KIND_HALT_HIST, i, c->hist[i]);
+			r = cvm_put(r, vcpu_id, CVMSTAT_KIND_HALT_HIST,
+				    CVMSTAT_DIR_NONE, i, c->hist[i]);
 	for (i = 0; i < CVM_HP_WIN_SLOTS; i++)
 		if (c->win_count[i])
-			r = put(r, vcpu_id, CVMSTAT_KIND_HALT_WINDOW,
-				c->win_key[i], c->win_count[i]);
+			r = cvm_put(r, vcpu_id, CVMSTAT_KIND_HALT_WINDOW,
+				    CVMSTAT_DIR_NONE, c->win_key[i],
+				    c->win_count[i]);
 	for (i = 0; state && i < CVMSTAT_HALT_STATE_NR; i++)
 		if (c->state[i])
-			r = put(r, vcpu_id, CVMSTAT_KIND_HALT_STATE, i,
-				c->state[i]);
+			r = cvm_put(r, vcpu_id, CVMSTAT_KIND_HALT_STATE,
+				    CVMSTAT_DIR_NONE, i, c->state[i]);
 	return (unsigned int)(r - out);
 }
