@@ -235,4 +235,17 @@ long cvm_hp_ioc_events(void __user *arg);
 int cvm_chardev_init(void);
 void cvm_chardev_exit(void);
 
+/*
+ * The oldest entry a reader who saw up to @after (< @last) can still get
+ * from a ring of @size entries whose newest is @last: entries after
+ * @after, or the ring's oldest if the writer has lapped the reader (the
+ * difference is what the reader lost).  Used by the phase marks and the
+ * halt-poll log.
+ */
+static inline u64 cvm_ring_first(u64 after, u64 last, u64 size)
+{
+	return last >= size && after + 1 <= last - size ? last - size + 1
+							 : after + 1;
+}
+
 #endif /* _CVMSTAT_H */

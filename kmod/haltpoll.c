@@ -496,10 +496,7 @@ long cvm_hp_ioc_events(void __user *arg)
 		return -ENOMEM;
 	raw_spin_lock_irqsave(&hp_lock, flags);
 	l.last = hp_seq;
-	first = l.after + 1;
-	if (l.last >= CVMSTAT_HP_EVENT_RING &&
-	    first <= l.last - CVMSTAT_HP_EVENT_RING)
-		first = l.last - CVMSTAT_HP_EVENT_RING + 1;
+	first = cvm_ring_first(l.after, l.last, CVMSTAT_HP_EVENT_RING);
 	l.lost = first - (l.after + 1);
 	for (seq = first; seq <= l.last && n < l.nr &&
 	     n < CVMSTAT_HP_EVENT_RING; seq++)

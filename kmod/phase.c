@@ -146,9 +146,7 @@ u32 cvm_phase_list(u64 after, struct cvmstat_phase *out, u32 nr, u64 *last,
 		raw_spin_unlock_irqrestore(&phase_lock, flags);
 		return 0;
 	}
-	first = after + 1;
-	if (*last >= CVMSTAT_PHASE_RING && first <= *last - CVMSTAT_PHASE_RING)
-		first = *last - CVMSTAT_PHASE_RING + 1;
+	first = cvm_ring_first(after, *last, CVMSTAT_PHASE_RING);
 	*lost = first - (after + 1);
 	for (seq = first; seq <= *last && n < nr; seq++)
 		out[n++] = ring[seq % CVMSTAT_PHASE_RING];
