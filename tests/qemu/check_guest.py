@@ -389,7 +389,7 @@ def main(outdir, label, boot_ok):
                       for m in [re.match(r"attempt-(\d+)$", s)] if m)
     if not check(attempts != [], "the scenario ran an attempt"):
         return finish(label, outdir)
-    for s in ("modules", "host-root"):
+    for s in ("modules", "host-root", "host-tmp"):
         check(secs.get(s, {}).get("rc") == 0, f"{s}: "
               + " | ".join(secs.get(s, {}).get("lines", [])[-3:]))
     a = attempts[-1]

@@ -29,10 +29,26 @@ for w in $(cat /proc/cmdline); do
 	esac
 done
 
+# A tree of the host's /tmp that the chroot needs (a clone made there: the
+# output directory, the tests, the tools' sources) shown through the
+# writable tmpfs that covers /host/tmp: its top directory, bound from the
+# host's /tmp as kept under /hosttmp.
+show_host_tmp() {
+	case $1 in
+	/tmp/?*) ;;
+	*) return 0 ;;
+	esac
+	top_dir=${1#/tmp/}
+	top_dir=/tmp/${top_dir%%/*}
+	grep -q " /host$top_dir " /proc/mounts && return 0
+	mkdir -p "/host$top_dir" &&
+		mount -o bind "/hosttmp${top_dir#/tmp}" "/host$top_dir"
+}
+
 # The host's root at /host, with what a chroot into it needs.
 host_root() {
 	ninep="-t 9p -o trans=virtio,version=9p2000.L,msize=262144"
-	mkdir -p /host &&
+	mkdir -p /host /hosttmp &&
 	# cache=loose: the page cache and readahead for the host's files,
 	# which do not change during the run (QEMU and its libraries load
 	# several times faster)
@@ -42,9 +58,11 @@ host_root() {
 	mount -t devtmpfs devtmpfs /host/dev &&
 	mkdir -p /host/dev/shm &&
 	mount -t tmpfs tmpfs /host/dev/shm &&
+	mount -o bind /host/tmp /hosttmp &&
 	mount -t tmpfs tmpfs /host/tmp &&
 	mount -t tmpfs tmpfs /host/run &&
 	mount -t tracefs tracefs /host/sys/kernel/tracing &&
+	show_host_tmp "$dir" &&
 	mount $ninep out "/host$dir/share"
 }
 
@@ -54,6 +72,7 @@ modprobe virtio_pci 2>/dev/null
 sec modules modprobe -a kvm-amd 9pnet_virtio 9p
 sec host-root host_root
 . "/host$dir/guest.conf"
+sec host-tmp eval 'show_host_tmp "$here" && show_host_tmp "$tools"'
 in_host() {
 	chroot /host /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp \
 		/bin/bash "$here/l1-guest.sh" "$dir/guest.conf" "$@"
