@@ -44,7 +44,8 @@ static long ioc_version(void __user *arg)
 	v.abi_minor = CVMSTAT_ABI_MINOR;
 	v.features = CVMSTAT_FEAT_EXIT_REASON | CVMSTAT_FEAT_VM_TYPE_IF |
 		     CVMSTAT_FEAT_KVM_ENTRY_IF | CVMSTAT_FEAT_PHASES |
-		     CVMSTAT_FEAT_GUEST_MARKS_OPTIN | CVMSTAT_FEAT_HALTPOLL_IF;
+		     CVMSTAT_FEAT_GUEST_MARKS_OPTIN | CVMSTAT_FEAT_HALTPOLL_IF |
+		     CVMSTAT_FEAT_LATENCY;
 	if (cvm_lifetime_ok())
 		v.features |= CVMSTAT_FEAT_VM_LIFETIME;
 	if (cvm_hp_vm_ok())
@@ -99,8 +100,10 @@ static long ioc_list_vms(void __user *arg)
 static long read_vm(struct cvm_vm *vm, struct cvmstat_read *r)
 {
 	struct cvmstat_record __user *dst = u64_to_user_ptr(r->records);
-	struct cvmstat_record *recs;
+	struct cvmstat_record *recs, *lrecs = NULL;
 	struct cvm_counts *counts, *scratch;
+	struct cvm_lat *lscratch = NULL;
+	bool lat = r->flags & CVMSTAT_READ_LATENCY;
 	struct cvm_vcpu **vcpus;
 	u32 total = 0, i, n;
 	int nr_vcpus;
@@ -111,20 +114,28 @@ static long read_vm(struct cvm_vm *vm, struct cvmstat_read *r)
 	scratch = kvmalloc(sizeof(*scratch), GFP_KERNEL);
 	recs = kvmalloc_array(cvm_max_records() + cvm_hp_max_records(),
 			      sizeof(*recs), GFP_KERNEL);
-	if (!vcpus || !counts || !scratch || !recs) {
+	if (lat) {
+		lrecs = kvmalloc_array(CVM_LAT_MAX_RECORDS, sizeof(*lrecs),
+				       GFP_KERNEL);
+		lscratch = kvmalloc(sizeof(*lscratch), GFP_KERNEL);
+	}
+	if (!vcpus || !counts || !scratch || !recs ||
+	    (lat && (!lrecs || !lscratch))) {
 		ret = -ENOMEM;
 		goto out;
 	}
+	if (lat)
+		cvm_latency_lock();
 	r->snap_ns = ktime_get_ns();
 	nr_vcpus = cvm_vm_vcpus(vm, vcpus, cvm_max_vcpus);
 	for (i = 0; i < nr_vcpus; i++) {
 		ret = cvm_snapshot(vcpus[i], counts, scratch);
 		if (ret)
-			goto out;
+			goto out_unlock;
 		if ((r->flags & CVMSTAT_READ_AT_PHASE) &&
 		    !cvm_boundary_copy(vcpus[i], r->phase, counts)) {
 			ret = -ESTALE;
-			goto out;
+			goto out_unlock;
 		}
 		n = cvm_emit(counts, vcpus[i]->vcpu_id, vcpus[i]->vcpu_idx, recs);
 		if (r->flags & CVMSTAT_READ_HALTPOLL)
@@ -134,16 +145,35 @@ static long read_vm(struct cvm_vm *vm, struct cvmstat_read *r)
 		if (total + n <= r->nr &&
 		    copy_to_user(dst + total, recs, n * sizeof(*recs))) {
 			ret = -EFAULT;
-			goto out;
+			goto out_unlock;
 		}
 		total += n;
+		if (lat) {
+			ret = cvm_latency_records(vcpus[i], lscratch, lrecs);
+			if (ret < 0)
+				goto out_unlock;
+			n = ret;
+			ret = 0;
+			if (total + n <= r->nr &&
+			    copy_to_user(dst + total, lrecs,
+					 n * sizeof(*lrecs))) {
+				ret = -EFAULT;
+				goto out_unlock;
+			}
+			total += n;
+		}
 		cond_resched();
 	}
 	r->nr_vcpus = nr_vcpus;
 	if (total > r->nr)
 		ret = -ENOSPC;
 	r->nr = total;
+out_unlock:
+	if (lat)
+		cvm_latency_unlock();
 out:
+	kvfree(lscratch);
+	kvfree(lrecs);
 	kvfree(recs);
 	kvfree(scratch);
 	kvfree(counts);
@@ -153,7 +183,7 @@ out:
 
 static long ioc_read_vm(void __user *arg)
 {
-	const u32 read_flags = CVMSTAT_READ_AT_PHASE |
+	const u32 read_flags = CVMSTAT_READ_AT_PHASE | CVMSTAT_READ_LATENCY |
 		(CVMSTAT_FEAT_HALTPOLL_IF ? CVMSTAT_READ_HALTPOLL |
 					    CVMSTAT_READ_HALTPOLL_STATE : 0);
 	struct cvmstat_read r;
@@ -168,6 +198,10 @@ static long ioc_read_vm(void __user *arg)
 	/* the halt-poll state comes with the halt-poll counters only */
 	if ((r.flags & CVMSTAT_READ_HALTPOLL_STATE) &&
 	    !(r.flags & CVMSTAT_READ_HALTPOLL))
+		return -EINVAL;
+	/* times are kept for now only, not at phase marks */
+	if ((r.flags & CVMSTAT_READ_AT_PHASE) &&
+	    (r.flags & CVMSTAT_READ_LATENCY))
 		return -EINVAL;
 	if ((r.flags & CVMSTAT_READ_AT_PHASE) ?
 	    !r.phase || r.phase > READ_ONCE(cvm_phase_seq) : r.phase)
@@ -264,6 +298,31 @@ static long ioc_guest_marks(struct cvm_file *f, void __user *arg)
 	return ret;
 }
 
+static long may_write(struct file *file);
+
+/* Query, or switch exit-handling time on or off (that needs may_write). */
+static long ioc_latency(struct file *file, void __user *arg)
+{
+	struct cvmstat_latency l;
+	long ret;
+
+	if (copy_from_user(&l, arg, sizeof(l)))
+		return -EFAULT;
+	if (l.size != sizeof(l) || (l.flags & ~CVMSTAT_LATENCY_SET) ||
+	    l.pad || l.bytes || !all_zero(l.reserved, sizeof(l.reserved)) ||
+	    l.on > 1 || (!(l.flags & CVMSTAT_LATENCY_SET) && l.on))
+		return -EINVAL;
+	if (l.flags & CVMSTAT_LATENCY_SET) {
+		ret = may_write(file);
+		if (!ret)
+			ret = cvm_latency_set(l.on);
+		if (ret)
+			return ret;
+	}
+	l.on = cvm_latency_on(&l.bytes);
+	return copy_to_user(arg, &l, sizeof(l)) ? -EFAULT : 0;
+}
+
 /*
  * Commands that change state: a file opened for writing, and the
  * capability, not only the device's mode (which an admin may open to a
@@ -293,6 +352,7 @@ static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	BUILD_BUG_ON(sizeof(struct cvmstat_phase_mark) % 8);
 	BUILD_BUG_ON(sizeof(struct cvmstat_phase_list) % 8);
 	BUILD_BUG_ON(sizeof(struct cvmstat_guest_marks) % 8);
+	BUILD_BUG_ON(sizeof(struct cvmstat_latency) % 8);
 	BUILD_BUG_ON(sizeof(struct cvmstat_hp_vm) % 8);
 	BUILD_BUG_ON(sizeof(struct cvmstat_hp_set) % 8);
 	BUILD_BUG_ON(sizeof(struct cvmstat_hp_event) % 8);
@@ -340,6 +400,9 @@ static long cvm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case CVMSTAT_IOC_HP_EVENTS:
 		ret = cvm_hp_ioc_events(uarg);
+		break;
+	case CVMSTAT_IOC_LATENCY:
+		ret = ioc_latency(file, uarg);
 		break;
 	default:
 		ret = -ENOTTY;

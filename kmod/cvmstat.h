@@ -8,6 +8,8 @@
  *   probes.c    the probe bodies: find the vCPU's slot, update its counters
  *   symbols.c   finds the KVM data cvmstat needs in kvm.ko's symbol table
  *   exit_reason.c  reads the exit reason kvm_exit does not pass
+ *   latency.c   exit-handling time (kvm_exit to kvm_entry), switched on
+ *               and off at run time; its probes and memory
  *   registry.c  VM and vCPU slots: preallocated pools, lookup, first sight,
  *               phase boundaries and snapshots taken by the owning vCPU
  *   lifetime.c  sees VMs and vCPUs being destroyed (kprobes), so a freed
@@ -17,18 +19,23 @@
  *               set under KVM's VM-list lock, the log of changes
  *   chardev.c   /dev/cvmstat and its ioctls
  *   debugfs.c   what the tests inspect that is no ABI
- *   core/       the counting logic (exits, halt polling) and the
- *               symbol-table walk, shared with the host unit tests
+ *   floor.c     empty probes: the floor of any tracepoint consumer (tests)
+ *   core/       the counting logic (exits, halt polling, the latency
+ *               histograms) and the symbol-table walk, shared with the host
+ *               unit tests
  */
 #ifndef _CVMSTAT_H
 #define _CVMSTAT_H
 
+#include <linux/jump_label.h>
 #include <linux/kvm_host.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
 #include <linux/poll.h>
 #include <asm/svm.h>
+#include <asm/tsc.h>
 #include "core/counters.h"
+#include "core/latency.h"
 
 struct cvm_vm {
 	struct list_head node;		/* cvm_vm_list, oldest first */
@@ -68,6 +75,8 @@ struct cvm_vcpu {
 	u8 isa;
 	struct cvm_stats stats;
 	struct cvm_vm *vm;
+	struct cvm_lat *lat;		/* exit-handling time while on, else
+					 * NULL (latency.c) */
 	struct hlist_node vcpu_node;	/* vcpu_hash */
 	struct hlist_node task_node;	/* task_hash (TDX vCPUs only) */
 	struct list_head vm_node;	/* vm->vcpus, or the free list */
@@ -97,6 +106,18 @@ struct cvm_cpu_cache {
 	struct cvm_vcpu *slot;
 	u64 unattributed;
 };
+
+/*
+ * Slow paths take the probe's own parameters (and more) in the same
+ * registers and are kept from being specialised (noipa where the compiler
+ * has it), so a probe reaches them with a bare jump and its fast path needs
+ * no stack frame and moves no argument.
+ */
+#if __has_attribute(__noipa__)
+#define cvm_slow_path	noinline notrace __attribute__((__noipa__))
+#else
+#define cvm_slow_path	noinline notrace
+#endif
 
 /* A slot's vcpu when it names none: never equal to a vCPU, nor to NULL. */
 #define CVM_NO_VCPU	((struct kvm_vcpu *)-1L)
@@ -134,6 +155,10 @@ int cvm_reset(u64 vm_id, bool all);
 #define CVM_GM_ALL	((pid_t)-1)
 int cvm_guest_marks_select(pid_t old, pid_t new);
 void cvm_svm_fast_disable_all(void);
+/* Preemption off: */
+struct cvm_vcpu *cvm_lookup_entry_slow(struct kvm_vcpu *vcpu);
+void cvm_registry_set_lat(struct cvm_lat *pool);
+struct cvm_vcpu *cvm_slot_by_index(unsigned int i);
 
 struct cvm_registry_stats {
 	u32 nr_vms;
@@ -187,6 +212,7 @@ void cvm_lifetime_unbind(void);
 
 /* tpbind.c */
 int cvm_tpbind_init(void);
+void cvm_tpbind_timing(bool on);
 void cvm_tpbind_exit(void);
 u32 cvm_probes_known(void);
 u32 cvm_probes_bound(void);
@@ -200,6 +226,37 @@ struct cvm_probe {
 	bool (*wanted)(void);	/* NULL: always; else bind only if true */
 };
 extern const struct cvm_probe cvm_probe_table[CVMSTAT_PROBE_NR];
+
+/* floor.c: empty probes, bound instead of everything with floor=MASK */
+#define CVM_FLOOR_NR	3
+extern const struct cvm_probe cvm_floor_table[CVM_FLOOR_NR];
+u32 cvm_floor(void);
+u32 cvm_timing_skip(void);
+
+/*
+ * latency.c: the probes bound while exit-handling time is on, and the
+ * branch in the kvm_exit probe that stamps exits then (probes.c).
+ */
+#define CVM_TIMING_NR	2
+DECLARE_STATIC_KEY_FALSE(cvm_timing);
+
+/*
+ * The clock of exit-handling time: the TSC (latency.c says why), one
+ * instruction.
+ */
+static __always_inline u64 cvm_clock(void)
+{
+	return rdtsc();
+}
+extern const struct cvm_probe cvm_timing_table[CVM_TIMING_NR];
+int cvm_latency_init(void);
+void cvm_latency_exit(void);
+int cvm_latency_set(bool on);
+bool cvm_latency_on(u64 *bytes);
+void cvm_latency_lock(void);
+void cvm_latency_unlock(void);
+int cvm_latency_records(struct cvm_vcpu *s, struct cvm_lat *scratch,
+			struct cvmstat_record *out);
 
 /* phase.c */
 extern int cvm_phase_port;

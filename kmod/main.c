@@ -30,6 +30,9 @@ static int __init cvm_init(void)
 	ret = cvm_tpbind_init();
 	if (ret)
 		goto err_registry;
+	ret = cvm_latency_init();
+	if (ret)
+		goto err_tpbind;
 	/* Last: userspace may use the device as soon as it exists. */
 	ret = cvm_chardev_init();
 	if (ret)
@@ -39,6 +42,7 @@ static int __init cvm_init(void)
 
 err_tpbind:
 	cvm_tpbind_exit();
+	cvm_latency_exit();
 	cvm_phase_exit();
 err_registry:
 	cvm_debugfs_exit();
@@ -50,6 +54,7 @@ static void __exit cvm_exit(void)
 {
 	cvm_chardev_exit();
 	cvm_tpbind_exit();
+	cvm_latency_exit();
 	cvm_phase_exit();
 	cvm_debugfs_exit();
 	cvm_registry_exit();

@@ -28,16 +28,20 @@
 #include "compat/compat.h"
 
 /*
- * Slow paths take the probe's own parameters (and more) in the same
- * registers and are kept from being specialised (noipa where the compiler
- * has it), so a probe reaches them with a bare jump and its fast path needs
- * no stack frame and moves no argument.
+ * Exit-handling time, while on (latency.c): stamp the exit.  Reached through
+ * the static branch cvm_timing, patched to a jump while timing is on; off,
+ * the exit path is the counting one plus a 5-byte no-op.  Out of line and
+ * reached by a tail call, so the counting fast path keeps its registers and
+ * needs no stack frame.
  */
-#if __has_attribute(__noipa__)
-#define cvm_slow_path	noinline notrace __attribute__((__noipa__))
-#else
-#define cvm_slow_path	noinline notrace
-#endif
+static cvm_slow_path void exit_time(struct cvm_vcpu *s, u32 reason)
+{
+	struct cvm_lat *l = READ_ONCE(s->lat);
+
+	if (likely(l))
+		cvm_lat_exit(l, CVMSTAT_REASON_KEY(s->isa, reason), cvm_clock(),
+			     raw_smp_processor_id(), current);
+}
 
 /* kvm_exit when this CPU's cache does not know the vCPU, or no VMCB read. */
 static cvm_slow_path void exit_slow(void *data, struct kvm_vcpu *vcpu,
@@ -54,6 +58,8 @@ static cvm_slow_path void exit_slow(void *data, struct kvm_vcpu *vcpu,
 	cvm_on_exit(&s->stats, isa, reason);
 	if (unlikely(s->tdx))
 		cvm_tdx_exit(s, vcpu, reason);
+	if (static_branch_unlikely(&cvm_timing))
+		exit_time(s, reason);
 }
 
 /*
@@ -64,14 +70,19 @@ static cvm_slow_path void exit_slow(void *data, struct kvm_vcpu *vcpu,
 static notrace void probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 {
 	struct cvm_vcpu *s = this_cpu_read(cvm_cache.slot);
+	u32 code;
 
 	if (unlikely(READ_ONCE(s->vcpu) != vcpu)) {
 		exit_slow(data, vcpu, isa, NULL);
 		return;
 	}
 	if (likely(s->reason_fast) &&
-	    likely(cvm_on_svm_exit_fast(&s->stats, cvm_svm_exit_code(vcpu))))
+	    likely(cvm_on_svm_exit_fast(&s->stats,
+					code = cvm_svm_exit_code(vcpu)))) {
+		if (static_branch_unlikely(&cvm_timing))
+			exit_time(s, code);
 		return;
+	}
 	exit_slow(data, vcpu, isa, s);
 }
 

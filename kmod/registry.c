@@ -368,6 +368,8 @@ static struct cvm_vcpu *attach_vcpu(struct kvm_vcpu *vcpu, u32 isa)
 	vm->nr_vcpus++;
 
 	memset(&s->stats, 0, sizeof(s->stats));
+	if (s->lat)
+		cvm_lat_clear(s->lat);
 	s->stats.mmio_source = isa == CVMSTAT_ISA_SVM &&
 			       vcpu->arch.guest_state_protected ?
 			       CVM_MMIO_FROM_GHCB : CVM_MMIO_FROM_TRACE;
@@ -531,6 +533,8 @@ static void fill_cache(struct cvm_cpu_cache *c, struct kvm_vcpu *vcpu,
 	smp_mb();
 	WRITE_ONCE(s->kvm_exits, vcpu->stat.exits);
 	if (unlikely(cvm_reset_pending(&s->stats))) {
+		if (s->lat)
+			cvm_lat_clear(s->lat);
 		cvm_apply_reset(&s->stats);
 		reset = true;
 	}
@@ -616,6 +620,41 @@ struct cvm_vcpu *cvm_lookup_running_slow(struct kvm_vcpu *vcpu)
 	}
 	fill_cache(c, vcpu, s);
 	return s;
+}
+
+/*
+ * kvm_entry (latency.c) missed the per-CPU cache: @vcpu ran elsewhere or
+ * another vCPU exited on this CPU meanwhile.  Never attaches (its exit did);
+ * NULL: no slot.  Interrupts are off (kvm_entry fires right before VM entry).
+ */
+struct cvm_vcpu *cvm_lookup_entry_slow(struct kvm_vcpu *vcpu)
+{
+	bool first = false;
+	struct cvm_vcpu *s = slot_of(vcpu, 0, false, &first);
+
+	if (s)
+		fill_cache(this_cpu_ptr(&cvm_cache), vcpu, s);
+	return s;
+}
+
+/*
+ * latency.c: give every slot its block of @pool (switched on), or none
+ * (NULL: switched off; the caller frees the pool after the probes are gone).
+ */
+void cvm_registry_set_lat(struct cvm_lat *pool)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	raw_spin_lock_irqsave(&cvm_lock, flags);
+	for (i = 0; i < cvm_max_vcpus; i++)
+		WRITE_ONCE(vcpu_pool[i].lat, pool ? &pool[i] : NULL);
+	raw_spin_unlock_irqrestore(&cvm_lock, flags);
+}
+
+struct cvm_vcpu *cvm_slot_by_index(unsigned int i)
+{
+	return &vcpu_pool[i];
 }
 
 /*
@@ -851,8 +890,11 @@ static void reset_vm(struct cvm_vm *vm)
 	list_for_each_entry(s, &vm->vcpus, vm_node) {
 		if (s->vcpu != CVM_NO_VCPU)
 			request_reset(s);
-		else	/* destroyed already: nobody would carry it out */
+		else {	/* destroyed already: nobody would carry it out */
 			memset(&s->stats.c, 0, sizeof(s->stats.c));
+			if (s->lat)
+				cvm_lat_clear(s->lat);
+		}
 	}
 }
 

@@ -22,21 +22,26 @@ static DEFINE_MUTEX(cvm_bind_mutex);
 static struct module *kvm_mod;
 static struct tracepoint *bound[CVMSTAT_PROBE_NR];
 static bool lifetime_ok;
+/* exit-handling time (latency.c): wanted, and what is bound of it */
+static bool timing;
+static struct tracepoint *tbound[CVM_TIMING_NR];
+/* floor.c's empty probes (floor=MASK), bound instead of everything */
+static struct tracepoint *fbound[CVM_FLOOR_NR];
 
 static bool wanted(const struct cvm_probe *p)
 {
 	return p->known && (!p->wanted || p->wanted());
 }
 
-/* Probe @i to its tracepoint in @mod, if it has it. */
-static void bind_probe(struct module *mod, unsigned int i)
+/* Probe @p to its tracepoint in @mod, if it has it; *@slot notes it. */
+static void bind_one(struct module *mod, const struct cvm_probe *p,
+		     struct tracepoint **slot)
 {
-	const struct cvm_probe *p = &cvm_probe_table[i];
 	struct tracepoint *tp;
 	unsigned int t;
 	int ret;
 
-	if (!wanted(p) || bound[i])
+	if (*slot)
 		return;
 	for (t = 0; t < mod->num_tracepoints; t++) {
 		tp = tracepoint_ptr_deref(&mod->tracepoints_ptrs[t]);
@@ -46,8 +51,40 @@ static void bind_probe(struct module *mod, unsigned int i)
 		if (ret)	/* reported through probes_bound */
 			pr_warn("cannot attach to %s (%d)\n", p->name, ret);
 		else
-			bound[i] = tp;
+			*slot = tp;
 		return;
+	}
+}
+
+/*
+ * The timing probes, after the counting ones: on kvm_exit the counting
+ * probe then runs first (same priority, registration order).
+ */
+static void bind_timing(struct module *mod)
+{
+	unsigned int i;
+
+	if (cvm_floor())
+		return;
+
+	for (i = 0; i < CVM_TIMING_NR; i++)
+		if (cvm_timing_table[i].known && !(cvm_timing_skip() & (1U << i)))
+			bind_one(mod, &cvm_timing_table[i], &tbound[i]);
+}
+
+/* The caller waits for the probes (tracepoint_synchronize_unregister). */
+static void unbind_timing(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < CVM_TIMING_NR; i++) {
+		if (!tbound[i])
+			continue;
+		if (tracepoint_probe_unregister(tbound[i],
+						cvm_timing_table[i].func, NULL))
+			pr_warn("cannot detach timing from %s\n",
+				cvm_timing_table[i].name);
+		tbound[i] = NULL;
 	}
 }
 
@@ -55,6 +92,13 @@ static void unbind_all(void)
 {
 	unsigned int i;
 
+	unbind_timing();
+	for (i = 0; i < CVM_FLOOR_NR; i++) {
+		if (fbound[i] && tracepoint_probe_unregister(fbound[i],
+				cvm_floor_table[i].func, NULL))
+			pr_warn("cannot detach from %s\n", cvm_floor_table[i].name);
+		fbound[i] = NULL;
+	}
 	for (i = 0; i < CVMSTAT_PROBE_NR; i++) {
 		if (!bound[i])
 			continue;
@@ -80,6 +124,13 @@ static void kvm_coming(struct module *mod)
 	}
 	lifetime_ok = true;
 	kvm_mod = mod;
+	if (cvm_floor()) {
+		for (i = 0; i < CVM_FLOOR_NR; i++)
+			if ((cvm_floor() & (1U << i)) && cvm_floor_table[i].known)
+				bind_one(mod, &cvm_floor_table[i], &fbound[i]);
+		pr_info("bound to kvm: empty probes 0x%x\n", cvm_floor());
+		return;
+	}
 	cvm_hp_bind(mod);
 	/*
 	 * In the table's order, kvm_exit first: a VM already running gets its
@@ -87,7 +138,10 @@ static void kvm_coming(struct module *mod)
 	 * vCPU argument arrives, which would otherwise be unattributed.
 	 */
 	for (i = 0; i < CVMSTAT_PROBE_NR; i++)
-		bind_probe(mod, i);
+		if (wanted(&cvm_probe_table[i]))
+			bind_one(mod, &cvm_probe_table[i], &bound[i]);
+	if (timing)
+		bind_timing(mod);
 	pr_info("bound to kvm: probes 0x%x\n", cvm_probes_bound());
 }
 
@@ -143,6 +197,21 @@ static int module_notify(struct notifier_block *nb, unsigned long val,
 static struct notifier_block module_nb = {
 	.notifier_call = module_notify,
 };
+
+/*
+ * latency.c switches exit-handling time on (after handing the slots their
+ * blocks) or off (then waits for the probes and frees the blocks).
+ */
+void cvm_tpbind_timing(bool on)
+{
+	mutex_lock(&cvm_bind_mutex);
+	timing = on;
+	if (!on)
+		unbind_timing();
+	else if (kvm_mod)
+		bind_timing(kvm_mod);
+	mutex_unlock(&cvm_bind_mutex);
+}
 
 u32 cvm_probes_known(void)
 {

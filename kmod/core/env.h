@@ -16,6 +16,7 @@
 #define cvm_wmb()	smp_wmb()
 #define cvm_rmb()	smp_rmb()
 #define BUILD_BUG_ON_CORE(cond)	BUILD_BUG_ON(cond)
+#define cvm_always_inline	__always_inline
 #else
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,6 +35,7 @@ typedef uint64_t u64;
 #define cvm_wmb()	__atomic_thread_fence(__ATOMIC_RELEASE)
 #define cvm_rmb()	__atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define BUILD_BUG_ON_CORE(cond)	_Static_assert(!(cond), #cond)
+#define cvm_always_inline	inline __attribute__((__always_inline__))
 #endif
 
 #endif /* _CVMSTAT_CORE_ENV_H */

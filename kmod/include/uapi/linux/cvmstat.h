@@ -45,7 +45,7 @@
 #include <linux/types.h>
 
 #define CVMSTAT_ABI_MAJOR	1
-#define CVMSTAT_ABI_MINOR	3
+#define CVMSTAT_ABI_MINOR	4
 
 #define CVMSTAT_IOC_MAGIC	0xCE
 
@@ -59,6 +59,7 @@
 #define CVMSTAT_FEAT_GUEST_MARKS_OPTIN	(1ULL << 6) /* ABI 1.2: see GUEST_MARKS */
 #define CVMSTAT_FEAT_HALTPOLL		(1ULL << 7) /* ABI 1.3: halt polling */
 #define CVMSTAT_FEAT_HALTPOLL_VM	(1ULL << 8) /* ABI 1.3: HP_VM, HP_SET */
+#define CVMSTAT_FEAT_LATENCY		(1ULL << 9) /* ABI 1.4: see LATENCY */
 
 /*
  * Probes (struct cvmstat_version.probes_bound / probes_known): bit n is the
@@ -213,6 +214,21 @@ enum cvmstat_kind {
 	CVMSTAT_KIND_HALT_WINDOW = 12,
 	/* ABI 1.3, only with CVMSTAT_READ_HALTPOLL_STATE */
 	CVMSTAT_KIND_HALT_STATE = 13,
+	/*
+	 * ABI 1.4, only with CVMSTAT_READ_LATENCY: exit-handling time (see
+	 * CVMSTAT_IOC_LATENCY).  key = CVMSTAT_LAT_KEY(), dir =
+	 * CVMSTAT_LAT_KERNEL or CVMSTAT_LAT_USER; count as the kind says.
+	 */
+	CVMSTAT_KIND_LAT_COUNT = 14,	/* exits timed */
+	CVMSTAT_KIND_LAT_SUM = 15,	/* their total, ns */
+	CVMSTAT_KIND_LAT_MIN = 16,	/* shortest, ns */
+	CVMSTAT_KIND_LAT_MAX = 17,	/* longest, ns */
+	/* key also holds CVMSTAT_LAT_BUCKET_KEY(bucket); count = exits in it */
+	CVMSTAT_KIND_LAT_BUCKET = 18,
+	/* the exit not yet followed by an entry (count 1), see LATENCY */
+	CVMSTAT_KIND_LAT_OPEN = 19,
+	/* key = CVMSTAT_LAT_LOST_*; count = exit/entry pairs not recorded */
+	CVMSTAT_KIND_LAT_LOST = 20,
 };
 
 #define CVMSTAT_DIR_NONE	0
@@ -224,6 +240,25 @@ enum cvmstat_kind {
 #define CVMSTAT_ISA_SVM		2
 #define CVMSTAT_REASON_KEY(isa, reason) \
 	(((__u64)(isa) << 32) | (__u32)(reason))
+
+/*
+ * Latency keys (ABI 1.4): bits 0-31 the exit reason as kvm_exit reports it,
+ * 32-35 the isa, 40-48 the histogram bucket (LAT_BUCKET only, else 0).
+ * Buckets are log-linear: bucket b < 16 holds b ns; above, each power of
+ * two 2^p (p >= 4) is cut into 16: bucket b holds
+ * [(16 + b % 16) << (b / 16 - 1), (17 + b % 16) << (b / 16 - 1)) ns; the
+ * last (511, from 31 << 30 ns) also holds everything longer.
+ */
+#define CVMSTAT_LAT_KEY(isa, reason)	CVMSTAT_REASON_KEY(isa, reason)
+#define CVMSTAT_LAT_BUCKET_KEY(b)	((__u64)(b) << 40)
+#define CVMSTAT_LAT_BUCKET_OF(key)	((unsigned int)((key) >> 40) & 0x1ff)
+#define CVMSTAT_LAT_REASON_OF(key)	((key) & 0xfffffffffULL)
+#define CVMSTAT_LAT_BUCKETS		512
+#define CVMSTAT_LAT_KERNEL	1	/* handled in the kernel */
+#define CVMSTAT_LAT_USER	2	/* left through kvm_userspace_exit */
+#define CVMSTAT_LAT_LOST_CROSS_CPU	0 /* entry on another CPU, clock not synced */
+#define CVMSTAT_LAT_LOST_ABSURD		1 /* negative or over an hour */
+#define CVMSTAT_LAT_LOST_FULL		2 /* vCPU's key table full (16 keys) */
 
 /**
  * struct cvmstat_record - one counter in CVMSTAT_IOC_READ_VM
@@ -250,7 +285,8 @@ struct cvmstat_record {
  * struct cvmstat_read - CVMSTAT_IOC_READ_VM
  * @size: in: sizeof(struct cvmstat_read)
  * @flags: in: 0 or CVMSTAT_READ_AT_PHASE; since ABI 1.3 also
- *	CVMSTAT_READ_HALTPOLL, CVMSTAT_READ_HALTPOLL_STATE (see "Halt polling")
+ *	CVMSTAT_READ_HALTPOLL, CVMSTAT_READ_HALTPOLL_STATE (see "Halt polling");
+ *	since ABI 1.4 also CVMSTAT_READ_LATENCY (see CVMSTAT_IOC_LATENCY)
  * @vm_id: in: the VM
  * @nr: in: capacity of @records; out: records written, or with -ENOSPC the
  *	capacity needed at the time of the call
@@ -295,6 +331,8 @@ struct cvmstat_read {
 /* ABI 1.3 (CVMSTAT_FEAT_HALTPOLL): see "Halt polling" below */
 #define CVMSTAT_READ_HALTPOLL		(1U << 1)
 #define CVMSTAT_READ_HALTPOLL_STATE	(1U << 2)
+/* ABI 1.4: also the vCPUs' CVMSTAT_KIND_LAT_* records (not with AT_PHASE) */
+#define CVMSTAT_READ_LATENCY		(1U << 3)
 
 /* struct cvmstat_reset.flags */
 #define CVMSTAT_RESET_ALL	(1U << 0)	/* every VM; vm_id must be 0 */
@@ -430,6 +468,40 @@ struct cvmstat_guest_marks {
 	__u32 flags;
 	__s32 pid;
 	__u32 pad;
+	__u64 reserved[2];
+};
+
+/* struct cvmstat_latency.flags */
+#define CVMSTAT_LATENCY_SET	(1U << 0)	/* switch to @on */
+
+/**
+ * struct cvmstat_latency - CVMSTAT_IOC_LATENCY (ABI 1.4)
+ * @size: in: sizeof(struct cvmstat_latency)
+ * @flags: in: 0 to query, or CVMSTAT_LATENCY_SET
+ * @on: in (SET): 1 to time exits, 0 to stop; out: the state now
+ * @pad: zero
+ * @bytes: out: memory the times take while on (max_vcpus blocks)
+ * @reserved: zero
+ *
+ * Exit-handling time: from kvm_exit to the vCPU's next kvm_entry, per vCPU
+ * and exit reason, split by whether the exit left to userspace (VMM) on the
+ * way.  Switching on allocates the times, binds probes on kvm_entry and
+ * kvm_userspace_exit and has the kvm_exit probe stamp each exit; switching
+ * off undoes that and frees the times (they are lost).  Counting is never interrupted.
+ * Also the module parameter latency.  An exit taken before switching on, or
+ * whose vCPU never enters again (the VM was destroyed at it, or it is in
+ * userspace at the read), is not in the histograms; a read shows the latter
+ * as CVMSTAT_KIND_LAT_OPEN.  A vCPU's times are reset with its counters.
+ *
+ * Errors: -EINVAL bad size, flags, pad, reserved or @on > 1; -ENOMEM;
+ * -EBADF, -EPERM (SET, see Conventions).
+ */
+struct cvmstat_latency {
+	__u32 size;
+	__u32 flags;
+	__u32 on;
+	__u32 pad;
+	__u64 bytes;
 	__u64 reserved[2];
 };
 
@@ -647,5 +719,6 @@ struct cvmstat_hp_events {
 #define CVMSTAT_IOC_HP_VM	_IOWR(CVMSTAT_IOC_MAGIC, 0x07, struct cvmstat_hp_vm)
 #define CVMSTAT_IOC_HP_SET	_IOW(CVMSTAT_IOC_MAGIC, 0x08, struct cvmstat_hp_set)
 #define CVMSTAT_IOC_HP_EVENTS	_IOWR(CVMSTAT_IOC_MAGIC, 0x09, struct cvmstat_hp_events)
+#define CVMSTAT_IOC_LATENCY	_IOWR(CVMSTAT_IOC_MAGIC, 0x0a, struct cvmstat_latency)
 
 #endif /* _UAPI_LINUX_CVMSTAT_H */
