@@ -14,6 +14,7 @@
 #include "dev.h"
 #include "fields.h"
 #include "hpview.h"
+#include "latency.h"
 #include "names.h"
 #include "rows.h"
 #include "snapshot.h"
@@ -39,6 +40,7 @@ struct show_opts {
 	const char *view;	/* --by */
 	unsigned int kinds;
 	unsigned long top;	/* 0: all rows */
+	bool latency;		/* --latency: exit-handling times instead */
 	enum cvm_view_format format;
 };
 
@@ -201,6 +203,29 @@ static void print_table(const struct show_opts *o, const struct cvm_view *v,
 		       total ? 100.0 : 0.0);
 }
 
+/* --latency: per reason, all / in the kernel / via userspace. */
+static int print_latency(const struct show_opts *o, struct cvm_vm_read *rd)
+{
+	struct cvm_lat_stat *s;
+	uint64_t open, lost;
+	int n = cvm_lat_collect(rd->recs, rd->nr, o->vcpu, &s, &open, &lost);
+
+	if (n < 0) {
+		cvm_err("out of memory");
+		return EXIT_SYSTEM;
+	}
+	if (!n)
+		printf("(no exit-handling times: `cvmstat latency on` times exits from then on)\n");
+	else
+		cvm_lat_print(s, o->top && (unsigned long)n > o->top * 3 ?
+			      (int)o->top * 3 : n, true);
+	if (open || lost)
+		printf("%llu exits still open (vCPU in userspace, or VM destroyed at it), %llu pairs not timed (see cvmstat(8))\n",
+		       (unsigned long long)open, (unsigned long long)lost);
+	free(s);
+	return EXIT_OK;
+}
+
 static int show_vm(int fd, const struct show_opts *o, const struct cvm_view *v,
 		   const struct cvmstat_vm_info *vm)
 {
@@ -211,7 +236,9 @@ static int show_vm(int fd, const struct show_opts *o, const struct cvm_view *v,
 
 	if (o->kinds == 1U << CVMSTAT_KIND_HALT)
 		return cvm_hp_show(fd, v, vm, o->vcpu);
-	ret = cvm_read_vm(fd, vm->vm_id, 0, &rd);
+	ret = cvm_read_vm_flags(fd, vm->vm_id, 0,
+				cvm_read_flags |
+				(o->latency ? CVMSTAT_READ_LATENCY : 0), &rd);
 	if (ret == -ENOENT)
 		return 0;	/* forgotten since the list: nothing to show */
 	if (ret) {
@@ -226,6 +253,11 @@ static int show_vm(int fd, const struct show_opts *o, const struct cvm_view *v,
 		       vm->flags & CVMSTAT_VM_ALIVE ? "alive" : "exited");
 		if (o->vcpu >= 0)
 			printf("vCPU %ld only\n", o->vcpu);
+	}
+	if (o->latency) {
+		ret = print_latency(o, &rd);
+		cvm_vm_read_free(&rd);
+		return ret;
 	}
 	select_rows(o, &rd, &vcpu_seen);
 	if (o->vcpu >= 0 && !vcpu_seen) {
@@ -245,6 +277,7 @@ static int show_main(int argc, char **argv)
 		{ "vcpu", required_argument, NULL, 'c' },
 		{ "by", required_argument, NULL, 'b' },
 		{ "top", required_argument, NULL, 't' },
+		{ "latency", no_argument, NULL, 'L' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -257,11 +290,12 @@ static int show_main(int argc, char **argv)
 		.f = stdout, .fields = fields, .nr = NR_SHOW_FIELDS,
 	};
 	struct cvmstat_vm_info *vms;
+	struct cvmstat_version ver;
 	unsigned long v;
 	int opt, fd, n, i, ret = EXIT_OK;
 	size_t k;
 
-	while ((opt = getopt_long(argc, argv, "+:p:c:b:t:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:p:c:b:t:Lh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			ret = cvm_opt_pid(optarg, &o.pid);
@@ -287,6 +321,9 @@ static int show_main(int argc, char **argv)
 			if (!cvm_parse_uint(optarg, 1, UINT32_MAX, &o.top))
 				return cvm_usage_error("invalid --top `%s' (a count >= 1)", optarg);
 			break;
+		case 'L':
+			o.latency = true;
+			break;
 		case 'f':
 			if (cvm_view_parse(optarg, &o.format))
 				return cvm_usage_error("invalid --format `%s' (text, csv, json)",
@@ -301,6 +338,8 @@ static int show_main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cvm_usage_error("unexpected argument `%s'", argv[optind]);
+	if (o.latency && o.format != CVM_VIEW_TEXT)
+		return cvm_usage_error("--latency is text only (`cvmstat-read vm --latency` gives the records)");
 	memcpy(fields, show_fields, sizeof(fields));
 	for (k = 0; k < NR_SHOW_FIELDS; k++)
 		if (by_vcpu(&o) && !strcmp(fields[k].name, "key_text"))
@@ -308,9 +347,15 @@ static int show_main(int argc, char **argv)
 	view.format = o.format;
 	if (o.kinds == 1U << CVMSTAT_KIND_HALT)
 		cvm_hp_view_init(&view, stdout, o.format);
-	fd = cvm_dev_open(NULL);
+	fd = cvm_dev_open(&ver);
 	if (fd < 0)
 		return -fd;
+	if (o.latency && !(ver.features & CVMSTAT_FEAT_LATENCY)) {
+		close(fd);
+		cvm_err("the loaded cvmstat.ko cannot time exits (ABI %u.%u, 1.4 needed)",
+			ver.abi_major, ver.abi_minor);
+		return EXIT_NOMODULE;
+	}
 	n = cvm_select_vms(fd, o.pid, &vms);
 	if (n < 0) {
 		close(fd);
@@ -337,7 +382,7 @@ const struct cvm_command cvm_cmd_show = {
 	.summary = "counters as a sorted table with shares and names",
 	.usage =
 	"Usage: cvmstat show [--vm PID] [--vcpu N] [--by VIEW] [--top N]\n"
-	"                    [--format text|csv|json]\n"
+	"                    [--format text|csv|json] [--latency]\n"
 	"\n"
 	"Prints each VM's counters since it was first seen (or reset), summed\n"
 	"over its vCPUs, sorted by count, with each row's share and name.  Events\n"
@@ -355,5 +400,9 @@ const struct cvm_command cvm_cmd_show = {
 	"  --format F  text (default); csv or json: one row per counter with the\n"
 	"              VM's columns, fields named as record's (cvmstat(8), OUTPUT);\n"
 	"              --by haltpoll: one row per vCPU\n"
+	"  --latency   exit-handling times instead (kvm_exit to the vCPU's next\n"
+	"              kvm_entry, see `cvmstat latency`): per exit reason, all,\n"
+	"              in the kernel and via userspace: count, mean, p50, p95,\n"
+	"              p99 and max in microseconds, by total time\n"
 	"  -h, --help  this help\n",
 };

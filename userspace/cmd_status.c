@@ -182,7 +182,7 @@ static const char *const probe_names[CVMSTAT_PROBE_NR] = {
 static const char *const feature_names[] = {
 	"exit_reason", "vm_lifetime", "svm_fast_reason", "vm_type",
 	"kvm_entry_2arg", "phases", "guest_marks_optin", "haltpoll",
-	"haltpoll_vm",
+	"haltpoll_vm", "latency",
 };
 
 /* First line of a small sysfs/procfs file, trimmed; "" when unreadable. */

@@ -5,7 +5,8 @@
  *
  *   cvmstat-read version
  *   cvmstat-read list
- *   cvmstat-read vm VM_ID | --pid PID [--at MARK]
+ *   cvmstat-read vm VM_ID | --pid PID [--at MARK | --latency]
+ *   cvmstat-read latency [on | off]
  *   cvmstat-read reset VM_ID | all
  *   cvmstat-read phase NAME
  *   cvmstat-read phases [AFTER]
@@ -44,7 +45,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: cvmstat-read version\n"
 		"       cvmstat-read list\n"
-		"       cvmstat-read vm VM_ID | --pid PID [--at MARK]\n"
+		"       cvmstat-read vm VM_ID | --pid PID [--at MARK | --latency]\n"
+		"       cvmstat-read latency [on | off]\n"
 		"       cvmstat-read reset VM_ID | all\n"
 		"       cvmstat-read phase NAME\n"
 		"       cvmstat-read phases [AFTER]\n"
@@ -57,7 +59,9 @@ static void usage(FILE *f)
 		"--at MARK: the counters as of mark MARK (a host mark, or a guest mark\n"
 		"of that VM), held only for each vCPU's latest mark, once marks were\n"
 		"listed (`phases`).  marks: a guest's phase-port writes mark while\n"
-		"COMMAND runs.  Exit status: 0 ok, 1 usage, 2 device or system error\n"
+		"COMMAND runs.  --latency: also the exit-handling times (lat_* kinds,\n"
+		"dir kernel or user); `latency` shows or switches their timing.\n"
+		"Exit status: 0 ok, 1 usage, 2 device or system error\n"
 		"(or MARK not held), 3 no such VM; marks: COMMAND's.\n");
 }
 
@@ -91,8 +95,10 @@ static int parse_u64(const char *s, unsigned long long *v)
 	return errno || *end ? -1 : 0;
 }
 
-static const char *dir_name(unsigned int dir)
+static const char *dir_name(unsigned int kind, unsigned int dir)
 {
+	if (kind >= CVMSTAT_KIND_LAT_COUNT && kind <= CVMSTAT_KIND_LAT_OPEN)
+		return dir == CVMSTAT_LAT_USER ? "user" : "kernel";
 	return dir == CVMSTAT_DIR_READ ? "read" :
 	       dir == CVMSTAT_DIR_WRITE ? "write" : "none";
 }
@@ -184,12 +190,14 @@ static unsigned long long vm_of_pid(int fd, unsigned long long pid)
 	return id;
 }
 
-/* @hp: the halt-poll records and state only */
+/* @hp: the halt-poll records and state only; @lat: the times too */
 static int cmd_vm(int fd, unsigned long long vm_id, unsigned long long at,
-		  bool hp)
+		  bool hp, bool lat)
 {
 	struct cvmstat_read r = { .size = sizeof(r), .vm_id = vm_id };
 
+	if (lat)
+		r.flags = CVMSTAT_READ_LATENCY;
 	if (at) {
 		r.flags = CVMSTAT_READ_AT_PHASE;
 		r.phase = at;
@@ -231,11 +239,33 @@ static int cmd_vm(int fd, unsigned long long vm_id, unsigned long long at,
 	}
 	printf("vm_id,vcpu_id,kind,key,dir,count\n");
 	for (i = 0; i < r.nr; i++)
-		if (!hp || recs[i].kind >= CVMSTAT_KIND_HALT)
+		if (!hp || (recs[i].kind >= CVMSTAT_KIND_HALT &&
+			    recs[i].kind <= CVMSTAT_KIND_HALT_STATE))
 			printf("%llu,%u,%s,0x%llx,%s,%llu\n", vm_id,
-		       recs[i].vcpu_id, cvm_name_kind(recs[i].kind) ?: "unknown", recs[i].key,
-		       dir_name(recs[i].dir), recs[i].count);
+			       recs[i].vcpu_id,
+			       cvm_name_kind(recs[i].kind) ?: "unknown",
+			       recs[i].key, dir_name(recs[i].kind, recs[i].dir),
+			       recs[i].count);
 	free(recs);
+	return 0;
+}
+
+/* Exit-handling time: print its state, or switch it (@set: "on", "off"). */
+static int cmd_latency(int fd, const char *set)
+{
+	struct cvmstat_latency l = { .size = sizeof(l) };
+
+	if (set) {
+		if (strcmp(set, "on") && strcmp(set, "off"))
+			return EXIT_USAGE;
+		l.flags = CVMSTAT_LATENCY_SET;
+		l.on = !strcmp(set, "on");
+	}
+	if (ioctl(fd, CVMSTAT_IOC_LATENCY, &l)) {
+		perror("cvmstat-read: CVMSTAT_IOC_LATENCY");
+		return EXIT_SYSTEM;
+	}
+	printf("on=%u\nbytes=%llu\n", l.on, (unsigned long long)l.bytes);
 	return 0;
 }
 
@@ -442,8 +472,10 @@ int main(int argc, char **argv)
 		int pid = !strcmp(argv[2], "--pid");
 		int n = 3 + pid;	/* arguments before --at */
 		unsigned long long at = 0;
+		int lat = argc == n + 1 && !strcmp(argv[n], "--latency");
 
-		if ((argc != n && argc != n + 2) || parse_u64(argv[n - 1], &v) ||
+		if ((argc != n && argc != n + 2 && !lat) ||
+		    parse_u64(argv[n - 1], &v) ||
 		    (argc == n + 2 && (strcmp(argv[n], "--at") ||
 				       parse_u64(argv[n + 1], &at) || !at))) {
 			usage(stderr);
@@ -458,7 +490,12 @@ int main(int argc, char **argv)
 				return EXIT_NOVM;
 			}
 		}
-		ret = cmd_vm(fd, v, at, false);
+		ret = cmd_vm(fd, v, at, false, lat);
+	} else if (!strcmp(argv[1], "latency") && argc <= 3) {
+		fd = argc == 3 ? open_dev_mode(O_RDWR) : open_dev();
+		ret = cmd_latency(fd, argc == 3 ? argv[2] : NULL);
+		if (ret == EXIT_USAGE)
+			usage(stderr);
 	} else if ((!strcmp(argv[1], "hp") || !strcmp(argv[1], "hp-vm") ||
 		    !strcmp(argv[1], "hp-set")) && argc >= 3) {
 		bool set = !strcmp(argv[1], "hp-set");
@@ -485,7 +522,7 @@ int main(int argc, char **argv)
 		if (set)
 			ret = cmd_hp_set(fd, v, argv + n, argc - n);
 		else if (!strcmp(argv[1], "hp"))
-			ret = cmd_vm(fd, v, 0, true);
+			ret = cmd_vm(fd, v, 0, true, false);
 		else
 			ret = cmd_hp_vm(fd, v);
 		if (ret == EXIT_USAGE)

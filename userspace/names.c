@@ -1180,6 +1180,13 @@ static const char *const kind_names[] = {
 	[CVMSTAT_KIND_HALT_HIST]	= "halt_hist",
 	[CVMSTAT_KIND_HALT_WINDOW]	= "halt_window",
 	[CVMSTAT_KIND_HALT_STATE]	= "halt_state",
+	[CVMSTAT_KIND_LAT_COUNT]	= "lat_count",
+	[CVMSTAT_KIND_LAT_SUM]		= "lat_sum",
+	[CVMSTAT_KIND_LAT_MIN]		= "lat_min",
+	[CVMSTAT_KIND_LAT_MAX]		= "lat_max",
+	[CVMSTAT_KIND_LAT_BUCKET]	= "lat_bucket",
+	[CVMSTAT_KIND_LAT_OPEN]		= "lat_open",
+	[CVMSTAT_KIND_LAT_LOST]		= "lat_lost",
 };
 
 static const char *const halt_names[] = {
