@@ -4,7 +4,8 @@
 # `make check`: installs what it needs (tests/setup.sh, apt-get; and
 # tests/setup-newest.sh, a trixie root that builds for trixie-backports'
 # newest 7.x kernel, which this machine cannot build for), then runs
-#   1. the unit tests of the counting core (exits, halt polling), of what
+#   1. the unit tests of the counting core (exits, halt polling, latency
+#      histograms and percentiles), of what
 #      the probes index with and of the module's symbol-table walk, of the
 #      tool's name tables, BTF prototype check and recorder (host,
 #      ASan/UBSan), of its command line without the module, and of its bash
@@ -18,7 +19,8 @@
 #      the kernel's own trace (its halt polling too, idle, at three
 #      settings of halt_poll_ns), and the stress test at its "check" sizes
 #      (tests/qemu/stress.sh), halt polling measured, tuned and swept
-#      (tests/qemu/haltpoll.sh, -icount too); DKMS for 7.x, in the trixie
+#      (tests/qemu/haltpoll.sh, -icount too), exit-handling time
+#      (tests/qemu/latency.sh); DKMS for 7.x, in the trixie
 #      root,
 #   3. a DKMS add/build/install/remove for 6.1 and 6.12,
 #   4. the Debian packages: built, linted, installed (DKMS builds for 6.1
@@ -115,6 +117,17 @@ unit() {
 }
 suite unit unit
 
+latency() {
+	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -I"$top/kmod" \
+		-I"$top/kmod/include/uapi" -I"$top/userspace" \
+		-o "$build/test_latency" "$top/tests/unit/test_latency.c" \
+		"$top/kmod/core/latency.c" "$top/kmod/core/counters.c" \
+		"$top/userspace/latency.c" \
+		"$top/userspace/names.c" -lm && "$build/test_latency"
+}
+suite latency latency
+
 haltpoll() {
 	gcc -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -I"$top/kmod" \
@@ -184,6 +197,7 @@ while IFS=$'\t' read -r kver root build_root; do
 	# the recordings that run made, loaded with pandas and R
 	suite "frames-$kver" "$top/tests/qemu/check_frames.sh" \
 		"$build/qemu-$kver/rec.csv" "$build/qemu-$kver/rec.jsonl" "frames-$kver"
+	suite "latency-$kver" "$top/tests/qemu/latency.sh" "$kver" "$root" "$build/latency-$kver"
 	suite "cost-$kver" "$top/tests/qemu/cost.sh" "$kver" "$root" "$build/qemu-$kver"
 	suite "haltpoll-$kver" "$top/tests/qemu/haltpoll.sh" "$kver" "$root" "$build/qemu-$kver"
 	# a real VMM and a real Linux guest against the kernel's own trace,

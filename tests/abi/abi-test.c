@@ -167,6 +167,11 @@ static void test_read(uint64_t vm_id)
 		   "READ HALTPOLL_STATE without HALTPOLL");
 	fresh(r);
 	r.vm_id = vm_id;
+	r.flags = CVMSTAT_READ_AT_PHASE | CVMSTAT_READ_LATENCY;
+	r.phase = 1;
+	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ AT_PHASE with LATENCY");
+	fresh(r);
+	r.vm_id = vm_id;
 	r.phase = 1;
 	expect_err(CVMSTAT_IOC_READ_VM, &r, EINVAL, "READ phase without AT_PHASE");
 	fresh(r);
@@ -460,9 +465,53 @@ static void test_haltpoll(uint64_t exited, uint64_t live)
 	      "HP_VM: back as it was");
 }
 
+/* Exit-handling time's switch (ABI 1.4); leaves it as it found it. */
+static void test_latency(void)
+{
+	struct cvmstat_latency l;
+	uint32_t was;
+
+	memset(&l, 0, sizeof(l));
+	l.size = 8;
+	expect_err(CVMSTAT_IOC_LATENCY, &l, EINVAL, "LATENCY bad size");
+	fresh(l);
+	l.flags = 2;
+	expect_err(CVMSTAT_IOC_LATENCY, &l, EINVAL, "LATENCY unknown flag");
+	fresh(l);
+	l.pad = 1;
+	expect_err(CVMSTAT_IOC_LATENCY, &l, EINVAL, "LATENCY pad nonzero");
+	fresh(l);
+	l.reserved[1] = 1;
+	expect_err(CVMSTAT_IOC_LATENCY, &l, EINVAL, "LATENCY reserved nonzero");
+	fresh(l);
+	l.on = 1;
+	expect_err(CVMSTAT_IOC_LATENCY, &l, EINVAL, "LATENCY on without SET");
+	fresh(l);
+	l.flags = CVMSTAT_LATENCY_SET;
+	l.on = 2;
+	expect_err(CVMSTAT_IOC_LATENCY, &l, EINVAL, "LATENCY on > 1");
+	fresh(l);
+	expect_ok(CVMSTAT_IOC_LATENCY, &l, "LATENCY query");
+	was = l.on;
+	fresh(l);
+	l.flags = CVMSTAT_LATENCY_SET;
+	l.on = 1;
+	expect_ok(CVMSTAT_IOC_LATENCY, &l, "LATENCY on");
+	check(l.on == 1 && l.bytes > 0, "LATENCY on: on, memory held");
+	fresh(l);
+	l.flags = CVMSTAT_LATENCY_SET;
+	expect_ok(CVMSTAT_IOC_LATENCY, &l, "LATENCY off");
+	check(l.on == 0 && l.bytes == 0, "LATENCY off: off, nothing held");
+	fresh(l);
+	l.flags = CVMSTAT_LATENCY_SET;
+	l.on = was;
+	expect_ok(CVMSTAT_IOC_LATENCY, &l, "LATENCY back as it was");
+}
+
 /* Commands that change state need a file opened for writing. */
 static void test_write_needs(void)
 {
+	struct cvmstat_latency l;
 	struct cvmstat_phase_mark m;
 	struct cvmstat_reset r;
 	struct cvmstat_guest_marks g;
@@ -482,6 +531,11 @@ static void test_write_needs(void)
 	expect_err(CVMSTAT_IOC_RESET, &r, EBADF, "RESET on a read-only file");
 	fresh(g);
 	expect_err(CVMSTAT_IOC_GUEST_MARKS, &g, EBADF, "GUEST_MARKS on a read-only file");
+	fresh(l);
+	l.flags = CVMSTAT_LATENCY_SET;
+	expect_err(CVMSTAT_IOC_LATENCY, &l, EBADF, "LATENCY SET on a read-only file");
+	fresh(l);
+	expect_ok(CVMSTAT_IOC_LATENCY, &l, "LATENCY query on a read-only file");
 	fresh(s);
 	s.op = CVMSTAT_HP_OP_RESTORE;
 	expect_err(CVMSTAT_IOC_HP_SET, &s, EBADF, "HP_SET on a read-only file");
@@ -512,6 +566,7 @@ int main(int argc, char **argv)
 	test_phases();
 	test_reset();
 	test_guest_marks();
+	test_latency();
 	test_haltpoll(vm_id, live);
 	test_write_needs();
 	printf("1..%d\n# abi-test: %d passed, %d failed\n", nr_tests,

@@ -56,14 +56,14 @@ cases() {
 	}
 	source "$top/userspace/cvmstat.bash-completion"
 	cd "$tmp/files" || exit 1
-	check 'cvmstat ' 'export halt-poll help load phase plot record reset show status top unload'
+	check 'cvmstat ' 'export halt-poll help latency load phase plot record reset show status top unload'
 	check 'cvmstat s' 'show status'
 	check 'cvmstat -' '--device --ecam --help --version -V -d -h'
 	check 'cvmstat -d /dev/x st' 'status'
 	check 'cvmstat --ecam ' 'off'
 	check 'cvmstat --ecam=o' 'off'
 	check 'cvmstat --ecam 0xe0000000 sh' 'show'
-	check 'cvmstat show --' '--by --format --help --top --vcpu --vm'
+	check 'cvmstat show --' '--by --format --help --latency --top --vcpu --vm'
 	check 'cvmstat show --by ' 'haltpoll mmio msr pio reason tdx vcpu vmgexit'
 	check 'cvmstat show --by m' 'mmio msr'
 	check 'cvmstat show --by=m' 'mmio msr'

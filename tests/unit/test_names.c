@@ -568,7 +568,9 @@ static void test_enums(void)
 	CHECK_NAME(cvm_name_kind(CVMSTAT_KIND_HALT_HIST), "halt_hist");
 	CHECK_NAME(cvm_name_kind(CVMSTAT_KIND_HALT_WINDOW), "halt_window");
 	CHECK_NAME(cvm_name_kind(CVMSTAT_KIND_HALT_STATE), "halt_state");
-	CHECK_NAME(cvm_name_kind(14), NULL);
+	CHECK_NAME(cvm_name_kind(CVMSTAT_KIND_LAT_COUNT), "lat_count");
+	CHECK_NAME(cvm_name_kind(CVMSTAT_KIND_LAT_LOST), "lat_lost");
+	CHECK_NAME(cvm_name_kind(21), NULL);
 	CHECK_NAME(cvm_name_halt(CVMSTAT_HALT_POLL_OK), "poll_ok");
 	CHECK_NAME(cvm_name_halt(CVMSTAT_HALT_WINDOW_OVERFLOW), "window_overflow");
 	CHECK_NAME(cvm_name_halt(CVMSTAT_HALT_NR), NULL);
