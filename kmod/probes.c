@@ -43,6 +43,26 @@ static cvm_slow_path void exit_time(struct cvm_vcpu *s, u32 reason)
 			     raw_smp_processor_id(), current);
 }
 
+/*
+ * Exit-handling time, while on: time the exit under the finer code a later
+ * event of it tells (SEV-ES/SNP's VMGEXIT code, TDX's TDCALL leaf).  These
+ * events are not on a plain VM's path at all.
+ */
+static cvm_slow_path void refine_time(struct cvm_vcpu *s, u32 reason, u32 cls,
+				      u64 code)
+{
+	struct cvm_lat *l = READ_ONCE(s->lat);
+
+	if (l)
+		cvm_lat_refine(l, reason, cls, code);
+}
+
+#define REFINE_TIME(s, reason, cls, code)				\
+do {									\
+	if (static_branch_unlikely(&cvm_timing))			\
+		refine_time(s, reason, cls, code);			\
+} while (0)
+
 /* kvm_exit when this CPU's cache does not know the vCPU, or no VMCB read. */
 static cvm_slow_path void exit_slow(void *data, struct kvm_vcpu *vcpu,
 				    u32 isa, struct cvm_vcpu *s)
@@ -140,12 +160,16 @@ VCPULESS_PROBE(kvm_vmgexit_enter,
 	       (void *data, unsigned int vcpu_id, struct ghcb *ghcb),
 	       (data, vcpu_id, ghcb),
 	       cvm_on_vmgexit(&s->stats, ghcb->save.sw_exit_code,
-			      ghcb->save.sw_exit_info_1))
+			      ghcb->save.sw_exit_info_1);
+	       REFINE_TIME(s, CVM_LAT_SVM_VMGEXIT, CVMSTAT_LAT_CLASS_VMGEXIT,
+			   ghcb->save.sw_exit_code))
 
 VCPULESS_PROBE(kvm_vmgexit_msr_protocol_enter,
 	       (void *data, unsigned int vcpu_id, u64 ghcb_gpa),
 	       (data, vcpu_id, ghcb_gpa),
-	       cvm_on_ghcb_msr(&s->stats, ghcb_gpa))
+	       cvm_on_ghcb_msr(&s->stats, ghcb_gpa);
+	       REFINE_TIME(s, CVM_LAT_SVM_VMGEXIT, CVMSTAT_LAT_CLASS_GHCB_MSR,
+			   ghcb_gpa & CVM_GHCB_MSR_INFO_MASK))
 
 /*
  * Halt polling (haltpoll.c): both fire inside kvm_vcpu_halt on the halting
@@ -204,8 +228,11 @@ static notrace void probe_kvm_userspace_exit(void *data, __u32 reason, int err)
 		return;
 	}
 	leaf = cvm_tdx_leaf(CVM_VMX_EXIT_TDCALL, reason, nr);
-	if (leaf)
-		cvm_on_tdx_leaf(&s->stats, leaf);
+	if (!leaf)
+		return;
+	cvm_on_tdx_leaf(&s->stats, leaf);
+	/* before the timing probe on this event marks the exit as userspace's */
+	REFINE_TIME(s, CVM_LAT_VMX_TDCALL, CVMSTAT_LAT_CLASS_TDX_LEAF, leaf);
 }
 
 const struct cvm_probe cvm_probe_table[CVMSTAT_PROBE_NR] = {

@@ -153,6 +153,30 @@ int cvm_lat_collect(const struct cvmstat_record *recs, uint32_t nr, long vcpu,
 	return n;
 }
 
+int cvm_lat_key_name(char *buf, size_t len, uint64_t key)
+{
+	static const struct {
+		unsigned int kind;
+		const char *prefix;
+	} classes[] = {
+		[CVMSTAT_LAT_CLASS_REASON] = { CVMSTAT_KIND_REASON, NULL },
+		[CVMSTAT_LAT_CLASS_VMGEXIT] = { CVMSTAT_KIND_VMGEXIT, "VMGEXIT" },
+		[CVMSTAT_LAT_CLASS_GHCB_MSR] = { CVMSTAT_KIND_GHCB_MSR, "GHCB_MSR" },
+		[CVMSTAT_LAT_CLASS_TDX_LEAF] = { CVMSTAT_KIND_TDX_LEAF, "TDCALL" },
+	};
+	unsigned int cls = CVMSTAT_LAT_CLASS_OF(key);
+	char code[96];
+
+	if (cls >= sizeof(classes) / sizeof(classes[0]))
+		return snprintf(buf, len, "0x%llx", (unsigned long long)key);
+	if (!classes[cls].prefix)
+		return cvm_format_record_name(buf, len, CVMSTAT_KIND_REASON,
+					      key & ~CVMSTAT_LAT_CLASS_KEY(0xf));
+	cvm_format_record_name(code, sizeof(code), classes[cls].kind,
+			       CVMSTAT_LAT_CODE_OF(key));
+	return snprintf(buf, len, "%s %s", classes[cls].prefix, code);
+}
+
 static void put_us(double ns)
 {
 	printf(" %10.3f", ns / 1000.0);
@@ -172,8 +196,7 @@ void cvm_lat_print(const struct cvm_lat_stat *s, int n, bool split)
 			continue;
 		if (!t->count)
 			continue;
-		cvm_format_record_name(name, sizeof(name), CVMSTAT_KIND_REASON,
-				       t->key);
+		cvm_lat_key_name(name, sizeof(name), t->key);
 		printf("%-28.28s %-6s %10llu", t->dir ? "" : name,
 		       t->dir == CVMSTAT_LAT_USER ? "user" :
 		       t->dir == CVMSTAT_LAT_KERNEL ? "kernel" : "all",

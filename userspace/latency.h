@@ -13,12 +13,18 @@
 
 /* One key's times: a reason, in the kernel, via userspace, or both (dir 0). */
 struct cvm_lat_stat {
-	uint64_t key;		/* CVMSTAT_LAT_KEY: isa << 32 | reason */
+	uint64_t key;		/* CVMSTAT_LAT_REASON_OF(): class, isa, code */
 	uint8_t dir;		/* CVMSTAT_LAT_KERNEL, _USER, or 0: both */
 	uint64_t count, sum, min, max;
 	uint64_t hist[CVMSTAT_LAT_BUCKETS];
 	uint64_t key_sum;	/* the key's total over both dirs (ordering) */
 };
+
+/*
+ * A timed key's name (CVMSTAT_LAT_REASON_OF() of a record's key): the exit
+ * reason, or "VMGEXIT ", "GHCB_MSR " or "TDCALL " and the code behind it.
+ */
+int cvm_lat_key_name(char *buf, size_t len, uint64_t key);
 
 /* Lower and upper bound of bucket @i, ns (upper: UINT64_MAX for the last). */
 uint64_t cvm_lat_lo(unsigned int i);

@@ -27,13 +27,17 @@
 #define CVM_LAT_SUB		(1U << CVM_LAT_SUB_SHIFT)
 #define CVM_LAT_BUCKETS		512
 /* Keys (reason x in-kernel/userspace) timed per vCPU; log2. */
-#define CVM_LAT_KEYS_SHIFT	4
+#define CVM_LAT_KEYS_SHIFT	5
 #define CVM_LAT_KEYS		(1U << CVM_LAT_KEYS_SHIFT)
 /* A pair longer than this (ns) is not an exit's handling: counted, dropped. */
 #define CVM_LAT_ABSURD_NS	(3600ULL * 1000000000ULL)
 
 /* Internal key bit: the exit left to userspace (uapi: dir CVMSTAT_LAT_USER). */
 #define CVM_LAT_USER_BIT	(1ULL << 63)
+#define CVM_LAT_CLASS_MASK	CVMSTAT_LAT_CLASS_KEY(0xf)
+/* The exits whose codes cvm_lat_refine() times finer: SVM, VMX (TDX). */
+#define CVM_LAT_SVM_VMGEXIT	0x403
+#define CVM_LAT_VMX_TDCALL	77
 
 enum cvm_lat_lost {
 	CVM_LAT_LOST_CROSS_CPU,	/* entry on another CPU, clocks not synced */
@@ -56,8 +60,8 @@ struct cvm_lat_entry {
  * @pending: an exit was seen and its entry not yet
  * @cpu: CPU of the pending exit's timestamp
  * @t0: its timestamp (clock units, see @mult)
- * @key: its key (isa << 32 | reason), with CVM_LAT_USER_BIT once it left
- *	to userspace
+ * @key: its key (uapi CVMSTAT_LAT_KEY(), class REASON until refined, see
+ *	cvm_lat_refine()), with CVM_LAT_USER_BIT once it left to userspace
  * @task: the thread that took it (kvm_userspace_exit finds the slot by it)
  * @lost: pairs not recorded, by enum cvm_lat_lost
  * @reset_ack: the counters' reset generation last applied here
@@ -213,6 +217,25 @@ static cvm_always_inline bool cvm_lat_entry(struct cvm_lat *l, u64 t, u32 cpu,
 		return false;
 	cvm_lat_close(l, t, mult);
 	return true;
+}
+
+/*
+ * SEV-ES/SNP and TDX: the code behind the pending exit's reason @reason,
+ * known only from a later event of the same exit (the GHCB's exit code at
+ * kvm_vmgexit_enter, the MSR protocol's request, a TDCALL's leaf at
+ * kvm_userspace_exit): the exit is timed under it (class @cls) instead.
+ * Once per exit: a key already refined stays.
+ */
+static inline void cvm_lat_refine(struct cvm_lat *l, u32 reason, u32 cls,
+				  u64 code)
+{
+	u64 key = l->key;
+
+	if (!l->pending || (u32)key != reason || (key & CVM_LAT_CLASS_MASK))
+		return;
+	if (code > 0xffffffffULL)
+		code = 0xffffffffULL;
+	l->key = (key & ~0xffffffffULL) | CVMSTAT_LAT_CLASS_KEY(cls) | code;
 }
 
 void cvm_lat_entry_moved(struct cvm_lat *l, u64 t, u64 mult, bool synced);

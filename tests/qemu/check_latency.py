@@ -62,7 +62,7 @@ def lat_tables(rows):
         elif kind == "lat_lost":
             lost.setdefault(v, {})[LOST_NAMES.get(key, key)] = c
         elif kind.startswith("lat_"):
-            reason = key & 0xFFFFFFFFF
+            reason = key & 0xFFFFFFFFFF
             e = t.setdefault(v, {}).setdefault((reason, d), {"hist": {}})
             if kind == "lat_bucket":
                 e["hist"][(key >> 40) & 0x1FF] = c

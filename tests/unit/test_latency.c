@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "core/latency.h"
@@ -101,16 +102,16 @@ static void test_pairs(void)
 	entry(&l, CVM_LAT_ABSURD_NS + 1, 0, true, NS);
 	CHECK(l.lost[CVM_LAT_LOST_ABSURD] == 2 && e->count == 2,
 	      "over an hour: lost, not recorded");
-	/* 0x62 hashes where 0x72 is: found past it (the slow path) */
-	CHECK(cvm_lat_hash(KEY(0x62)) == cvm_lat_hash(KEY(0x72)) &&
+	/* 0x52 hashes where 0x72 is: found past it (the slow path) */
+	CHECK(cvm_lat_hash(KEY(0x52)) == cvm_lat_hash(KEY(0x72)) &&
 	      cvm_lat_hash(KEY(0x72)) != cvm_lat_hash(KEY(0x72) | CVM_LAT_USER_BIT),
 	      "hash: low bits of the reason, the userspace bit apart");
-	cvm_lat_exit(&l, KEY(0x62), 0, 0, NULL);
+	cvm_lat_exit(&l, KEY(0x52), 0, 0, NULL);
 	entry(&l, 50, 0, true, NS);
-	cvm_lat_exit(&l, KEY(0x62), 0, 0, NULL);
+	cvm_lat_exit(&l, KEY(0x52), 0, 0, NULL);
 	entry(&l, 70, 0, true, NS);
-	e = cvm_lat_find(&l, KEY(0x62));
-	CHECK(e != &l.e[cvm_lat_hash(KEY(0x62))] && e->count == 2 && e->sum == 120 &&
+	e = cvm_lat_find(&l, KEY(0x52));
+	CHECK(e != &l.e[cvm_lat_hash(KEY(0x52))] && e->count == 2 && e->sum == 120 &&
 	      cvm_lat_find(&l, KEY(0x72))->count == 2,
 	      "colliding keys: each its own entry");
 
@@ -214,10 +215,66 @@ static uint64_t lognormal(unsigned int i, unsigned int n)
 	return (uint64_t)(10.0 * pow(10.0, 5.0 * u * u));
 }
 
+#define CLASS(c)	CVMSTAT_LAT_CLASS_KEY(CVMSTAT_LAT_CLASS_##c)
+#define TDX_KEY(r)	CVMSTAT_REASON_KEY(CVMSTAT_ISA_VMX, r)
+
+/* SEV-ES/SNP and TDX exits timed under the code a later event tells. */
+static void test_refine(void)
+{
+	static struct cvm_lat l;
+	struct cvm_lat_entry *e;
+	char name[64];
+
+	cvm_lat_clear(&l);
+	/* VMGEXIT, then kvm_vmgexit_enter: timed under the GHCB exit code */
+	cvm_lat_exit(&l, KEY(0x403), 0, 0, NULL);
+	cvm_lat_refine(&l, CVM_LAT_SVM_VMGEXIT, CVMSTAT_LAT_CLASS_VMGEXIT, 0x7b);
+	cvm_lat_refine(&l, CVM_LAT_SVM_VMGEXIT, CVMSTAT_LAT_CLASS_VMGEXIT, 0x72);
+	l.key |= CVM_LAT_USER_BIT;
+	entry(&l, 500, 0, true, NS);
+	e = cvm_lat_find(&l, KEY(0x7b) | CLASS(VMGEXIT) | CVM_LAT_USER_BIT);
+	CHECK(e->count == 1 && e->sum == 500 && !cvm_lat_find(&l, KEY(0x403))->count,
+	      "VMGEXIT timed under its GHCB code, via userspace; refined once");
+	/* the GHCB MSR protocol */
+	cvm_lat_exit(&l, KEY(0x403), 0, 0, NULL);
+	cvm_lat_refine(&l, CVM_LAT_SVM_VMGEXIT, CVMSTAT_LAT_CLASS_GHCB_MSR, 0x4);
+	entry(&l, 40, 0, true, NS);
+	CHECK(cvm_lat_find(&l, KEY(0x4) | CLASS(GHCB_MSR))->count == 1,
+	      "MSR protocol VMGEXIT timed under its request code");
+	/* a code beyond 32 bits: 0xffffffff */
+	cvm_lat_exit(&l, KEY(0x403), 0, 0, NULL);
+	cvm_lat_refine(&l, CVM_LAT_SVM_VMGEXIT, CVMSTAT_LAT_CLASS_VMGEXIT,
+		       0x1234567890ULL);
+	entry(&l, 40, 0, true, NS);
+	CHECK(cvm_lat_find(&l, KEY(0xffffffff) | CLASS(VMGEXIT))->count == 1,
+	      "a GHCB code over 32 bits: 0xffffffff");
+	/* nothing pending, or another exit pending: untouched */
+	cvm_lat_refine(&l, CVM_LAT_SVM_VMGEXIT, CVMSTAT_LAT_CLASS_VMGEXIT, 0x7b);
+	cvm_lat_exit(&l, KEY(0x72), 0, 0, NULL);
+	cvm_lat_refine(&l, CVM_LAT_SVM_VMGEXIT, CVMSTAT_LAT_CLASS_VMGEXIT, 0x7b);
+	CHECK(l.key == KEY(0x72), "only a pending VMGEXIT is refined");
+	entry(&l, 40, 0, true, NS);
+	/* TDX: TDCALL to userspace under its GHCI leaf */
+	cvm_lat_exit(&l, TDX_KEY(77), 0, 0, NULL);
+	cvm_lat_refine(&l, CVM_LAT_VMX_TDCALL, CVMSTAT_LAT_CLASS_TDX_LEAF, 0x10001);
+	l.key |= CVM_LAT_USER_BIT;
+	entry(&l, 900, 0, true, NS);
+	CHECK(cvm_lat_find(&l, TDX_KEY(0x10001) | CLASS(TDX_LEAF) |
+			   CVM_LAT_USER_BIT)->sum == 900,
+	      "TDCALL timed under its leaf");
+	cvm_lat_key_name(name, sizeof(name), KEY(0x7b) | CLASS(VMGEXIT));
+	CHECK(strstr(name, "IOIO") != NULL, "VMGEXIT key named as its code: %s", name);
+	cvm_lat_key_name(name, sizeof(name), TDX_KEY(0x10001) | CLASS(TDX_LEAF));
+	CHECK(strstr(name, "MAP_GPA") != NULL, "TDX leaf key named: %s", name);
+	cvm_lat_key_name(name, sizeof(name), KEY(0x72));
+	CHECK(strstr(name, "CPUID") != NULL, "reason key named: %s", name);
+}
+
 int main(void)
 {
 	test_buckets();
 	test_pairs();
+	test_refine();
 	check_dist("uniform 1-100 us", 100000, uniform, 0.032);
 	check_dist("exponential", 100000, exponential, 0.032);
 	check_dist("constant", 1000, constant, 0.0);

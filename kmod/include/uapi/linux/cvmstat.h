@@ -242,23 +242,37 @@ enum cvmstat_kind {
 	(((__u64)(isa) << 32) | (__u32)(reason))
 
 /*
- * Latency keys (ABI 1.4): bits 0-31 the exit reason as kvm_exit reports it,
- * 32-35 the isa, 40-48 the histogram bucket (LAT_BUCKET only, else 0).
+ * Latency keys (ABI 1.4): bits 0-31 the code, 32-35 the isa, 36-39 the
+ * class of the code (CVMSTAT_LAT_CLASS_*), 40-48 the histogram bucket
+ * (LAT_BUCKET only, else 0).  Class REASON: the exit reason as kvm_exit
+ * reports it.  An SEV-ES/SNP VMGEXIT (SVM exit 0x403) is timed under the
+ * GHCB software exit code the guest asked for (VMGEXIT; codes above
+ * 0xffffffff as 0xffffffff) or, through the GHCB MSR protocol, its request
+ * code (GHCB_MSR); a TDX TDCALL (exit 77) that leaves to userspace under
+ * its GHCI leaf (TDX_LEAF), one handled in the kernel under reason 77.
  * Buckets are log-linear: bucket b < 16 holds b ns; above, each power of
  * two 2^p (p >= 4) is cut into 16: bucket b holds
  * [(16 + b % 16) << (b / 16 - 1), (17 + b % 16) << (b / 16 - 1)) ns; the
  * last (511, from 31 << 30 ns) also holds everything longer.
  */
+#define CVMSTAT_LAT_CLASS_REASON	0
+#define CVMSTAT_LAT_CLASS_VMGEXIT	1
+#define CVMSTAT_LAT_CLASS_GHCB_MSR	2
+#define CVMSTAT_LAT_CLASS_TDX_LEAF	3
 #define CVMSTAT_LAT_KEY(isa, reason)	CVMSTAT_REASON_KEY(isa, reason)
+#define CVMSTAT_LAT_CLASS_KEY(cls)	((__u64)(cls) << 36)
+#define CVMSTAT_LAT_CLASS_OF(key)	((unsigned int)((key) >> 36) & 0xf)
+#define CVMSTAT_LAT_CODE_OF(key)	((__u32)(key))
 #define CVMSTAT_LAT_BUCKET_KEY(b)	((__u64)(b) << 40)
 #define CVMSTAT_LAT_BUCKET_OF(key)	((unsigned int)((key) >> 40) & 0x1ff)
-#define CVMSTAT_LAT_REASON_OF(key)	((key) & 0xfffffffffULL)
+/* the key without its bucket: what a timed exit is grouped by */
+#define CVMSTAT_LAT_REASON_OF(key)	((key) & 0xffffffffffULL)
 #define CVMSTAT_LAT_BUCKETS		512
 #define CVMSTAT_LAT_KERNEL	1	/* handled in the kernel */
 #define CVMSTAT_LAT_USER	2	/* left through kvm_userspace_exit */
 #define CVMSTAT_LAT_LOST_CROSS_CPU	0 /* entry on another CPU, clock not synced */
 #define CVMSTAT_LAT_LOST_ABSURD		1 /* negative or over an hour */
-#define CVMSTAT_LAT_LOST_FULL		2 /* vCPU's key table full (16 keys) */
+#define CVMSTAT_LAT_LOST_FULL		2 /* vCPU's key table full (32 keys) */
 
 /**
  * struct cvmstat_record - one counter in CVMSTAT_IOC_READ_VM
