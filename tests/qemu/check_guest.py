@@ -6,12 +6,12 @@ Usage: check_guest.py OUTDIR LABEL BOOT_OK
 
 OUTDIR holds results.txt (guest-scenario.sh's sections) and share/ (what
 l1-guest.sh saved of each attempt N: trace-N.dat, trace-stats-N.txt,
-counts-N.csv, hp-N.csv, phases-N.csv, rec-N.csv, sweep-N.csv,
+counts-N.csv, lat-N.csv, show-lat-N.txt, hp-N.csv, phases-N.csv, rec-N.csv, sweep-N.csv,
 hp-before-N.txt, hp-after-N.txt, sweep-done-N.txt, testbed-N.txt).  The
 oracle is the kernel's own trace events of the same run, recorded by ftrace
 in the test kernel: kvm_exit (exit_reason, vcpu_id), kvm_mmio, kvm_fast_mmio,
-kvm_msr, kvm_pio, kvm_vcpu_wakeup (ns, valid) and kvm_halt_poll_ns (grow),
-parsed from `trace-cmd report -R`.  Events without a vCPU field are
+kvm_msr, kvm_pio, kvm_vcpu_wakeup (ns, valid), kvm_halt_poll_ns (grow),
+kvm_entry and kvm_userspace_exit, parsed from `trace-cmd report -R`.  Events without a vCPU field are
 given the vCPU of the thread they fired on (every vCPU is one QEMU thread,
 known from its kvm_exit events).
 
@@ -31,6 +31,11 @@ cvmstat must equal the trace exactly, per vCPU:
     nothing unattributed or untracked, and no trace event lost (the ring
     buffer's overrun and dropped counters are 0 and every event it held was
     extracted).
+Exit-handling time (on from the module's load) equals the trace's pairs,
+per vCPU, exit reason and kernel/userspace: an exit is timed at its vCPU's
+next kvm_entry, as via userspace if a kvm_userspace_exit came on its thread
+in between; the one exit no entry followed (where the guest powered off)
+is open; no pair lost; histograms consistent with count, min and max.
 The halt-poll views of the held VM equal the module's records
 (cvmstat-read hp): `show --by haltpoll --format csv` per vCPU, and `export
 --per vcpu`'s halt families per VM and per vCPU, seconds to the nanosecond.
@@ -67,6 +72,7 @@ import sys
 from collections import Counter, defaultdict
 
 import check_results            # its section parser (tests/qemu)
+import check_latency            # the latency records' tables and structure
 
 ISA_SVM = 2
 PHASE_PORT = 0xF4
@@ -247,6 +253,61 @@ def check_mmio_rule(byv):
               "without their READ completion (the rule cvmstat counts them by)",
               "rule")
     return n_unsat
+
+
+def oracle_latency(evs):
+    """The trace's exit/entry pairs of one vCPU: ({(reason, dir): n} timed,
+    {(reason, dir): n} still open at the end).  An exit is timed at the
+    vCPU's next kvm_entry; dir is "user" if a kvm_userspace_exit came on
+    its thread in between, else "kernel"; an exit no entry followed is open."""
+    timed, opened = Counter(), Counter()
+    pending = None
+    for _, _, ev, f in evs:
+        if ev == "kvm_exit":
+            if pending:
+                opened[tuple(pending)] += 1     # never seen: says so below
+            pending = [f["exit_reason"], "kernel"]
+        elif ev == "kvm_userspace_exit" and pending:
+            pending[1] = "user"
+        elif ev == "kvm_entry" and pending:
+            timed[tuple(pending)] += 1
+            pending = None
+    if pending:
+        opened[tuple(pending)] += 1
+    return timed, opened
+
+
+def check_guest_latency(share, a, byv, vcpus):
+    """Exit-handling time of the real guest (timing on from the module's
+    load) against the trace's pairs: per vCPU, reason and kernel/userspace,
+    timed and open exits exactly; nothing lost; the histograms' structure;
+    show --latency names what it prints.  Returns the number of keys."""
+    check_latency.check = check         # its checks count as this suite's
+    with open(os.path.join(share, f"lat-{a}.csv"), newline="") as f:
+        rows = list(csv.DictReader(f))
+    t, opened, lost = check_latency.lat_tables(rows)
+    nkeys = 0
+    for v in vcpus:
+        want_t, want_o = oracle_latency(byv[v])
+        got_t = Counter({(k & 0xFFFFFFFF, d): e.get("count", 0)
+                         for (k, d), e in t.get(v, {}).items()})
+        got_o = Counter({(k & 0xFFFFFFFF, d): c for k, d, c in opened.get(v, [])})
+        for k in sorted(set(want_t) | set(got_t)):
+            nkeys += 1
+            check(got_t[k] == want_t[k], f"vCPU {v}: reason {k[0]:#x} {k[1]}: "
+                  f"{got_t[k]} exits timed, the trace paired {want_t[k]}",
+                  "latency", f"latency vCPU {v} {k[0]:#x} {k[1]}: {got_t[k]}")
+        check(got_o == want_o, f"vCPU {v}: open exits {dict(got_o)}, the trace "
+              f"ends with {dict(want_o)} (one: the exit it stopped at)")
+        check(sum(want_o.values()) == 1, f"vCPU {v}: the trace has "
+              f"{sum(want_o.values())} exits without an entry, want 1 (the last)")
+        check(not lost.get(v), f"vCPU {v}: pairs not timed {lost.get(v)}, want none")
+    check_latency.check_structure("guest", t)
+    with open(os.path.join(share, f"show-lat-{a}.txt")) as f:
+        show = f.read()
+    check("CPUID" in show and "P99_US" in show and "user" in show,
+          f"show --latency names reasons and splits them: {show[:200]!r}")
+    return nkeys
 
 
 # --- cvmstat's side ---------------------------------------------------------
@@ -486,7 +547,11 @@ def main(outdir, label, boot_ok):
             nphase += compare(f"phase {seq} vCPU {v}", rec[seq][v], segs[v][i],
                               rec_over.get((seq, v), {}), "phase")
 
+    nlat = check_guest_latency(share, a, byv, vcpus)
+
     exits = sum(total.values())
+    print(f"guest: exit-handling time: {nlat} keys (vCPU, reason, kernel or "
+          "userspace) timed exactly as the trace pairs kvm_exit and kvm_entry")
     print(f"guest: attempt {a}; trace {len(events)} events, {exits} exits "
           f"({', '.join(f'vCPU {v} {total[v]}' for v in vcpus)}); compared "
           f"{sum(nkeys.values())} keys over the vCPUs ({', '.join(f'{n} {k}' for k, n in sorted(nkeys.items()))}) "

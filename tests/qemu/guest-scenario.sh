@@ -90,7 +90,9 @@ fi
 
 a=1
 while [ $a -le 2 ]; do
-	sec insmod-$a insmod /cvm/cvmstat.ko
+	# exit-handling time on from the start: check_guest.py pairs the
+	# trace's kvm_exit, kvm_userspace_exit and kvm_entry events
+	sec insmod-$a insmod /cvm/cvmstat.ko latency=1
 	sec attempt-$a in_host "$mode" $a
 	sec version-$a cvmstat-read version
 	sec rmmod-$a rmmod cvmstat

@@ -21,9 +21,9 @@
 #		calibrating under emulation, HPET as clock source (an MMIO
 #		read handled by QEMU for every clock read; slow)
 #
-# test: with cvmstat loaded, records the kernel's own trace events kvm_exit,
-# kvm_mmio, kvm_fast_mmio, kvm_msr, kvm_pio, kvm_vcpu_wakeup and
-# kvm_halt_poll_ns (tracefs, clock mono, non-overwriting buffers) while
+# test: with cvmstat loaded (exit-handling time on), records the kernel's
+# own trace events kvm_exit, kvm_mmio, kvm_fast_mmio, kvm_msr, kvm_pio,
+# kvm_vcpu_wakeup, kvm_halt_poll_ns, kvm_entry and kvm_userspace_exit (tracefs, clock mono, non-overwriting buffers) while
 # `cvmstat record` records the guest booted by l2vm.py.  While the guest
 # idles (its phase 3, l2idle= seconds), a second recording sweeps the
 # global halt_poll_ns over 0, its original value and 5000000, hp_run
@@ -51,7 +51,8 @@ export PATH=$tools:$PATH
 T=/sys/kernel/tracing
 say() { echo "l1-guest: $(cut -d' ' -f1 /proc/uptime) s: $*"; }
 trace_kb=32768
-events="kvm_exit kvm_mmio kvm_fast_mmio kvm_msr kvm_pio kvm_vcpu_wakeup kvm_halt_poll_ns"
+events="kvm_exit kvm_mmio kvm_fast_mmio kvm_msr kvm_pio kvm_vcpu_wakeup kvm_halt_poll_ns
+	kvm_entry kvm_userspace_exit"
 # The halt-polling sweep over the idle guest: seconds per setting, and how
 # long the guest idles (long enough for the three settings, with room for
 # starting the recording and the changes under emulation)
@@ -153,6 +154,8 @@ held() {
 		cat "$c/stats"
 	done >"$share/trace-stats-$a.txt"
 	cvmstat-read vm --pid "$L2_PID" >"$share/counts-$a.csv" &&
+	cvmstat-read vm --pid "$L2_PID" --latency >"$share/lat-$a.csv" &&
+	cvmstat show --vm "$L2_PID" --latency >"$share/show-lat-$a.txt" &&
 	cvmstat-read hp --pid "$L2_PID" >"$share/hp-$a.csv" &&
 	cvmstat show --vm "$L2_PID" --by haltpoll --format csv >"$share/show-hp-$a.csv" &&
 	cvmstat export --per vcpu >"$share/export-$a.prom" &&
