@@ -119,7 +119,7 @@ static cvm_slow_path void userspace_exit_slow(void)
 	for (i = 0; i < cvm_max_vcpus; i++) {
 		struct cvm_lat *l = READ_ONCE(cvm_slot_by_index(i)->lat);
 
-		if (l && l->pending && READ_ONCE(l->task) == current)
+		if (l && cvm_lat_pending(l) && READ_ONCE(l->task) == current)
 			l->key |= CVM_LAT_USER_BIT;
 	}
 }
@@ -129,7 +129,7 @@ static notrace void probe_kvm_userspace_exit_time(void *data, __u32 reason,
 {
 	struct cvm_lat *l = READ_ONCE(this_cpu_read(cvm_cache.slot)->lat);
 
-	if (likely(l && READ_ONCE(l->task) == current && l->pending)) {
+	if (likely(l && READ_ONCE(l->task) == current && cvm_lat_pending(l))) {
 		l->key |= CVM_LAT_USER_BIT;
 		return;
 	}
@@ -150,13 +150,19 @@ static size_t pool_bytes(void)
 static int set_locked(bool on)
 {
 	struct cvm_lat *pool;
+	unsigned int i;
 
 	if (on == !!lat_pool)
 		return 0;
 	if (on) {
-		pool = vzalloc(pool_bytes());
+		/* the fast path's bound on a pair (CVM_LAT_MIN_KHZ) */
+		if (tsc_khz < CVM_LAT_MIN_KHZ)
+			return -EOPNOTSUPP;
+		pool = vmalloc(pool_bytes());
 		if (!pool)
 			return -ENOMEM;
+		for (i = 0; i < cvm_max_vcpus; i++)
+			cvm_lat_clear(&pool[i]);
 		WRITE_ONCE(lat_mult, cvm_lat_mult(tsc_khz));
 		lat_pool = pool;
 		cvm_registry_set_lat(pool);
@@ -221,7 +227,7 @@ int cvm_latency_records(struct cvm_vcpu *s, struct cvm_lat *scratch,
 
 	if (!l)
 		return 0;
-	scratch->pending = READ_ONCE(l->pending);
+	scratch->cpu = READ_ONCE(l->cpu);
 	scratch->key = READ_ONCE(l->key);
 	for (i = 0; i < CVM_LAT_LOST_NR; i++)
 		scratch->lost[i] = READ_ONCE(l->lost[i]);
@@ -233,7 +239,7 @@ int cvm_latency_records(struct cvm_vcpu *s, struct cvm_lat *scratch,
 		if (!cvm_lat_copy_entry(&l->e[i], &scratch->e[i], &copy_tmp, 64))
 			return -EAGAIN;
 	}
-	return cvm_lat_emit(scratch, s->vcpu_id, out);
+	return cvm_lat_emit(scratch, s->vcpu_id, s->isa, out);
 }
 
 static int param_set(const char *val, const struct kernel_param *kp)

@@ -39,8 +39,8 @@ static cvm_slow_path void exit_time(struct cvm_vcpu *s, u32 reason)
 	struct cvm_lat *l = READ_ONCE(s->lat);
 
 	if (likely(l))
-		cvm_lat_exit(l, CVMSTAT_REASON_KEY(s->isa, reason), cvm_clock(),
-			     raw_smp_processor_id(), current);
+		cvm_lat_exit(l, reason, cvm_clock(), raw_smp_processor_id(),
+			     current);
 }
 
 /*

@@ -19,11 +19,11 @@ void cvm_lat_add_long(struct cvm_lat *l, u64 key, u64 d, u64 mult)
 		l->lost[CVM_LAT_LOST_ABSURD]++;
 		return;
 	}
-	cvm_lat_add(l, key, (u64)ns);
+	cvm_lat_add(l, key, (u64)ns, cvm_lat_bucket((u64)ns));
 }
 
 /* The key is new, or not at its hash. */
-void cvm_lat_add_slow(struct cvm_lat *l, u64 key, u64 ns)
+void cvm_lat_add_slow(struct cvm_lat *l, u64 key, u64 ns, unsigned int b)
 {
 	struct cvm_lat_entry *e = cvm_lat_find(l, key);
 
@@ -31,7 +31,7 @@ void cvm_lat_add_slow(struct cvm_lat *l, u64 key, u64 ns)
 		l->lost[CVM_LAT_LOST_FULL]++;
 		return;
 	}
-	cvm_lat_record(e, ns);
+	cvm_lat_record(e, ns, b);
 }
 
 /*
@@ -44,7 +44,7 @@ void cvm_lat_entry_moved(struct cvm_lat *l, u64 t, u64 mult, bool synced)
 		cvm_lat_close(l, t, mult);
 		return;
 	}
-	l->pending = 0;
+	l->cpu = CVM_LAT_NONE;
 	l->lost[CVM_LAT_LOST_CROSS_CPU]++;
 }
 
@@ -56,11 +56,23 @@ u64 cvm_lat_mult(u32 khz)
 void cvm_lat_clear(struct cvm_lat *l)
 {
 	memset(l, 0, sizeof(*l));
+	l->cpu = CVM_LAT_NONE;
+}
+
+/* The exits @e timed: what its buckets hold. */
+u64 cvm_lat_count(const struct cvm_lat_entry *e)
+{
+	u64 n = 0;
+	unsigned int b;
+
+	for (b = 0; b < CVM_LAT_BUCKETS; b++)
+		n += e->hist[b];
+	return n;
 }
 
 /*
- * An entry's fields only grow (min only shrinks) and count is written last
- * of them: two equal copies in a row are a consistent one.
+ * An entry's fields only grow (min only shrinks): two equal copies in a row
+ * are a consistent one.
  */
 bool cvm_lat_copy_entry(const struct cvm_lat_entry *e,
 			struct cvm_lat_entry *out, struct cvm_lat_entry *tmp,
@@ -77,9 +89,9 @@ bool cvm_lat_copy_entry(const struct cvm_lat_entry *e,
 	return false;
 }
 
-static u64 uapi_key(u64 key)
+static u64 uapi_key(u64 key, u32 isa)
 {
-	return key & ~CVM_LAT_USER_BIT;
+	return (key & ~CVM_LAT_USER_BIT) | (u64)isa << 32;
 }
 
 static u8 uapi_dir(u64 key)
@@ -88,12 +100,13 @@ static u8 uapi_dir(u64 key)
 }
 
 /*
- * @l: a copy whose entries are each consistent.  Per key with a count:
+ * @l: a copy whose entries are each consistent, of a vCPU of @isa.  Per key
+ * with a count:
  * LAT_COUNT, LAT_SUM, LAT_MIN, LAT_MAX, then a LAT_BUCKET per nonzero
  * bucket; then LAT_OPEN for an exit not yet followed by its entry and
  * LAT_LOST per nonzero loss counter.
  */
-unsigned int cvm_lat_emit(const struct cvm_lat *l, u32 vcpu_id,
+unsigned int cvm_lat_emit(const struct cvm_lat *l, u32 vcpu_id, u32 isa,
 			  struct cvmstat_record *out)
 {
 	struct cvmstat_record *r = out;
@@ -101,12 +114,12 @@ unsigned int cvm_lat_emit(const struct cvm_lat *l, u32 vcpu_id,
 
 	for (i = 0; i < CVM_LAT_KEYS; i++) {
 		const struct cvm_lat_entry *e = &l->e[i];
-		u64 k = uapi_key(e->key);
+		u64 k = uapi_key(e->key, isa), n = cvm_lat_count(e);
 		u8 dir = uapi_dir(e->key);
 
-		if (!e->key || !e->count)
+		if (!e->key || !n)
 			continue;
-		r = cvm_put(r, vcpu_id, CVMSTAT_KIND_LAT_COUNT, dir, k, e->count);
+		r = cvm_put(r, vcpu_id, CVMSTAT_KIND_LAT_COUNT, dir, k, n);
 		r = cvm_put(r, vcpu_id, CVMSTAT_KIND_LAT_SUM, dir, k, e->sum);
 		r = cvm_put(r, vcpu_id, CVMSTAT_KIND_LAT_MIN, dir, k, e->min);
 		r = cvm_put(r, vcpu_id, CVMSTAT_KIND_LAT_MAX, dir, k, e->max);
@@ -116,9 +129,9 @@ unsigned int cvm_lat_emit(const struct cvm_lat *l, u32 vcpu_id,
 					    dir, k | CVMSTAT_LAT_BUCKET_KEY(b),
 					    e->hist[b]);
 	}
-	if (l->pending)
+	if (l->cpu != CVM_LAT_NONE)
 		r = cvm_put(r, vcpu_id, CVMSTAT_KIND_LAT_OPEN,
-			    uapi_dir(l->key), uapi_key(l->key), 1);
+			    uapi_dir(l->key), uapi_key(l->key, isa), 1);
 	for (i = 0; i < CVM_LAT_LOST_NR; i++)
 		if (l->lost[i])
 			r = cvm_put(r, vcpu_id, CVMSTAT_KIND_LAT_LOST, 0, i,

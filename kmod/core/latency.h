@@ -16,6 +16,13 @@
  * thread only (kvm_exit, kvm_entry and kvm_userspace_exit all fire on it).
  * Entries only grow but for min, which only shrinks, so two equal copies of
  * an entry are a consistent one (cvm_lat_copy_entry()).
+ *
+ * Cost: the kvm_entry probe runs this on every entry, so each instruction
+ * counts (tests/qemu/cost.sh prices it).  An entry keeps no count (the sum of
+ * its buckets is one, cvm_lat_count()); "no exit pending" is a CPU number
+ * no CPU has, so one compare tells both that and a move to another CPU; the
+ * bucket is computed without a branch; a pending exit's key is the reason
+ * alone (the vCPU's isa is added when records are written).
  */
 #ifndef _CVMSTAT_CORE_LATENCY_H
 #define _CVMSTAT_CORE_LATENCY_H
@@ -29,6 +36,13 @@
 /* Keys (reason x in-kernel/userspace) timed per vCPU; log2. */
 #define CVM_LAT_KEYS_SHIFT	5
 #define CVM_LAT_KEYS		(1U << CVM_LAT_KEYS_SHIFT)
+/* @cpu of a struct cvm_lat with no exit pending */
+#define CVM_LAT_NONE		(~0U)
+/*
+ * The slowest TSC timing runs with (kHz): the fast path's pairs (under 2^32
+ * cycles) then stay under 2^35 ns, the last bucket's bound (no clamp).
+ */
+#define CVM_LAT_MIN_KHZ		125000U
 /* A pair longer than this (ns) is not an exit's handling: counted, dropped. */
 #define CVM_LAT_ABSURD_NS	(3600ULL * 1000000000ULL)
 
@@ -47,8 +61,7 @@ enum cvm_lat_lost {
 };
 
 struct cvm_lat_entry {
-	u64 key;		/* 0: free (a used key always has bits 32+) */
-	u64 count;
+	u64 key;		/* 0: free (no exit reason is 0 with a class) */
 	u64 sum;
 	u64 min;
 	u64 max;
@@ -57,19 +70,17 @@ struct cvm_lat_entry {
 
 /**
  * struct cvm_lat - one vCPU's exit-handling times
- * @pending: an exit was seen and its entry not yet
- * @cpu: CPU of the pending exit's timestamp
+ * @cpu: CPU of the pending exit's timestamp; CVM_LAT_NONE: none pending
  * @t0: its timestamp (clock units, see @mult)
- * @key: its key (uapi CVMSTAT_LAT_KEY(), class REASON until refined, see
- *	cvm_lat_refine()), with CVM_LAT_USER_BIT once it left to userspace
+ * @key: its key: the exit reason (or, once refined, class and code: see
+ *	cvm_lat_refine()), with CVM_LAT_USER_BIT once it left to userspace;
+ *	uapi CVMSTAT_LAT_KEY() without the isa
  * @task: the thread that took it (kvm_userspace_exit finds the slot by it)
  * @lost: pairs not recorded, by enum cvm_lat_lost
- * @reset_ack: the counters' reset generation last applied here
  * @e: the entries, open addressing by key
  */
 struct cvm_lat {
-	u8 pending;
-	u8 pad[3];
+	u32 pad;
 	u32 cpu;
 	u64 t0;
 	u64 key;
@@ -78,21 +89,24 @@ struct cvm_lat {
 	struct cvm_lat_entry e[CVM_LAT_KEYS];
 };
 
-/* The bucket of @ns. */
-static cvm_always_inline unsigned int cvm_lat_bucket(u64 ns)
+/*
+ * The bucket of @ns < 2^35 (no clamp).  p = the top bit's position, at
+ * least 4: ((p - 3) << 4) | the 4 bits below the top one; the top 5 bits are
+ * 16 + those, so one addition makes it.  Below 16, p is 4 and the bucket
+ * is @ns itself, with no branch.
+ */
+static cvm_always_inline unsigned int cvm_lat_bucket_fast(u64 ns)
 {
-	unsigned int p, i;
+	unsigned int p = 63 - __builtin_clzll(ns | CVM_LAT_SUB);
 
-	if (ns < CVM_LAT_SUB)
-		return (unsigned int)ns;
-	p = 63 - __builtin_clzll(ns);		/* >= CVM_LAT_SUB_SHIFT */
-	/*
-	 * ((p - 3) << 4) | the 4 bits below the top one; the top 5 bits are
-	 * 16 + those, so one addition makes it
-	 */
-	i = (unsigned int)(ns >> (p - CVM_LAT_SUB_SHIFT)) +
-	    ((p - CVM_LAT_SUB_SHIFT) << CVM_LAT_SUB_SHIFT);
-	return i < CVM_LAT_BUCKETS ? i : CVM_LAT_BUCKETS - 1;
+	return (unsigned int)(ns >> (p - CVM_LAT_SUB_SHIFT)) +
+	       ((p - CVM_LAT_SUB_SHIFT) << CVM_LAT_SUB_SHIFT);
+}
+
+/* The bucket of any @ns. */
+static inline unsigned int cvm_lat_bucket(u64 ns)
+{
+	return ns >> 35 ? CVM_LAT_BUCKETS - 1 : cvm_lat_bucket_fast(ns);
 }
 
 /* Lowest value of bucket @i. */
@@ -141,46 +155,61 @@ static cvm_always_inline struct cvm_lat_entry *cvm_lat_find(struct cvm_lat *l,
 	return NULL;
 }
 
-/* One more exit of @e that took @ns. */
-static cvm_always_inline void cvm_lat_record(struct cvm_lat_entry *e, u64 ns)
+/* One more exit of @e that took @ns, in bucket @b. */
+static cvm_always_inline void cvm_lat_record(struct cvm_lat_entry *e, u64 ns,
+					     unsigned int b)
 {
-	e->hist[cvm_lat_bucket(ns)]++;
+	e->hist[b]++;
 	e->sum += ns;
 	if (ns < e->min)
 		e->min = ns;
 	if (ns > e->max)
 		e->max = ns;
-	cvm_wmb();
-	WRITE_ONCE(e->count, e->count + 1);
 }
 
-void cvm_lat_add_slow(struct cvm_lat *l, u64 key, u64 ns);
+void cvm_lat_add_slow(struct cvm_lat *l, u64 key, u64 ns, unsigned int b);
 
 /*
- * Record one exit's handling time @ns (sane) under @key: its entry is at
- * its hash unless the table had a collision (cvm_lat_add_slow()).
+ * Record one exit's handling time @ns (bucket @b) under @key: its entry is
+ * at its hash unless the table had a collision (cvm_lat_add_slow()).
  */
-static cvm_always_inline void cvm_lat_add(struct cvm_lat *l, u64 key, u64 ns)
+static cvm_always_inline void cvm_lat_add(struct cvm_lat *l, u64 key, u64 ns,
+					  unsigned int b)
 {
-	struct cvm_lat_entry *e = &l->e[cvm_lat_hash(key)];
+	unsigned long size = sizeof(struct cvm_lat_entry);
+	struct cvm_lat_entry *e;
 
-	/* one address computation, not one per field (gcc rematerialises) */
+	/*
+	 * One multiplication: gcc would make four shifts and adds of a size it
+	 * knows, and compute the address once per field without the barrier.
+	 */
+	__asm__("" : "+r" (size));
+	e = (struct cvm_lat_entry *)((char *)l->e + cvm_lat_hash(key) * size);
 	__asm__("" : "+r" (e));
 	if (unlikely(e->key != key))
-		cvm_lat_add_slow(l, key, ns);
+		cvm_lat_add_slow(l, key, ns, b);
 	else
-		cvm_lat_record(e, ns);
+		cvm_lat_record(e, ns, b);
 }
 
-/* kvm_exit: start timing the exit @key at @t (clock units) on @cpu. */
-static cvm_always_inline void cvm_lat_exit(struct cvm_lat *l, u64 key, u64 t,
-					   u32 cpu, const void *task)
+/*
+ * kvm_exit: start timing the exit @reason at @t (clock units) on @cpu; an
+ * exit still pending (its entry never came: the VM's vCPU was reset by
+ * userspace, say) is forgotten.
+ */
+static cvm_always_inline void cvm_lat_exit(struct cvm_lat *l, u64 reason,
+					   u64 t, u32 cpu, const void *task)
 {
-	l->key = key;
+	l->key = reason;
 	l->t0 = t;
 	l->cpu = cpu;
 	l->task = task;
-	l->pending = 1;
+}
+
+/* Whether an exit is pending. */
+static inline bool cvm_lat_pending(const struct cvm_lat *l)
+{
+	return READ_ONCE(l->cpu) != CVM_LAT_NONE;
 }
 
 void cvm_lat_add_long(struct cvm_lat *l, u64 key, u64 d, u64 mult);
@@ -195,26 +224,29 @@ static cvm_always_inline void cvm_lat_close(struct cvm_lat *l, u64 t, u64 mult)
 {
 	u64 d = t - l->t0;
 	u64 key = l->key;
+	u64 ns;
 
-	l->pending = 0;
-	if (unlikely(d >> 32))
+	l->cpu = CVM_LAT_NONE;
+	if (unlikely(d >> 32)) {
 		cvm_lat_add_long(l, key, d, mult);
-	else
-		cvm_lat_add(l, key, (u64)(((unsigned __int128)d * mult) >> 32));
+		return;
+	}
+	/* mult <= 2^35 (CVM_LAT_MIN_KHZ): ns < 2^35 */
+	ns = (u64)(((unsigned __int128)d * mult) >> 32);
+	cvm_lat_add(l, key, ns, cvm_lat_bucket_fast(ns));
 }
 
 /*
  * kvm_entry at @t on @cpu.  False when the pending exit was stamped on
  * another CPU: the caller then asks whether the clock agrees between CPUs
- * (out of line) and calls cvm_lat_entry_moved().
+ * (out of line) and calls cvm_lat_entry_moved().  One compare for both
+ * that and "nothing pending" (CVM_LAT_NONE).
  */
 static cvm_always_inline bool cvm_lat_entry(struct cvm_lat *l, u64 t, u32 cpu,
 					    u64 mult)
 {
-	if (!l->pending)
-		return true;
 	if (unlikely(cpu != l->cpu))
-		return false;
+		return l->cpu == CVM_LAT_NONE;
 	cvm_lat_close(l, t, mult);
 	return true;
 }
@@ -231,7 +263,8 @@ static inline void cvm_lat_refine(struct cvm_lat *l, u32 reason, u32 cls,
 {
 	u64 key = l->key;
 
-	if (!l->pending || (u32)key != reason || (key & CVM_LAT_CLASS_MASK))
+	if (l->cpu == CVM_LAT_NONE || (u32)key != reason ||
+	    (key & CVM_LAT_CLASS_MASK))
 		return;
 	if (code > 0xffffffffULL)
 		code = 0xffffffffULL;
@@ -242,10 +275,11 @@ void cvm_lat_entry_moved(struct cvm_lat *l, u64 t, u64 mult, bool synced);
 /* cycles -> ns multiplier (ns = cycles * mult >> 32) of a @khz clock */
 u64 cvm_lat_mult(u32 khz);
 void cvm_lat_clear(struct cvm_lat *l);
+u64 cvm_lat_count(const struct cvm_lat_entry *e);
 bool cvm_lat_copy_entry(const struct cvm_lat_entry *e,
 			struct cvm_lat_entry *out, struct cvm_lat_entry *tmp,
 			unsigned int tries);
-unsigned int cvm_lat_emit(const struct cvm_lat *l, u32 vcpu_id,
+unsigned int cvm_lat_emit(const struct cvm_lat *l, u32 vcpu_id, u32 isa,
 			  struct cvmstat_record *out);
 
 /* Records one vCPU's times can take at most. */

@@ -38,6 +38,15 @@ static void test_buckets(void)
 			bad++;
 	}
 	CHECK(!bad, "every value in its bucket's bounds (%u bad)", bad);
+	for (v = 0, bad = 0; v < (1ULL << 35); v = v < 4096 ? v + 1 : v * 9 / 8 + 1)
+		if (cvm_lat_bucket_fast(v) != cvm_lat_bucket(v) ||
+		    cvm_lat_bucket_fast(v) >= CVM_LAT_BUCKETS)
+			bad++;
+	CHECK(!bad && cvm_lat_bucket_fast((1ULL << 35) - 1) == CVM_LAT_BUCKETS - 1,
+	      "the probe's branchless bucket is the bucket below 2^35 ns (%u bad)", bad);
+	CHECK(cvm_lat_mult(CVM_LAT_MIN_KHZ) <= (1ULL << 35) &&
+	      (((unsigned __int128)0xffffffffULL * cvm_lat_mult(CVM_LAT_MIN_KHZ)) >> 32) < (1ULL << 35),
+	      "at the slowest clock timed, a fast-path pair stays below 2^35 ns");
 	CHECK(cvm_lat_bucket(0) == 0 && cvm_lat_bucket(15) == 15 &&
 	      cvm_lat_bucket(16) == 16 && cvm_lat_bucket(32) == 32 &&
 	      cvm_lat_bucket((1ULL << 35) - 1) == 511 && cvm_lat_bucket(1ULL << 35) == 511 && cvm_lat_bucket(~0ULL) == 511,
@@ -68,7 +77,7 @@ static void test_pairs(void)
 	cvm_lat_clear(&l);
 	/* mult 1 << 32: clock units are ns */
 	entry(&l, 100, 0, true, NS);
-	CHECK(!l.e[0].count && !l.lost[0], "an entry without an exit records nothing");
+	CHECK(!cvm_lat_count(&l.e[0]) && !l.lost[0], "an entry without an exit records nothing");
 	cvm_lat_exit(&l, KEY(0x72), 1000, 0, NULL);
 	entry(&l, 1700, 0, true, NS);
 	cvm_lat_exit(&l, KEY(0x72), 2000, 0, NULL);
@@ -77,10 +86,10 @@ static void test_pairs(void)
 	l.key |= CVM_LAT_USER_BIT;
 	entry(&l, 9000, 1, true, NS);
 	e = cvm_lat_find(&l, KEY(0x72));
-	CHECK(e->count == 2 && e->sum == 1000 && e->min == 300 && e->max == 700,
+	CHECK(cvm_lat_count(e) == 2 && e->sum == 1000 && e->min == 300 && e->max == 700,
 	      "CPUID: 2 exits, 300 + 700 ns");
 	e = cvm_lat_find(&l, KEY(0x7b) | CVM_LAT_USER_BIT);
-	CHECK(e->count == 1 && e->sum == 6000, "IOIO via userspace, across CPUs (synced)");
+	CHECK(cvm_lat_count(e) == 1 && e->sum == 6000, "IOIO via userspace, across CPUs (synced)");
 	cvm_lat_exit(&l, KEY(0x7b), 10000, 0, NULL);
 	entry(&l, 11000, 1, false, NS);
 	CHECK(l.lost[CVM_LAT_LOST_CROSS_CPU] == 1, "cross-CPU, clock not synced: lost");
@@ -96,11 +105,11 @@ static void test_pairs(void)
 	/* 2^32 cycles or more: the long path, exact */
 	cvm_lat_exit(&l, KEY(0x7c), 1000, 0, NULL);
 	entry(&l, 1000 + 25000000000ULL, 0, true, cvm_lat_mult(2500000));
-	CHECK(e->count == 2 && e->max >= 9999999990ULL && e->max <= 10000000000ULL,
+	CHECK(cvm_lat_count(e) == 2 && e->max >= 9999999990ULL && e->max <= 10000000000ULL,
 	      "10 s at 2.5 GHz (long path): max %llu ns, within 10 ns", (unsigned long long)e->max);
 	cvm_lat_exit(&l, KEY(0x7c), 0, 0, NULL);
 	entry(&l, CVM_LAT_ABSURD_NS + 1, 0, true, NS);
-	CHECK(l.lost[CVM_LAT_LOST_ABSURD] == 2 && e->count == 2,
+	CHECK(l.lost[CVM_LAT_LOST_ABSURD] == 2 && cvm_lat_count(e) == 2,
 	      "over an hour: lost, not recorded");
 	/* 0x52 hashes where 0x72 is: found past it (the slow path) */
 	CHECK(cvm_lat_hash(KEY(0x52)) == cvm_lat_hash(KEY(0x72)) &&
@@ -111,8 +120,8 @@ static void test_pairs(void)
 	cvm_lat_exit(&l, KEY(0x52), 0, 0, NULL);
 	entry(&l, 70, 0, true, NS);
 	e = cvm_lat_find(&l, KEY(0x52));
-	CHECK(e != &l.e[cvm_lat_hash(KEY(0x52))] && e->count == 2 && e->sum == 120 &&
-	      cvm_lat_find(&l, KEY(0x72))->count == 2,
+	CHECK(e != &l.e[cvm_lat_hash(KEY(0x52))] && cvm_lat_count(e) == 2 && e->sum == 120 &&
+	      cvm_lat_count(cvm_lat_find(&l, KEY(0x72))) == 2,
 	      "colliding keys: each its own entry");
 
 	/* the records, and the tool's sums of them */
@@ -124,7 +133,7 @@ static void test_pairs(void)
 		int m, i, found = 0;
 
 		cvm_lat_exit(&l, KEY(0x78), 0, 0, NULL);	/* left open */
-		n = cvm_lat_emit(&l, 3, recs);
+		n = cvm_lat_emit(&l, 3, CVMSTAT_ISA_SVM, recs);
 		m = cvm_lat_collect(recs, n, -1, &s, &open, &lost);
 		CHECK(open == 1 && lost == 3, "open %llu, lost %llu",
 		      (unsigned long long)open, (unsigned long long)lost);
@@ -233,20 +242,20 @@ static void test_refine(void)
 	l.key |= CVM_LAT_USER_BIT;
 	entry(&l, 500, 0, true, NS);
 	e = cvm_lat_find(&l, KEY(0x7b) | CLASS(VMGEXIT) | CVM_LAT_USER_BIT);
-	CHECK(e->count == 1 && e->sum == 500 && !cvm_lat_find(&l, KEY(0x403))->count,
+	CHECK(cvm_lat_count(e) == 1 && e->sum == 500 && !cvm_lat_count(cvm_lat_find(&l, KEY(0x403))),
 	      "VMGEXIT timed under its GHCB code, via userspace; refined once");
 	/* the GHCB MSR protocol */
 	cvm_lat_exit(&l, KEY(0x403), 0, 0, NULL);
 	cvm_lat_refine(&l, CVM_LAT_SVM_VMGEXIT, CVMSTAT_LAT_CLASS_GHCB_MSR, 0x4);
 	entry(&l, 40, 0, true, NS);
-	CHECK(cvm_lat_find(&l, KEY(0x4) | CLASS(GHCB_MSR))->count == 1,
+	CHECK(cvm_lat_count(cvm_lat_find(&l, KEY(0x4) | CLASS(GHCB_MSR))) == 1,
 	      "MSR protocol VMGEXIT timed under its request code");
 	/* a code beyond 32 bits: 0xffffffff */
 	cvm_lat_exit(&l, KEY(0x403), 0, 0, NULL);
 	cvm_lat_refine(&l, CVM_LAT_SVM_VMGEXIT, CVMSTAT_LAT_CLASS_VMGEXIT,
 		       0x1234567890ULL);
 	entry(&l, 40, 0, true, NS);
-	CHECK(cvm_lat_find(&l, KEY(0xffffffff) | CLASS(VMGEXIT))->count == 1,
+	CHECK(cvm_lat_count(cvm_lat_find(&l, KEY(0xffffffff) | CLASS(VMGEXIT))) == 1,
 	      "a GHCB code over 32 bits: 0xffffffff");
 	/* nothing pending, or another exit pending: untouched */
 	cvm_lat_refine(&l, CVM_LAT_SVM_VMGEXIT, CVMSTAT_LAT_CLASS_VMGEXIT, 0x7b);

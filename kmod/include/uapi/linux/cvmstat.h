@@ -508,7 +508,8 @@ struct cvmstat_guest_marks {
  * as CVMSTAT_KIND_LAT_OPEN.  A vCPU's times are reset with its counters.
  *
  * Errors: -EINVAL bad size, flags, pad, reserved or @on > 1; -ENOMEM;
- * -EBADF, -EPERM (SET, see Conventions).
+ * -EOPNOTSUPP (SET on) the TSC runs below 125 MHz (the clock); -EBADF,
+ * -EPERM (SET, see Conventions).
  */
 struct cvmstat_latency {
 	__u32 size;
