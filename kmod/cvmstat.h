@@ -199,11 +199,18 @@ extern bool cvm_svm_fast_broken;
  * cvm_svm_fast_usable() checked it against get_exit_info; it saves an
  * indirect call per exit.
  */
-static __always_inline u32 cvm_svm_exit_code(struct kvm_vcpu *vcpu)
+static __always_inline u64 cvm_svm_exit_code(struct kvm_vcpu *vcpu)
 {
 	struct vmcb *vmcb = *(struct vmcb **)(vcpu + 1);
 
-	return (u32)vmcb->control.exit_code;
+	/*
+	 * exit_code is a u32 (beside exit_code_hi) in older kernels' struct
+	 * vmcb_control_area and a u64 in newer ones; as a u64 either way, the
+	 * fast path compares and indexes with it as loaded (SVM_EXIT_ERR, -1,
+	 * is no fast code in either width), where a u32 of the u64 field cost
+	 * a zero-extension per exit.
+	 */
+	return vmcb->control.exit_code;
 }
 
 /* lifetime.c */

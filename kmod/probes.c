@@ -90,7 +90,6 @@ static cvm_slow_path void exit_slow(void *data, struct kvm_vcpu *vcpu,
 static notrace void probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 {
 	struct cvm_vcpu *s = this_cpu_read(cvm_cache.slot);
-	u32 code;
 
 	if (unlikely(READ_ONCE(s->vcpu) != vcpu)) {
 		exit_slow(data, vcpu, isa, NULL);
@@ -98,9 +97,10 @@ static notrace void probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 	}
 	if (likely(s->reason_fast) &&
 	    likely(cvm_on_svm_exit_fast(&s->stats,
-					code = cvm_svm_exit_code(vcpu)))) {
+					cvm_svm_exit_code(vcpu)))) {
+		/* the code read again there: here it would be kept in a register */
 		if (static_branch_unlikely(&cvm_timing))
-			exit_time(s, code);
+			exit_time(s, cvm_svm_exit_code(vcpu));
 		return;
 	}
 	exit_slow(data, vcpu, isa, s);
