@@ -123,8 +123,8 @@ latency() {
 		-I"$top/kmod/include/uapi" -I"$top/userspace" \
 		-o "$build/test_latency" "$top/tests/unit/test_latency.c" \
 		"$top/kmod/core/latency.c" "$top/kmod/core/counters.c" \
-		"$top/userspace/latency.c" \
-		"$top/userspace/names.c" -lm && "$build/test_latency"
+		"$top"/userspace/{latency,names,fields,rows}.c \
+		-lcsv -lm && "$build/test_latency"
 }
 suite latency latency
 
@@ -177,7 +177,7 @@ recorder() {
 		-fsanitize=address,undefined -fno-sanitize-recover=all \
 		-I"$top/kmod/include/uapi" -I"$top/userspace" \
 		-o "$build/test_recorder" "$top/tests/unit/test_recorder.c" \
-		"$top"/userspace/{recorder,rows,fields,snapshot,names,dev,modload}.c \
+		"$top"/userspace/{recorder,rows,fields,snapshot,names,dev,modload,latency}.c \
 		-lcsv -lkmod -lm && "$build/test_recorder"
 }
 suite recorder recorder
