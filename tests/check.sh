@@ -188,6 +188,7 @@ cli() {
 suite cli cli
 suite completion "$top/tests/unit/test_completion.sh"
 suite plot "$top/tests/unit/test_plot.sh"
+suite summary "$top/tests/unit/test_summary.sh"
 
 # Kernels whose build root is not this machine build and run DKMS in it.
 while IFS=$'\t' read -r kver root build_root; do

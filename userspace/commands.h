@@ -21,7 +21,7 @@ struct cvm_command {
 extern const struct cvm_command cvm_cmd_load, cvm_cmd_unload,
 	cvm_cmd_status, cvm_cmd_show, cvm_cmd_top, cvm_cmd_record,
 	cvm_cmd_phase, cvm_cmd_reset, cvm_cmd_plot, cvm_cmd_export,
-	cvm_cmd_haltpoll, cvm_cmd_latency;
+	cvm_cmd_haltpoll, cvm_cmd_latency, cvm_cmd_summary;
 
 /* Prints @c's usage on @f. */
 void cvm_print_usage(const struct cvm_command *c, FILE *f);

@@ -21,7 +21,7 @@ static const struct cvm_command *const commands[] = {
 	&cvm_cmd_load, &cvm_cmd_unload, &cvm_cmd_status, &cvm_cmd_show,
 	&cvm_cmd_top, &cvm_cmd_record, &cvm_cmd_phase, &cvm_cmd_reset,
 	&cvm_cmd_export, &cvm_cmd_plot,
-	&cvm_cmd_haltpoll, &cvm_cmd_latency,
+	&cvm_cmd_haltpoll, &cvm_cmd_latency, &cvm_cmd_summary,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

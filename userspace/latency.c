@@ -131,11 +131,22 @@ static int by_time(const void *a, const void *b)
 	return x->dir < y->dir ? -1 : x->dir > y->dir;
 }
 
+void cvm_lat_sort(struct cvm_lat_stat *s, int n)
+{
+	int i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (!s[j].dir && s[j].key == s[i].key)
+				s[i].key_sum = s[j].sum;
+	qsort(s, n, sizeof(*s), by_time);
+}
+
 int cvm_lat_collect(const struct cvmstat_record *recs, uint32_t nr, long vcpu,
 		    struct cvm_lat_stat **out, uint64_t *open, uint64_t *lost)
 {
 	struct cvm_lat_stat *s, *t;
-	int n = 0, cap = 0, i, j;
+	int n = 0, cap = 0;
 	uint32_t k;
 
 	*open = *lost = 0;
@@ -165,11 +176,7 @@ int cvm_lat_collect(const struct cvmstat_record *recs, uint32_t nr, long vcpu,
 		if (t)
 			cvm_lat_add_record(t, r);
 	}
-	for (i = 0; i < n; i++)
-		for (j = 0; j < n; j++)
-			if (!s[j].dir && s[j].key == s[i].key)
-				s[i].key_sum = s[j].sum;
-	qsort(s, n, sizeof(*s), by_time);
+	cvm_lat_sort(s, n);
 	*out = s;
 	return n;
 }
