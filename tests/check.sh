@@ -199,6 +199,9 @@ while IFS=$'\t' read -r kver root build_root; do
 	suite "frames-$kver" "$top/tests/qemu/check_frames.sh" \
 		"$build/qemu-$kver/rec.csv" "$build/qemu-$kver/rec.jsonl" "frames-$kver"
 	suite "latency-$kver" "$top/tests/qemu/latency.sh" "$kver" "$root" "$build/latency-$kver"
+	# its record --latency, loaded with pandas and R
+	suite "frames-lat-$kver" "$top/tests/qemu/check_frames.sh" \
+		"$build/latency-$kver/rec-lat.csv" "" "frames-lat-$kver"
 	suite "cost-$kver" "$top/tests/qemu/cost.sh" "$kver" "$root" "$build/qemu-$kver"
 	suite "haltpoll-$kver" "$top/tests/qemu/haltpoll.sh" "$kver" "$root" "$build/qemu-$kver"
 	# a real VMM and a real Linux guest against the kernel's own trace,

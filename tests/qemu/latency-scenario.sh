@@ -24,6 +24,17 @@ sec tool-show cvmstat show --latency
 sec abi abi-test "$pa"
 sec tool-state cvmstat latency
 
+# 2b. record --latency through phased.sh's three phases (host, guest and
+#     host marks); the recording's lat_* rows summed over phases, and
+#     summary's counts, against the module's final read of that VM.
+sec lat-record cvmstat record -o /tmp/lat.csv -i 0.2 --latency -- \
+	sh /cvm/phased.sh /tmp/lat.csv
+px=$(cat /tmp/pid-x)
+sec lat-vm vm_of "$px"
+sec lat-final cvmstat-read vm --pid "$px" --latency
+sec lat-csv cat /tmp/lat.csv
+sec lat-summary cvmstat summary --format csv --vm-id "$(vm_of "$px")" /tmp/lat.csv
+
 # 3. Switched off and on (ioctl, parameter) while a VM runs: its counts
 #    stay exact; timing covers only what came after the last switch-on.
 cvmload -v 2 -k 6000 -e /tmp/expect-b.csv >/tmp/run-b.out 2>&1 &
