@@ -29,7 +29,7 @@ chmod 755 "$tmp" # the unprivileged cases run from here
 export CVMSTAT_DEV=$tmp/no-device
 absent=$tmp/nonexistent
 
-commands=(load unload status show top record phase reset export plot halt-poll)
+commands=(load unload status show top record phase reset export plot halt-poll latency summary)
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 passed=0
 failed=0
