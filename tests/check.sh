@@ -8,12 +8,12 @@
 #      histograms and percentiles), of what
 #      the probes index with and of the module's symbol-table walk, of the
 #      tool's name tables, BTF prototype check and recorder (host,
-#      ASan/UBSan), of its command line without the module, and of its bash
-#      completion,
+#      ASan/UBSan), of its command line without the module, of `summary`
+#      on a recording of known percentiles, and of its bash completion,
 #   2. for each kernel (the newest Debian 6.1, 6.12 and 7.x): the module and
 #      tool test in QEMU, built as DKMS builds it (for 7.x in the trixie
 #      root, the tool against 7.x's uapi headers), the recordings it made
-#      loaded with pandas and R, what the probes cost the guest per exit
+#      loaded with pandas and R (and the latency test's record --latency), what the probes cost the guest per exit
 #      (-icount, deterministic), the module's sources compiled by clang as
 #      well, a Linux guest under Debian's QEMU with KVM counted against
 #      the kernel's own trace (its halt polling too, idle, at three
