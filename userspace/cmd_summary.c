@@ -29,21 +29,117 @@ static const char *const col_names[C_NR] = {
 	"count", "lo_ns",
 };
 
+/*
+ * Items found by hash: an array that grows by doubling, and open addressing
+ * over it.  An item's first member is its hash.
+ */
+struct table {
+	char *items;		/* @nr of @size bytes, room for @cap */
+	size_t size;
+	int nr, cap;
+	int *slot;		/* item + 1, 0: free; @mask + 1 of them */
+	unsigned int mask;
+};
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	while (*s)
+		h = mix(h, (unsigned char)*s++);
+	return h;
+}
+
+static void *item(const struct table *t, int i)
+{
+	return t->items + (size_t)i * t->size;
+}
+
+static bool table_grow(struct table *t)
+{
+	unsigned int mask = t->mask ? t->mask * 2 + 1 : 63;
+	int *slot = calloc(mask + 1, sizeof(*slot));
+	int i;
+
+	if (!slot)
+		return false;
+	for (i = 0; i < t->nr; i++) {
+		unsigned int k = *(uint64_t *)item(t, i) & mask;
+
+		while (slot[k])
+			k = (k + 1) & mask;
+		slot[k] = i + 1;
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->mask = mask;
+	return true;
+}
+
+/*
+ * The item hashed @hash for which @same(item, @ctx) holds; else a new one,
+ * zeroed but for its hash (*@added).  NULL: out of memory.
+ */
+static void *table_find(struct table *t, uint64_t hash,
+			bool (*same)(const void *item, const void *ctx),
+			const void *ctx, bool *added)
+{
+	unsigned int k;
+	void *it;
+
+	*added = false;
+	if ((unsigned int)(t->nr + 1) * 2 > t->mask + 1 && !table_grow(t))
+		return NULL;
+	for (k = hash & t->mask; t->slot[k]; k = (k + 1) & t->mask) {
+		it = item(t, t->slot[k] - 1);
+		if (*(uint64_t *)it == hash && same(it, ctx))
+			return it;
+	}
+	if (t->nr == t->cap) {
+		int cap = t->cap ? t->cap * 2 : 64;
+		char *items = realloc(t->items, (size_t)cap * t->size);
+
+		if (!items)
+			return NULL;
+		t->items = items;
+		t->cap = cap;
+	}
+	t->slot[k] = ++t->nr;
+	it = item(t, t->nr - 1);
+	memset(it, 0, t->size);
+	*(uint64_t *)it = hash;
+	*added = true;
+	return it;
+}
+
+static void table_free(struct table *t)
+{
+	free(t->items);
+	free(t->slot);
+}
+
 /* One phase's times of one reason and where (dir 0: both). */
 struct agg {
+	uint64_t hash;
 	uint64_t phase_seq;
 	char *phase;
 	struct cvm_lat_stat s;
 };
 
-/* One VM's vCPU's series: what bounds its min and max. */
+/* One VM's vCPU's series in a phase: what bounds its min and max. */
 struct series {
+	uint64_t hash;
 	uint64_t phase_seq, vm_id, key;
 	uint32_t vcpu;
 	uint8_t dir;
-	const char *phase;	/* an agg's */
-	struct cvm_lat_stat b;	/* min, max, and two buckets: the outer ones */
-	int lo_b, hi_b;
+	const char *phase;	/* its agg's */
+	bool have_min, have_max;	/* lat_min, lat_max rows */
+	uint64_t min, max;
+	int lo_b, hi_b;		/* its lowest and highest bucket, -1: none */
 };
 
 struct summary {
@@ -54,11 +150,8 @@ struct summary {
 	int nfield;
 	uint64_t line;		/* rows read, the header included */
 	int err;		/* the first bad row's exit code */
-	struct agg *aggs;
-	int nr_aggs;
-	struct series *series;
-	int nr_series;
-	int last;		/* the series found last */
+	struct table aggs;	/* struct agg */
+	struct table series;	/* struct series */
 };
 
 static int bad(struct summary *s, const char *what)
@@ -70,24 +163,26 @@ static int bad(struct summary *s, const char *what)
 	return -1;
 }
 
+static bool same_agg(const void *item, const void *ctx)
+{
+	const struct agg *a = item, *b = ctx;
+
+	return a->phase_seq == b->phase_seq && a->s.key == b->s.key &&
+	       a->s.dir == b->s.dir && !strcmp(a->phase, b->phase);
+}
+
 static struct agg *find_agg(struct summary *s, uint64_t seq, const char *phase,
 			    uint64_t key, uint8_t dir, const char *name)
 {
+	struct agg want = { .phase_seq = seq, .phase = (char *)phase,
+			    .s = { .key = key, .dir = dir } };
+	uint64_t h = hash_str(mix(mix(mix(0, seq), key), dir), phase);
 	struct agg *a;
-	int i;
+	bool added;
 
-	for (i = s->nr_aggs - 1; i >= 0; i--) {
-		a = &s->aggs[i];
-		if (a->phase_seq == seq && a->s.key == key && a->s.dir == dir &&
-		    !strcmp(a->phase, phase))
-			return a;
-	}
-	a = realloc(s->aggs, (s->nr_aggs + 1) * sizeof(*a));
-	if (!a)
-		return NULL;
-	s->aggs = a;
-	a = &a[s->nr_aggs++];
-	memset(a, 0, sizeof(*a));
+	a = table_find(&s->aggs, h, same_agg, &want, &added);
+	if (!a || !added)
+		return a;
 	a->phase_seq = seq;
 	a->phase = strdup(phase);
 	a->s.key = key;
@@ -96,37 +191,33 @@ static struct agg *find_agg(struct summary *s, uint64_t seq, const char *phase,
 	return a->phase ? a : NULL;
 }
 
+static bool same_series(const void *item, const void *ctx)
+{
+	const struct series *a = item, *b = ctx;
+
+	return a->phase_seq == b->phase_seq && a->vm_id == b->vm_id &&
+	       a->vcpu == b->vcpu && a->key == b->key && a->dir == b->dir &&
+	       !strcmp(a->phase, b->phase);
+}
+
 static struct series *find_series(struct summary *s, uint64_t seq,
 				  const char *phase, uint64_t vm_id,
 				  uint32_t vcpu, uint64_t key, uint8_t dir)
 {
+	struct series want = { .phase_seq = seq, .phase = phase,
+			       .vm_id = vm_id, .vcpu = vcpu, .key = key,
+			       .dir = dir };
+	uint64_t h = hash_str(mix(mix(mix(mix(mix(0, seq), vm_id), vcpu), key),
+				  dir), phase);
 	struct series *t;
-	int i, k;
+	bool added;
 
-	for (k = 0; k < s->nr_series; k++) {
-		i = (s->last + k) % s->nr_series;
-		t = &s->series[i];
-		if (t->phase_seq == seq && t->vm_id == vm_id &&
-		    t->vcpu == vcpu && t->key == key && t->dir == dir &&
-		    !strcmp(t->phase, phase)) {
-			s->last = i;
-			return t;
-		}
+	t = table_find(&s->series, h, same_series, &want, &added);
+	if (t && added) {
+		*t = want;
+		t->hash = h;
+		t->lo_b = t->hi_b = -1;
 	}
-	t = realloc(s->series, (s->nr_series + 1) * sizeof(*t));
-	if (!t)
-		return NULL;
-	s->series = t;
-	s->last = s->nr_series;
-	t = &t[s->nr_series++];
-	memset(t, 0, sizeof(*t));
-	t->phase_seq = seq;
-	t->phase = phase;
-	t->vm_id = vm_id;
-	t->vcpu = vcpu;
-	t->key = key;
-	t->dir = dir;
-	t->lo_b = -1;
 	return t;
 }
 
@@ -192,18 +283,24 @@ static int add_row(struct summary *s)
 		s->err = EXIT_SYSTEM;
 		return -1;
 	}
-	if (r.kind != CVMSTAT_KIND_LAT_MIN && r.kind != CVMSTAT_KIND_LAT_MAX)
+	if (r.kind == CVMSTAT_KIND_LAT_MIN) {
+		if (!t->have_min || count < t->min)
+			t->min = count;
+		t->have_min = true;
+	} else if (r.kind == CVMSTAT_KIND_LAT_MAX) {
+		if (!t->have_max || count > t->max)
+			t->max = count;
+		t->have_max = true;
+	} else {
 		cvm_lat_add_record(&a->s, &r);
+	}
 	if (r.kind == CVMSTAT_KIND_LAT_BUCKET && count) {
-		unsigned int b = CVMSTAT_LAT_BUCKET_OF(r.key);
+		int b = (int)CVMSTAT_LAT_BUCKET_OF(r.key);
 
-		if (t->lo_b < 0 || (int)b < t->lo_b)
+		if (t->lo_b < 0 || b < t->lo_b)
 			t->lo_b = b;
-		if ((int)b > t->hi_b)
+		if (b > t->hi_b)
 			t->hi_b = b;
-	} else if (r.kind == CVMSTAT_KIND_LAT_MIN ||
-		   r.kind == CVMSTAT_KIND_LAT_MAX) {
-		cvm_lat_add_record(&t->b, &r);
 	}
 	return 0;
 }
@@ -279,7 +376,7 @@ static int read_csv(struct summary *s, FILE *f, const char *path)
 	return ret ? ret : s->err;
 }
 
-/* Phases by sequence, then name; in a phase reasons by time (latency.c). */
+/* Phases by sequence, then name. */
 static int by_phase(const void *x, const void *y)
 {
 	const struct agg *a = x, *b = y;
@@ -289,82 +386,75 @@ static int by_phase(const void *x, const void *y)
 	return strcmp(a->phase, b->phase);
 }
 
-/* Each phase's min and max from its series; the "all" rows; sorted. */
+/*
+ * Each phase's extremes from its series, its "all" rows, and the phases in
+ * order: the aggs sorted by phase.  0, or -1 when out of memory.
+ */
 static int finish(struct summary *s)
 {
-	int i, j, n = s->nr_aggs;
+	int i, n = s->aggs.nr;
 
-	for (i = 0; i < s->nr_series; i++) {
-		struct series *t = &s->series[i];
+	for (i = 0; i < s->series.nr; i++) {
+		struct series *t = item(&s->series, i);
 		struct agg *a = find_agg(s, t->phase_seq, t->phase, t->key,
 					 t->dir, "");
+		struct cvm_lat_stat b = {
+			.have_min = t->have_min, .min = t->min,
+			.have_max = t->have_max, .max = t->max,
+		};
 
 		if (!a)
 			return -1;
 		if (t->lo_b >= 0) {
-			/* the outer buckets, for the extremes not recorded */
-			t->b.hist[t->lo_b] = t->b.hist[t->hi_b] = 1;
-			cvm_lat_bound(&t->b);
+			/* the extremes not recorded: the outer buckets' */
+			b.hist[t->lo_b] = b.hist[t->hi_b] = 1;
+			cvm_lat_bound(&b);
+			memset(b.hist, 0, sizeof(b.hist));
 		}
-		t->b.count = 0;
-		memset(t->b.hist, 0, sizeof(t->b.hist));
-		cvm_lat_merge(&a->s, &t->b);
+		cvm_lat_merge(&a->s, &b);
 	}
 	for (i = 0; i < n; i++) {
-		struct agg *a = &s->aggs[i];
+		struct agg *a = item(&s->aggs, i);
 		struct agg *all = find_agg(s, a->phase_seq, a->phase, a->s.key,
 					   0, a->s.name);
 
 		if (!all)
 			return -1;
-		a = &s->aggs[i];	/* find_agg() may have moved it */
+		a = item(&s->aggs, i);	/* find_agg() may have moved it */
 		cvm_lat_merge(&all->s, &a->s);
 	}
-	qsort(s->aggs, s->nr_aggs, sizeof(*s->aggs), by_phase);
-	for (i = 0; i < s->nr_aggs; i = j) {
-		for (j = i; j < s->nr_aggs && !by_phase(&s->aggs[i], &s->aggs[j]); j++)
-			;
-		/* one phase's: sort its stats as show --latency does */
-		{
-			struct cvm_lat_stat *st = calloc(j - i, sizeof(*st));
-			int k;
-
-			if (!st)
-				return -1;
-			for (k = i; k < j; k++)
-				st[k - i] = s->aggs[k].s;
-			cvm_lat_sort(st, j - i);
-			for (k = i; k < j; k++)
-				s->aggs[k].s = st[k - i];
-			free(st);
-		}
-	}
+	qsort(s->aggs.items, s->aggs.nr, s->aggs.size, by_phase);
 	return 0;
 }
 
-static void print(struct summary *s, enum cvm_view_format format)
+/* Per phase, its reasons by total time (as show --latency), as @format. */
+static int print(struct summary *s, enum cvm_view_format format)
 {
 	struct cvm_view v = { .f = stdout, .format = format };
 	struct cvm_lat_stat *st;
 	int i, j, k;
 
-	for (i = 0; i < s->nr_aggs; i = j) {
-		for (j = i; j < s->nr_aggs && !by_phase(&s->aggs[i], &s->aggs[j]); j++)
+	for (i = 0; i < s->aggs.nr; i = j) {
+		struct agg *first = item(&s->aggs, i);
+
+		for (j = i; j < s->aggs.nr && !by_phase(first, item(&s->aggs, j)); j++)
 			;
 		st = malloc((j - i) * sizeof(*st));
 		if (!st)
-			return;
+			return -1;
 		for (k = i; k < j; k++)
-			st[k - i] = s->aggs[k].s;
+			st[k - i] = ((struct agg *)item(&s->aggs, k))->s;
+		cvm_lat_sort(st, j - i);
 		if (format == CVM_VIEW_TEXT)
 			printf("%sphase %s (seq %llu)\n", i ? "\n" : "",
-			       s->aggs[i].phase,
-			       (unsigned long long)s->aggs[i].phase_seq);
+			       first->phase,
+			       (unsigned long long)first->phase_seq);
 		cvm_lat_rows(&v, st, j - i, true,
 			     format == CVM_VIEW_TEXT || (!i && format == CVM_VIEW_CSV),
-			     s->aggs[i].phase_seq, s->aggs[i].phase);
+			     first->phase_seq, first->phase);
 		free(st);
 	}
+	return 0;
 }
 
 static int summary_main(int argc, char **argv)
@@ -376,7 +466,11 @@ static int summary_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct summary s = { .vcpu = -1 };
+	struct summary s = {
+		.vcpu = -1,
+		.aggs = { .size = sizeof(struct agg) },
+		.series = { .size = sizeof(struct series) },
+	};
 	enum cvm_view_format format = CVM_VIEW_TEXT;
 	unsigned long v;
 	const char *path;
@@ -422,21 +516,18 @@ static int summary_main(int argc, char **argv)
 	ret = read_csv(&s, f, strcmp(path, "-") ? path : "standard input");
 	if (f != stdin)
 		fclose(f);
-	if (!ret && finish(&s)) {
+	if (!ret && !s.aggs.nr && format == CVM_VIEW_TEXT)
+		printf("(no exit-handling times in %s)\n", path);
+	if (!ret && (finish(&s) || print(&s, format))) {
 		cvm_err("out of memory");
 		ret = EXIT_SYSTEM;
 	}
-	if (!ret) {
-		if (!s.nr_aggs && format == CVM_VIEW_TEXT)
-			printf("(no exit-handling times in %s)\n", path);
-		print(&s, format);
-	}
 	for (i = 0; i < C_NR; i++)
 		free(s.field[i]);
-	for (i = 0; i < s.nr_aggs; i++)
-		free(s.aggs[i].phase);
-	free(s.aggs);
-	free(s.series);
+	for (i = 0; i < s.aggs.nr; i++)
+		free(((struct agg *)item(&s.aggs, i))->phase);
+	table_free(&s.aggs);
+	table_free(&s.series);
 	return ret;
 }
 
