@@ -769,6 +769,8 @@ static void test_iso8601(void)
 }
 
 /* The header and @n rows as cvm_out writes them, with a set clock offset. */
+static bool written_lat;	/* written() with record --latency's columns */
+
 static char *written(enum cvm_view_format format, int64_t wall_offset_ns,
 		     const struct cvm_row *rows, size_t n)
 {
@@ -779,6 +781,8 @@ static char *written(enum cvm_view_format format, int64_t wall_offset_ns,
 	int ret;
 
 	cvm_out_init(&o, f, format);
+	if (written_lat)
+		cvm_out_latency(&o);
 	o.wall_offset_ns = wall_offset_ns;
 	ret = cvm_out_header(&o);
 	for (i = 0; i < n; i++)
@@ -804,6 +808,41 @@ static void test_json(void)
 		      "\"key\":123,\"dir\":\"-\",\"name\":\"IOIO\",\"count\":9}\n"),
 	      "json line: %s", buf);
 	free(buf);
+}
+
+/* --latency: two columns more, integers in CSV and JSON alike. */
+static void test_latency_bytes(void)
+{
+	struct cvm_row r[2] = { {
+		.time_ns = 7, .phase_seq = 1, .phase = "p", .vm_id = 2,
+		.pid = 3, .vcpu = 0, .kind = "lat_bucket", .key = 114,
+		.dir = "kernel", .name = "CPUID", .count = 30,
+		.lo_ns = 19456, .hi_ns = 20480,
+	}, {
+		.time_ns = 7, .phase_seq = 1, .phase = "p", .vm_id = 2,
+		.pid = 3, .vcpu = 0, .kind = "reason", .key = 114, .dir = "-",
+		.name = "CPUID", .count = 30,
+	} };
+	char *buf;
+
+	written_lat = true;
+	buf = written(CVM_VIEW_CSV, 0, r, 2);
+	CHECK(!strcmp(buf,
+		      "time_ns,time,phase_seq,phase,vm_id,pid,vcpu,kind,key,dir,name,count,lo_ns,hi_ns\n"
+		      "7,1970-01-01T00:00:00.000000007Z,1,p,2,3,0,lat_bucket,114,kernel,CPUID,30,19456,20480\n"
+		      "7,1970-01-01T00:00:00.000000007Z,1,p,2,3,0,reason,114,-,CPUID,30,0,0\n"),
+	      "csv bytes: %s", buf);
+	free(buf);
+	buf = written(CVM_VIEW_JSON, 0, r, 1);
+	CHECK(!strcmp(buf,
+		      "{\"time_ns\":7,\"time\":\"1970-01-01T00:00:00.000000007Z\","
+		      "\"phase_seq\":1,\"phase\":\"p\",\"vm_id\":2,\"pid\":3,"
+		      "\"vcpu\":0,\"kind\":\"lat_bucket\",\"key\":114,"
+		      "\"dir\":\"kernel\",\"name\":\"CPUID\",\"count\":30,"
+		      "\"lo_ns\":19456,\"hi_ns\":20480}\n"),
+	      "json line: %s", buf);
+	free(buf);
+	written_lat = false;
 }
 
 /* The header and rows, byte for byte: the bytes recordings always had. */
@@ -946,6 +985,7 @@ int main(void)
 	test_iso8601();
 	test_json();
 	test_csv_exact();
+	test_latency_bytes();
 	test_csv_quoting();
 	test_full_disk();
 	test_snap();
