@@ -313,11 +313,8 @@ static int check_latency(int fd, const struct cvmstat_version *ver)
 {
 	struct cvmstat_latency l = { .size = sizeof(l) };
 
-	if (!(ver->features & CVMSTAT_FEAT_LATENCY)) {
-		cvm_err("the loaded cvmstat.ko cannot time exits (ABI %u.%u, 1.4 needed)",
-			ver->abi_major, ver->abi_minor);
+	if (cvm_need_latency(ver))
 		return EXIT_NOMODULE;
-	}
 	if (ioctl(fd, CVMSTAT_IOC_LATENCY, &l)) {
 		cvm_err("asking whether exits are timed: %s", strerror(errno));
 		return cvm_errno_exit(errno);
