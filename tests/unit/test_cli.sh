@@ -701,6 +701,16 @@ IOIO  +$num+    2\.9%                6          -          -$" \
 	sed -i 's/^latency 1/latency 0/' "$tmp/lat.script"
 	expect 0 "out~^time_ns,time,kind,key,name,rate,share,count,total
 " "${latfake[@]}" -- top -n 1 -i 0.01 --format csv
+	# record --latency: the rows' two more columns; timing off is a
+	# warning (the module reads no times then: here the script's scale)
+	expect 0 "out~^time_ns,time,phase_seq,phase,vm_id,pid,vcpu,kind,key,dir,name,count,lo_ns,hi_ns
+.*
+[0-9]+,[-0-9T:.]+Z,0,-,1,100,0,lat_bucket,114,kernel,CPUID,50,1024,1088
+" "warn~^cvmstat: record: warning: exit-handling time is off: no lat_\* rows until \`cvmstat latency on\`$" \
+		"${latfake[@]}" -- record -o - -i 0.01 --latency -- true
+	sed -i 's/^features .*/features 0x3f/' "$tmp/lat.script"
+	expect 4 "err~^cvmstat: record: the loaded cvmstat.ko cannot time exits \(ABI 1\.[0-9]+, 1\.4 needed\)$" \
+		"${latfake[@]}" -- record -o - -i 0.01 --latency -- true
 
 	# --format csv|json: the same rows, fields named as record's columns
 	show_csv='vm_id,pid,comm,vcpu,kind,count,share,key,dir,name
