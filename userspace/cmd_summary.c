@@ -428,9 +428,9 @@ static int finish(struct summary *s)
 }
 
 /* Per phase, its reasons by total time (as show --latency), as @format. */
-static int print(struct summary *s, enum cvm_view_format format)
+static int print(struct summary *s, FILE *out, enum cvm_view_format format)
 {
-	struct cvm_view v = { .f = stdout, .format = format };
+	struct cvm_view v = { .f = out, .format = format };
 	struct cvm_lat_stat *st;
 	int i, j, k;
 
@@ -446,15 +446,43 @@ static int print(struct summary *s, enum cvm_view_format format)
 			st[k - i] = ((struct agg *)item(&s->aggs, k))->s;
 		cvm_lat_sort(st, j - i);
 		if (format == CVM_VIEW_TEXT)
-			printf("%sphase %s (seq %llu)\n", i ? "\n" : "",
-			       first->phase,
-			       (unsigned long long)first->phase_seq);
+			fprintf(out, "%sphase %s (seq %llu)\n", i ? "\n" : "",
+				first->phase,
+				(unsigned long long)first->phase_seq);
 		cvm_lat_rows(&v, st, j - i, true,
 			     format == CVM_VIEW_TEXT || (!i && format == CVM_VIEW_CSV),
 			     first->phase_seq, first->phase);
 		free(st);
 	}
 	return 0;
+}
+
+int cvm_summary(FILE *in, const char *path, uint64_t vm_id, long vcpu,
+		FILE *out, int format)
+{
+	struct summary s = {
+		.vcpu = vcpu, .vm_id = vm_id,
+		.aggs = { .size = sizeof(struct agg) },
+		.series = { .size = sizeof(struct series) },
+	};
+	int i, ret;
+
+	for (i = 0; i < C_NR; i++)
+		s.col[i] = -1;
+	ret = read_csv(&s, in, path);
+	if (!ret && !s.aggs.nr && format == CVM_VIEW_TEXT)
+		fprintf(out, "(no exit-handling times in %s)\n", path);
+	if (!ret && (finish(&s) || print(&s, out, format))) {
+		cvm_err("out of memory");
+		ret = EXIT_SYSTEM;
+	}
+	for (i = 0; i < C_NR; i++)
+		free(s.field[i]);
+	for (i = 0; i < s.aggs.nr; i++)
+		free(((struct agg *)item(&s.aggs, i))->phase);
+	table_free(&s.aggs);
+	table_free(&s.series);
+	return ret;
 }
 
 static int summary_main(int argc, char **argv)
@@ -466,15 +494,12 @@ static int summary_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct summary s = {
-		.vcpu = -1,
-		.aggs = { .size = sizeof(struct agg) },
-		.series = { .size = sizeof(struct series) },
-	};
 	enum cvm_view_format format = CVM_VIEW_TEXT;
+	uint64_t vm_id = 0;
+	long vcpu = -1;
 	unsigned long v;
 	const char *path;
-	int opt, i, ret;
+	int opt, ret;
 	FILE *f;
 
 	while ((opt = getopt_long(argc, argv, "+:f:h", opts, NULL)) != -1) {
@@ -487,12 +512,12 @@ static int summary_main(int argc, char **argv)
 		case 'm':
 			if (!cvm_parse_uint(optarg, 1, ULONG_MAX, &v))
 				return cvm_usage_error("invalid VM id `%s'", optarg);
-			s.vm_id = v;
+			vm_id = v;
 			break;
 		case 'c':
 			if (!cvm_parse_uint(optarg, 0, UINT32_MAX, &v))
 				return cvm_usage_error("invalid vCPU `%s'", optarg);
-			s.vcpu = (long)v;
+			vcpu = (long)v;
 			break;
 		case 'h':
 			cvm_print_usage(&cvm_cmd_summary, stdout);
@@ -511,23 +536,10 @@ static int summary_main(int argc, char **argv)
 		cvm_err("cannot open %s: %s", path, strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	for (i = 0; i < C_NR; i++)
-		s.col[i] = -1;
-	ret = read_csv(&s, f, strcmp(path, "-") ? path : "standard input");
+	ret = cvm_summary(f, strcmp(path, "-") ? path : "standard input", vm_id,
+			  vcpu, stdout, format);
 	if (f != stdin)
 		fclose(f);
-	if (!ret && !s.aggs.nr && format == CVM_VIEW_TEXT)
-		printf("(no exit-handling times in %s)\n", path);
-	if (!ret && (finish(&s) || print(&s, format))) {
-		cvm_err("out of memory");
-		ret = EXIT_SYSTEM;
-	}
-	for (i = 0; i < C_NR; i++)
-		free(s.field[i]);
-	for (i = 0; i < s.aggs.nr; i++)
-		free(((struct agg *)item(&s.aggs, i))->phase);
-	table_free(&s.aggs);
-	table_free(&s.series);
 	return ret;
 }
 

@@ -50,4 +50,12 @@ int cvm_opt_interval(const char *arg, uint64_t *ns);
 struct cvmstat_vm_info;
 int cvm_select_vms(int fd, int pid, struct cvmstat_vm_info **vms);
 
+/*
+ * cvmstat summary of the recording (CSV) read from @in, called @path in
+ * messages: the VM @vm_id (0: all), vCPU @vcpu (-1: all), to @out as
+ * @format (enum cvm_view_format).  0, or an exit code (the error printed).
+ */
+int cvm_summary(FILE *in, const char *path, uint64_t vm_id, long vcpu,
+		FILE *out, int format);
+
 #endif /* CVMSTAT_COMMANDS_H */
