@@ -143,8 +143,12 @@ fails "two FILEs" 1 "^cvmstat: summary: unexpected argument \`b'" summary a b
 fails "--format xml" 1 "^cvmstat: summary: invalid --format \`xml'" summary --format xml a
 fails "--vcpu x" 1 "^cvmstat: summary: invalid vCPU \`x'" summary --vcpu x a
 fails "--vm-id 0" 1 "^cvmstat: summary: invalid VM id \`0'" summary --vm-id 0 a
-"$cvmstat" summary --help | head -1 | grep -q '^Usage: cvmstat summary' && p=$((p + 1)) ||
-	{ f=$((f + 1)); echo "FAIL: --help"; }
+if "$cvmstat" summary --help | head -1 | grep -q '^Usage: cvmstat summary'; then
+	p=$((p + 1))
+else
+	f=$((f + 1))
+	echo "FAIL: --help"
+fi
 
 echo "summary: $p passed, $f failed"
 [ "$f" -eq 0 ]
