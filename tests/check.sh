@@ -13,14 +13,16 @@
 #   2. for each kernel (the newest Debian 6.1, 6.12 and 7.x): the module and
 #      tool test in QEMU, built as DKMS builds it (for 7.x in the trixie
 #      root, the tool against 7.x's uapi headers), the recordings it made
-#      loaded with pandas and R (and the latency test's record --latency), what the probes cost the guest per exit
+#      loaded with pandas and R (the latency test's record --latency
+#      too), what the probes cost the guest per exit
 #      (-icount, deterministic), the module's sources compiled by clang as
 #      well, a Linux guest under Debian's QEMU with KVM counted against
 #      the kernel's own trace (its halt polling too, idle, at three
 #      settings of halt_poll_ns), and the stress test at its "check" sizes
 #      (tests/qemu/stress.sh), halt polling measured, tuned and swept
 #      (tests/qemu/haltpoll.sh, -icount too), exit-handling time
-#      (tests/qemu/latency.sh); DKMS for 7.x, in the trixie
+#      (tests/qemu/latency.sh: also record --latency and summary against
+#      the module's final read); DKMS for 7.x, in the trixie
 #      root,
 #   3. a DKMS add/build/install/remove for 6.1 and 6.12,
 #   4. the Debian packages: built, linted, installed (DKMS builds for 6.1

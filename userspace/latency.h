@@ -58,7 +58,7 @@ void cvm_lat_add_record(struct cvm_lat_stat *s, const struct cvmstat_record *r);
 int cvm_lat_collect(const struct cvmstat_record *recs, uint32_t nr, long vcpu,
 		    struct cvm_lat_stat **out, uint64_t *open, uint64_t *lost);
 
-/* Sorts @s as cvm_lat_collect() does: by the key's total time, largest first. */
+/* Sorts @s as cvm_lat_collect() does: by total time, largest first. */
 void cvm_lat_sort(struct cvm_lat_stat *s, int n);
 
 /*
