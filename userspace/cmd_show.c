@@ -325,9 +325,9 @@ static int show_main(int argc, char **argv)
 			o.latency = true;
 			break;
 		case 'f':
-			if (cvm_view_parse(optarg, &o.format))
-				return cvm_usage_error("invalid --format `%s' (text, csv, json)",
-						       optarg);
+			ret = cvm_opt_format(optarg, &o.format);
+			if (ret)
+				return ret;
 			break;
 		case 'h':
 			cvm_print_usage(&cvm_cmd_show, stdout);

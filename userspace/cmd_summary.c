@@ -505,9 +505,9 @@ static int summary_main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:f:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			if (cvm_view_parse(optarg, &format))
-				return cvm_usage_error("invalid --format `%s' (text, csv, json)",
-						       optarg);
+			ret = cvm_opt_format(optarg, &format);
+			if (ret)
+				return ret;
 			break;
 		case 'm':
 			if (!cvm_parse_uint(optarg, 1, ULONG_MAX, &v))

@@ -416,9 +416,9 @@ static int top_main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:p:i:n:f:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			if (cvm_view_parse(optarg, &top_view.format))
-				return cvm_usage_error("invalid --format `%s' (text, csv, json)",
-						       optarg);
+			ret = cvm_opt_format(optarg, &top_view.format);
+			if (ret)
+				return ret;
 			break;
 		case 'p':
 			ret = cvm_opt_pid(optarg, &s.pid);

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "fields.h"
+
 struct cvm_command {
 	const char *name;
 	int (*main)(int argc, char **argv);
@@ -41,6 +43,8 @@ int cvm_bad_option(int ret, int argc, char **argv);
 /* --vm PID and -i SECONDS: 0, or a usage error's exit code (printed). */
 int cvm_opt_pid(const char *arg, pid_t *pid);
 int cvm_opt_interval(const char *arg, uint64_t *ns);
+/* --format text|csv|json: 0, or a usage error's exit code (printed). */
+int cvm_opt_format(const char *arg, enum cvm_view_format *format);
 
 /*
  * The VMs --vm PID selects (all when @pid is 0), oldest first, into *vms.

@@ -111,6 +111,12 @@ int cvm_opt_interval(const char *arg, uint64_t *ns)
 			       arg);
 }
 
+int cvm_opt_format(const char *arg, enum cvm_view_format *format)
+{
+	return cvm_view_parse(arg, format) ?
+	       cvm_usage_error("invalid --format `%s' (text, csv, json)", arg) : 0;
+}
+
 int cvm_select_vms(int fd, int pid, struct cvmstat_vm_info **out)
 {
 	struct cvmstat_vm_info *vms;
