@@ -244,6 +244,21 @@ def check_recording(secs, outdir):
               float(r["max_us"]) for r in summ), "lat-summary: p50 <= p95 <= p99 <= max")
 
 
+def check_top(secs):
+    """top --format csv while timing is on: each refresh's CPUID row (always
+    handled in the kernel, never open for long) has a mean and a p99."""
+    lines = cr.section(secs, "lat-top")
+    rows = cr.rows(lines)
+    check(bool(lines) and lines[0].endswith(",total,lat_mean_us,lat_p99_us"),
+          f"lat-top: header {lines[:1]}")
+    cpuid = [r for r in rows if r.get("name") == "CPUID" and int(r["count"]) > 0]
+    check(len(cpuid) == 2 and all(r["lat_mean_us"] and float(r["lat_mean_us"]) > 0 and
+                                  float(r["lat_p99_us"]) > 0 for r in cpuid),
+          f"lat-top: both refreshes' CPUID rows timed: {cpuid}")
+    check(all(not r["lat_mean_us"] or float(r["lat_mean_us"]) > 0 for r in rows),
+          "lat-top: a mean is empty (none timed) or positive")
+
+
 def main():
     path, label = sys.argv[1], sys.argv[2]
     with open(path, encoding="utf-8", errors="replace") as f:
@@ -282,6 +297,7 @@ def main():
     check(lat == [], f"counts-c: no timing while off ({len(lat)} rows)")
 
     cr.section(secs, "on-again")
+    check_top(secs)
     cr.section(secs, "rmmod")
     dmesg = cr.section(secs, "dmesg")
     check(any("cvmstat: bound to kvm" in l for l in dmesg), "dmesg: bound to kvm")

@@ -61,11 +61,13 @@ job run-c /tmp/run-c.out $?
 sec counts-c cvmstat-read vm --pid $pc --latency
 sec expect-c cat /tmp/expect-c.csv
 
-# 5. Unload while timing is on and a VM runs.
+# 5. top's exit-handling columns while a VM runs; then unload while timing
+#    is on and the VM still runs.
 sec on-again cvmstat-read latency on
 cvmload -v 1 -s 3 >/dev/null 2>&1 &
 pd=$!
 sleep 1
+sec lat-top cvmstat top -n 2 -i 0.2 --format csv
 sec rmmod rmmod cvmstat
 wait $pd
 sec dmesg dmesg
