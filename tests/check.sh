@@ -8,19 +8,21 @@
 #      histograms and percentiles), of what
 #      the probes index with and of the module's symbol-table walk, of the
 #      tool's name tables, BTF prototype check and recorder (host,
-#      ASan/UBSan), of its command line without the module, and of its bash
-#      completion,
+#      ASan/UBSan), of its command line without the module, of `summary`
+#      on a recording of known percentiles, and of its bash completion,
 #   2. for each kernel (the newest Debian 6.1, 6.12 and 7.x): the module and
 #      tool test in QEMU, built as DKMS builds it (for 7.x in the trixie
 #      root, the tool against 7.x's uapi headers), the recordings it made
-#      loaded with pandas and R, what the probes cost the guest per exit
+#      loaded with pandas and R (the latency test's record --latency
+#      too), what the probes cost the guest per exit
 #      (-icount, deterministic), the module's sources compiled by clang as
 #      well, a Linux guest under Debian's QEMU with KVM counted against
 #      the kernel's own trace (its halt polling too, idle, at three
 #      settings of halt_poll_ns), and the stress test at its "check" sizes
 #      (tests/qemu/stress.sh), halt polling measured, tuned and swept
 #      (tests/qemu/haltpoll.sh, -icount too), exit-handling time
-#      (tests/qemu/latency.sh); DKMS for 7.x, in the trixie
+#      (tests/qemu/latency.sh: also record --latency and summary against
+#      the module's final read); DKMS for 7.x, in the trixie
 #      root,
 #   3. a DKMS add/build/install/remove for 6.1 and 6.12,
 #   4. the Debian packages: built, linted, installed (DKMS builds for 6.1
@@ -123,8 +125,8 @@ latency() {
 		-I"$top/kmod/include/uapi" -I"$top/userspace" \
 		-o "$build/test_latency" "$top/tests/unit/test_latency.c" \
 		"$top/kmod/core/latency.c" "$top/kmod/core/counters.c" \
-		"$top/userspace/latency.c" \
-		"$top/userspace/names.c" -lm && "$build/test_latency"
+		"$top"/userspace/{latency,names,fields,rows}.c \
+		-lcsv -lm && "$build/test_latency"
 }
 suite latency latency
 
@@ -177,7 +179,7 @@ recorder() {
 		-fsanitize=address,undefined -fno-sanitize-recover=all \
 		-I"$top/kmod/include/uapi" -I"$top/userspace" \
 		-o "$build/test_recorder" "$top/tests/unit/test_recorder.c" \
-		"$top"/userspace/{recorder,rows,fields,snapshot,names,dev,modload}.c \
+		"$top"/userspace/{recorder,rows,fields,snapshot,names,dev,modload,latency}.c \
 		-lcsv -lkmod -lm && "$build/test_recorder"
 }
 suite recorder recorder
@@ -188,6 +190,7 @@ cli() {
 suite cli cli
 suite completion "$top/tests/unit/test_completion.sh"
 suite plot "$top/tests/unit/test_plot.sh"
+suite summary "$top/tests/unit/test_summary.sh"
 
 # Kernels whose build root is not this machine build and run DKMS in it.
 while IFS=$'\t' read -r kver root build_root; do
@@ -198,6 +201,9 @@ while IFS=$'\t' read -r kver root build_root; do
 	suite "frames-$kver" "$top/tests/qemu/check_frames.sh" \
 		"$build/qemu-$kver/rec.csv" "$build/qemu-$kver/rec.jsonl" "frames-$kver"
 	suite "latency-$kver" "$top/tests/qemu/latency.sh" "$kver" "$root" "$build/latency-$kver"
+	# its record --latency, loaded with pandas and R
+	suite "frames-lat-$kver" "$top/tests/qemu/check_frames.sh" \
+		"$build/latency-$kver/rec-lat.csv" "" "frames-lat-$kver"
 	suite "cost-$kver" "$top/tests/qemu/cost.sh" "$kver" "$root" "$build/qemu-$kver"
 	suite "haltpoll-$kver" "$top/tests/qemu/haltpoll.sh" "$kver" "$root" "$build/qemu-$kver"
 	# a real VMM and a real Linux guest against the kernel's own trace,

@@ -40,10 +40,8 @@ static int latency_main(int argc, char **argv)
 	fd = cvm_dev_open_mode(&ver, l.flags ? O_RDWR : O_RDONLY);
 	if (fd < 0)
 		return -fd;
-	if (!(ver.features & CVMSTAT_FEAT_LATENCY)) {
+	if (cvm_need_latency(&ver)) {
 		close(fd);
-		cvm_err("the loaded cvmstat.ko cannot time exits (ABI %u.%u, 1.3 needed)",
-			ver.abi_major, ver.abi_minor);
 		return EXIT_NOMODULE;
 	}
 	if (ioctl(fd, CVMSTAT_IOC_LATENCY, &l)) {

@@ -4,7 +4,10 @@
  * cvmstat-plot.py; this checks the arguments and runs it with python3.  The
  * script is looked for next to the cvmstat binary (a source tree), then in
  * CVMSTAT_DATADIR (an installation); $CVMSTAT_PLOT_SCRIPT overrides both,
- * $CVMSTAT_PYTHON the interpreter (default /usr/bin/python3).
+ * $CVMSTAT_PYTHON the interpreter (default /usr/bin/python3).  A recording
+ * with exit-handling times goes through cvm_summary() first (cmd_summary.c),
+ * whose CSV the script gets as an inherited file: the percentiles are
+ * computed once, in latency.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,9 +16,11 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "commands.h"
 #include "dev.h"
+#include "fields.h"
 
 #ifndef CVMSTAT_DATADIR
 #define CVMSTAT_DATADIR "/usr/share/cvmstat"
@@ -42,6 +47,50 @@ static const char *plot_script(char *buf, size_t len)
 	return CVMSTAT_DATADIR "/cvmstat-plot.py";
 }
 
+/*
+ * When @path is a recording with exit-handling times (a lo_ns column), its
+ * summary as CSV in a file this process's exec keeps open, named in @name
+ * (/proc/self/fd/N); else @name empty.  0 or an exit code (printed).
+ */
+static int summary_file(const char *path, char *name, size_t len)
+{
+	char line[4096];
+	FILE *in, *out;
+	int fd, ret;
+
+	*name = '\0';
+	in = fopen(path, "re");
+	if (!in)
+		return EXIT_OK;		/* the script says why */
+	if (!fgets(line, sizeof(line), in) || !strstr(line, ",lo_ns,")) {
+		fclose(in);
+		return EXIT_OK;
+	}
+	rewind(in);
+	fd = memfd_create("cvmstat-summary", 0);	/* kept across exec */
+	out = fd < 0 ? NULL : fdopen(fd, "w+");
+	if (!out) {
+		cvm_err("plot: summary: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fclose(in);
+		return EXIT_SYSTEM;
+	}
+	ret = cvm_summary(in, path, 0, -1, out, CVM_VIEW_CSV);
+	fclose(in);
+	if (!ret && fflush(out)) {
+		cvm_err("plot: summary: %s", strerror(errno));
+		ret = EXIT_SYSTEM;
+	}
+	if (ret) {
+		fclose(out);
+		return ret;
+	}
+	/* the FILE is left open: its descriptor is the script's input */
+	snprintf(name, len, "/proc/self/fd/%d", fd);
+	return EXIT_OK;
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
@@ -58,10 +107,10 @@ static int plot_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *top = "6", *script, *python;
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], summary[64];
 	char *end;
 	long n;
-	int opt;
+	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, ":o:t:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -95,11 +144,15 @@ static int plot_main(int argc, char **argv)
 		cvm_err("plot: %s: %s", script, strerror(errno));
 		return EXIT_SYSTEM;
 	}
+	ret = summary_file(argv[optind], summary, sizeof(summary));
+	if (ret)
+		return ret;
 	python = getenv("CVMSTAT_PYTHON");
 	if (!python || !*python)
 		python = "/usr/bin/python3";	/* the one Debian's matplotlib is for */
 	fflush(stdout);
-	execlp(python, python, script, argv[optind], out, top, (char *)NULL);
+	execlp(python, python, script, argv[optind], out, top,
+	       *summary ? summary : (char *)NULL, (char *)NULL);
 	cvm_err("plot: %s: %s", python, strerror(errno));
 	return errno == ENOENT ? EXIT_CMD_NOTFOUND : EXIT_CMD_NOEXEC;
 }
@@ -114,7 +167,9 @@ const struct cvm_command cvm_cmd_plot = {
 	"Draws a `cvmstat record` CSV with matplotlib: exits per phase stacked by\n"
 	"reason (the N most frequent, default 6, the rest as \"other\"), as counts\n"
 	"and as rates, and the exit rate over time per reason with the phases\n"
-	"shaded and named.  Needs python3 and python3-matplotlib.\n"
+	"shaded and named; for a recording made with --latency also p50 and p99\n"
+	"exit-handling time per reason and phase (as `cvmstat summary` gives\n"
+	"them).  Needs python3 and python3-matplotlib.\n"
 	"\n"
 	"  -o, --output FILE   the picture; .svg or .png picks the format\n"
 	"  -t, --top N         reasons drawn by name, 1 to 9 (default 6)\n",

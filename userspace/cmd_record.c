@@ -39,6 +39,12 @@ static int src_read_vm(void *ctx, uint64_t vm_id, uint64_t phase,
 	return cvm_read_vm(*(int *)ctx, vm_id, phase, out);
 }
 
+static int src_read_lat(void *ctx, uint64_t vm_id, struct cvm_vm_read *out)
+{
+	return cvm_read_vm_flags(*(int *)ctx, vm_id, 0,
+				 cvm_read_flags | CVMSTAT_READ_LATENCY, out);
+}
+
 static int src_list_marks(void *ctx, uint64_t after,
 			  struct cvmstat_phase *marks, uint64_t *last,
 			  uint32_t *lost)
@@ -114,6 +120,7 @@ struct rec_opts {
 	uint64_t interval;
 	pid_t pid;
 	enum cvm_view_format format;
+	bool latency;			/* --latency: the lat_* rows too */
 	char **command;
 	struct cvm_sweep sweep;		/* n = 0: no sweep */
 };
@@ -126,6 +133,7 @@ static int parse(int argc, char **argv, struct rec_opts *o)
 		{ "vm", required_argument, NULL, 'p' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "sweep", required_argument, NULL, 's' },
+		{ "latency", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -159,6 +167,9 @@ static int parse(int argc, char **argv, struct rec_opts *o)
 			ret = cvm_sweep_parse(optarg, &o->sweep);
 			if (ret)
 				return ret;
+			break;
+		case 'L':
+			o->latency = true;
 			break;
 		case 'h':
 			cvm_print_usage(&cvm_cmd_record, stdout);
@@ -294,6 +305,25 @@ static int opt_in_guest_marks(int fd, const struct cvmstat_version *ver,
 	return EXIT_OK;
 }
 
+/*
+ * --latency: the module must time exits; while timing is off there is
+ * nothing to write yet, which is worth a warning.
+ */
+static int check_latency(int fd, const struct cvmstat_version *ver)
+{
+	struct cvmstat_latency l = { .size = sizeof(l) };
+
+	if (cvm_need_latency(ver))
+		return EXIT_NOMODULE;
+	if (ioctl(fd, CVMSTAT_IOC_LATENCY, &l)) {
+		cvm_err("asking whether exits are timed: %s", strerror(errno));
+		return cvm_errno_exit(errno);
+	}
+	if (!l.on)
+		cvm_err("warning: exit-handling time is off: no lat_* rows until `cvmstat latency on`");
+	return EXIT_OK;
+}
+
 /* The command's exit status as cvmstat's. */
 static int child_code(const struct loop *l)
 {
@@ -391,6 +421,8 @@ static int record_main(int argc, char **argv)
 			goto out_dev;
 	}
 	code = opt_in_guest_marks(fd, &ver, o.pid);
+	if (!code && o.latency)
+		code = check_latency(fd, &ver);
 	if (code)
 		goto out_dev;
 	l.path = strcmp(o.path, "-") ? o.path : "standard output";
@@ -401,6 +433,8 @@ static int record_main(int argc, char **argv)
 		goto out_dev;
 	}
 	cvm_out_init(&out, f, o.format);
+	if (o.latency)
+		cvm_out_latency(&out);
 	rec.src = (struct cvm_source){
 		.ctx = &fd,
 		.list_vms = src_list_vms,
@@ -409,6 +443,7 @@ static int record_main(int argc, char **argv)
 		.list_hp_events = ver.features & CVMSTAT_FEAT_HALTPOLL ?
 				  src_list_hp_events : NULL,
 		.read_hp_globals = src_read_hp_globals,
+		.read_lat = o.latency ? src_read_lat : NULL,
 	};
 	rec.out = &out;
 	rec.pid = o.pid;
@@ -481,14 +516,16 @@ const struct cvm_command cvm_cmd_record = {
 	.summary = "record counter deltas by phase as CSV or JSON lines",
 	.usage =
 	"Usage: cvmstat record -o FILE [-i SECONDS] [--vm PID] [--format csv|json]\n"
-	"                      [--sweep NAME=V1,V2,...] [-- COMMAND [ARGS...]]\n"
+	"                      [--sweep NAME=V1,V2,...] [--latency]\n"
+	"                      [-- COMMAND [ARGS...]]\n"
 	"\n"
 	"Writes every counter's change, per VM and vCPU, every interval and at\n"
 	"every phase mark (`cvmstat phase NAME` on the host, or a guest's byte\n"
 	"to the phase port), attributed to the phase it happened in.  Runs\n"
 	"until COMMAND exits (its exit status is cvmstat's), or until SIGINT or\n"
 	"SIGTERM without one.  Columns: time_ns,time,phase_seq,phase,vm_id,pid,\n"
-	"vcpu,kind,key,dir,name,count (cvmstat(8), OUTPUT).\n"
+	"vcpu,kind,key,dir,name,count (cvmstat(8), OUTPUT); with --latency\n"
+	"also lo_ns,hi_ns.\n"
 	"\n"
 	"  -o, --output FILE     the file to write (- for standard output)\n"
 	"  -i, --interval SECS   write and flush every SECS seconds (default 1)\n"
@@ -500,5 +537,10 @@ const struct cvm_command cvm_cmd_record = {
 	"                        vm_halt_poll_ns with --vm), each run the phase\n"
 	"                        \"NAME=V\"; the setting is put back at the end,\n"
 	"                        also on an error, SIGINT or SIGTERM\n"
+	"  --latency             also the exit-handling times (`cvmstat latency on`):\n"
+	"                        lat_count, lat_sum, lat_min, lat_max, lat_lost and\n"
+	"                        one lat_bucket row per histogram bucket with its\n"
+	"                        bounds in the columns lo_ns and hi_ns, taken at\n"
+	"                        the recorder's reads (`cvmstat summary FILE`)\n"
 	"  -h, --help            this help\n",
 };

@@ -325,9 +325,9 @@ static int show_main(int argc, char **argv)
 			o.latency = true;
 			break;
 		case 'f':
-			if (cvm_view_parse(optarg, &o.format))
-				return cvm_usage_error("invalid --format `%s' (text, csv, json)",
-						       optarg);
+			ret = cvm_opt_format(optarg, &o.format);
+			if (ret)
+				return ret;
 			break;
 		case 'h':
 			cvm_print_usage(&cvm_cmd_show, stdout);
@@ -350,10 +350,8 @@ static int show_main(int argc, char **argv)
 	fd = cvm_dev_open(&ver);
 	if (fd < 0)
 		return -fd;
-	if (o.latency && !(ver.features & CVMSTAT_FEAT_LATENCY)) {
+	if (o.latency && cvm_need_latency(&ver)) {
 		close(fd);
-		cvm_err("the loaded cvmstat.ko cannot time exits (ABI %u.%u, 1.4 needed)",
-			ver.abi_major, ver.abi_minor);
 		return EXIT_NOMODULE;
 	}
 	n = cvm_select_vms(fd, o.pid, &vms);

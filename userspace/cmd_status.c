@@ -404,9 +404,8 @@ static int status_main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:f:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			if (cvm_view_parse(optarg, &format))
-				return cvm_usage_error("invalid --format `%s' (text, csv, json)",
-						       optarg);
+			if (cvm_opt_format(optarg, &format))
+				return EXIT_USAGE;
 			break;
 		case 'h':
 			cvm_print_usage(&cvm_cmd_status, stdout);

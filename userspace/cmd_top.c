@@ -2,21 +2,25 @@
 /*
  * cvmstat top: exit reasons per second, like kvm_stat's live view.  On a
  * terminal the table is redrawn in place; otherwise one plain block per
- * interval, for logs and pipes.
+ * interval, for logs and pipes.  While the module times exits, each
+ * reason's mean and p99 exit-handling time over the interval too.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 
 #include "commands.h"
 #include "dev.h"
 #include "fields.h"
 #include "hpview.h"
+#include "latency.h"
 #include "names.h"
 #include "rows.h"
 #include "snapshot.h"
@@ -31,7 +35,8 @@ static void on_signal(int sig)
 
 /*
  * One VM's exit reasons and overflow records (events counted without their
- * key), summed over its vCPUs, sorted.
+ * key), and with timing its LAT_COUNT, _SUM and _BUCKET records, summed
+ * over its vCPUs, sorted.
  */
 struct top_vm {
 	uint64_t vm_id;
@@ -46,7 +51,18 @@ struct top_state {
 	struct top_vm *vms;
 	int nr_vms;
 	uint64_t sampled_ns;	/* when vms was read: rates use the real interval */
+	bool lat;		/* timing was on at the start: its columns */
 };
+
+/* The records a sample keeps. */
+static bool kept(const struct cvmstat_record *r)
+{
+	return r->kind == CVMSTAT_KIND_REASON ||
+	       r->kind == CVMSTAT_KIND_OVERFLOW ||
+	       r->kind == CVMSTAT_KIND_LAT_COUNT ||
+	       r->kind == CVMSTAT_KIND_LAT_SUM ||
+	       r->kind == CVMSTAT_KIND_LAT_BUCKET;
+}
 
 /* Reads the VMs' reasons into a new list; -(exit code) on error. */
 static int sample(struct top_state *s, struct top_vm **out, int *nr)
@@ -67,7 +83,10 @@ static int sample(struct top_state *s, struct top_vm **out, int *nr)
 	for (i = 0; i < n; i++) {
 		struct cvm_vm_read rd;
 		uint32_t j, m = 0;
-		int ret = cvm_read_vm(s->fd, info[i].vm_id, 0, &rd);
+		int ret = cvm_read_vm_flags(s->fd, info[i].vm_id, 0,
+					    cvm_read_flags |
+					    (s->lat ? CVMSTAT_READ_LATENCY : 0),
+					    &rd);
 
 		if (ret == -ENOENT)
 			continue;
@@ -82,8 +101,7 @@ static int sample(struct top_state *s, struct top_vm **out, int *nr)
 		}
 		cvm_hp_sum_add(&vms[k].hp, rd.recs, rd.nr, -1);
 		for (j = 0; j < rd.nr; j++) {
-			if (rd.recs[j].kind != CVMSTAT_KIND_REASON &&
-			    rd.recs[j].kind != CVMSTAT_KIND_OVERFLOW)
+			if (!kept(&rd.recs[j]))
 				continue;
 			rd.recs[m] = rd.recs[j];
 			rd.recs[m++].vcpu_id = 0;
@@ -137,6 +155,9 @@ static int add_rates(struct rate **rates, int *nr, const struct cvmstat_record *
 	int j;
 
 	for (i = 0; i < n; i++) {
+		if (recs[i].kind != CVMSTAT_KIND_REASON &&
+		    recs[i].kind != CVMSTAT_KIND_OVERFLOW)
+			continue;
 		for (j = 0; j < *nr && ((*rates)[j].key != recs[i].key ||
 					(*rates)[j].kind != recs[i].kind); j++)
 			;
@@ -193,6 +214,8 @@ struct top_row {
 	double share;
 	uint64_t count;		/* in the interval */
 	uint64_t total;
+	/* exit-handling time over the interval (NaN: none timed) */
+	double lat_mean_us, lat_p99_us;
 };
 
 #define TOP_FIELD(type, member, in, heading, width, sep) \
@@ -207,14 +230,39 @@ static const struct cvm_field top_fields[] = {
 	TOP_FIELD(CVM_FIELD_PCT, share, CVM_IN_ALL, "SHARE", 7, " "),
 	TOP_FIELD(CVM_FIELD_U64, count, CVM_IN_DATA, NULL, 0, NULL),
 	TOP_FIELD(CVM_FIELD_U64, total, CVM_IN_ALL, "TOTAL", 16, " "),
+	/* only while timing: top_view.nr covers them then */
+	TOP_FIELD(CVM_FIELD_F3_OPT, lat_mean_us, CVM_IN_ALL, "MEAN_US", 10, " "),
+	TOP_FIELD(CVM_FIELD_F3_OPT, lat_p99_us, CVM_IN_ALL, "P99_US", 10, " "),
 };
+#define TOP_NR_LAT	2
 
 static struct cvm_view top_view = {
-	.fields = top_fields, .nr = sizeof(top_fields) / sizeof(top_fields[0]),
+	.fields = top_fields,
+	.nr = sizeof(top_fields) / sizeof(top_fields[0]) - TOP_NR_LAT,
 };
 
+/* The reason @key's times in @lat (the interval's, dir 0 rows). */
+static void lat_cols(struct top_row *row, struct cvm_lat_stat *lat, int n,
+		     uint64_t key)
+{
+	int i;
+
+	row->lat_mean_us = row->lat_p99_us = NAN;
+	for (i = 0; i < n; i++) {
+		struct cvm_lat_stat *t = &lat[i];
+
+		if (t->dir || t->key != key || !t->count)
+			continue;
+		cvm_lat_bound(t);
+		row->lat_mean_us = (double)t->sum / (double)t->count / 1000.0;
+		row->lat_p99_us = cvm_lat_percentile(t->hist, t->count, t->min,
+						     t->max, 0.99) / 1000.0;
+	}
+}
+
 static void print_rates(struct rate *rates, int n, double secs, int nr_vms,
-			bool tty, int64_t wall_offset)
+			bool tty, int64_t wall_offset,
+			struct cvm_lat_stat *lat, int nr_lat)
 {
 	uint64_t sum = 0, now = cvm_now_ns();
 	char when[48];
@@ -248,6 +296,8 @@ static void print_rates(struct rate *rates, int n, double secs, int nr_vms,
 			.total = rates[i].total,
 		};
 
+		lat_cols(&row, lat, nr_lat, rates[i].kind == CVMSTAT_KIND_REASON ?
+			 rates[i].key : ~0ULL);
 		if (rates[i].kind == CVMSTAT_KIND_OVERFLOW) {
 			snprintf(name, sizeof(name), "(not keyed: table full)");
 			row.share = 0.0;
@@ -272,14 +322,19 @@ static int refresh(struct top_state *s, bool tty, int64_t wall)
 	double secs = (now - s->sampled_ns) / 1e9;
 	struct top_vm *cur;
 	struct rate *rates = NULL;
-	int i, j, n, nr = 0, ret;
+	struct cvmstat_record *deltas = NULL;
+	struct cvm_lat_stat *lat = NULL;
+	uint32_t nr_deltas = 0;
+	uint64_t open, lost;
+	int i, j, n, nr = 0, nr_lat = 0, ret;
 	bool hp_header;
 
 	ret = sample(s, &cur, &n);
 	if (ret)
 		return ret;
 	for (i = 0; i < n && !ret; i++) {
-		struct cvmstat_record *d = malloc((cur[i].nr + 1) * sizeof(*d));
+		struct cvmstat_record *d = realloc(deltas, (nr_deltas + cur[i].nr + 1) *
+						   sizeof(*d));
 		const struct top_vm *old = NULL;
 		uint32_t m;
 
@@ -290,19 +345,27 @@ static int refresh(struct top_state *s, bool tty, int64_t wall)
 			ret = -1;
 			break;
 		}
+		deltas = d;
+		d += nr_deltas;
 		m = cvm_snap_delta(old ? old->recs : NULL, old ? old->nr : 0,
 				   cur[i].recs, cur[i].nr, d);
+		nr_deltas += m;
 		ret = add_rates(&rates, &nr, d, m, true) ||
 		      add_rates(&rates, &nr, cur[i].recs, cur[i].nr, false);
-		free(d);
 	}
+	/* every VM's times over the interval, per reason */
+	if (!ret && s->lat)
+		ret = (nr_lat = cvm_lat_collect(deltas, nr_deltas, -1, &lat,
+						&open, &lost)) < 0;
+	free(deltas);
 	if (ret) {
 		free(rates);
 		free_vms(cur, n);
 		cvm_err("out of memory");
 		return -EXIT_SYSTEM;
 	}
-	print_rates(rates, nr, secs, n, tty, wall);
+	print_rates(rates, nr, secs, n, tty, wall, lat, nr_lat);
+	free(lat);
 	/* the halt-polling table: text only (csv and json are the reasons') */
 	for (i = 0, hp_header = false; i < n && tty; i++)
 		hp_header |= cur[i].hp.stat[CVMSTAT_HALT_HALTS] != 0;
@@ -340,6 +403,8 @@ static int top_main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct top_state s = { .fd = -1 };
+	struct cvmstat_version ver;
+	struct cvmstat_latency lat = { .size = sizeof(lat) };
 	uint64_t interval = 1000000000ULL, next;
 	unsigned long count = 0, k;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -351,9 +416,9 @@ static int top_main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:p:i:n:f:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			if (cvm_view_parse(optarg, &top_view.format))
-				return cvm_usage_error("invalid --format `%s' (text, csv, json)",
-						       optarg);
+			ret = cvm_opt_format(optarg, &top_view.format);
+			if (ret)
+				return ret;
 			break;
 		case 'p':
 			ret = cvm_opt_pid(optarg, &s.pid);
@@ -378,9 +443,14 @@ static int top_main(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cvm_usage_error("unexpected argument `%s'", argv[optind]);
-	s.fd = cvm_dev_open(NULL);
+	s.fd = cvm_dev_open(&ver);
 	if (s.fd < 0)
 		return -s.fd;
+	/* timing on now: its columns, for the whole run ("-" once off) */
+	s.lat = (ver.features & CVMSTAT_FEAT_LATENCY) &&
+		!ioctl(s.fd, CVMSTAT_IOC_LATENCY, &lat) && lat.on;
+	if (s.lat)
+		top_view.nr += TOP_NR_LAT;
 	s.sampled_ns = cvm_now_ns();
 	ret = sample(&s, &s.vms, &s.nr_vms);
 	if (ret)
@@ -426,7 +496,10 @@ const struct cvm_command cvm_cmd_top = {
 	"their key (a key table was full) get a line of their own, per kind.\n"
 	"VMs that halted in the kernel get a halt-polling row: halts/s, how\n"
 	"they went (polled with success, in vain, not polled), time polled and\n"
-	"waited per second, and the poll windows in force.  Ends on Ctrl-C.\n"
+	"waited per second, and the poll windows in force.  While the module\n"
+	"times exits (`cvmstat latency on` before top starts), each reason's\n"
+	"mean and 99th percentile exit-handling time over the interval, in us\n"
+	"(\"-\": none timed).  Ends on Ctrl-C.\n"
 	"\n"
 	"  --vm PID             only the VMs of VMM process PID\n"
 	"  -i, --interval SECS  refresh interval in seconds (default 1, 0.01..86400)\n"

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """cvmstat plot: pictures of a `cvmstat record` CSV, with matplotlib.
 
-Usage: cvmstat-plot.py RUN.CSV OUT.svg|OUT.png [TOP]
+Usage: cvmstat-plot.py RUN.CSV OUT.svg|OUT.png [TOP [SUMMARY.CSV]]
 
 Run by `cvmstat plot` (cmd_plot.c), which checks the arguments.  Draws, in
 one figure:
@@ -9,8 +9,9 @@ one figure:
      "other"), as counts;
   2. the same as rates (exits/s over each phase's duration);
   3. the exit rate over time per reason, phases shaded and named;
-  4. with latency rows (kind "latency", keys p50/p99 in ns, when the
-     recording has them): p50/p99 per reason per phase.
+  4. with SUMMARY.CSV (`cvmstat summary --format csv` of a recording made
+     with --latency: cmd_plot.c passes it), p50/p99 exit-handling time per
+     reason per phase; the percentiles are summary's, not computed here.
 Reason names come from the recording's name column.  Exit status: 0, 1 for
 an unusable recording, 2 when the file cannot be read or written or when
 matplotlib is missing.
@@ -27,8 +28,24 @@ def die(code, msg):
     sys.exit(code)
 
 
+def load_summary(path):
+    """(phase_seq, reason, "p50"|"p99", ns) of summary's "all" rows."""
+    try:
+        f = open(path, newline="", encoding="utf-8", errors="replace")
+    except OSError as e:
+        die(EXIT_SYSTEM, f"{path}: {e.strerror}")
+    out = []
+    with f:
+        for r in csv.DictReader(f):
+            if r["where"] == "all":
+                for q in ("p50", "p99"):
+                    out.append((int(r["phase_seq"]), r["reason"], q,
+                                float(r[q + "_us"]) * 1e3))
+    return out
+
+
 def load(path):
-    """The reason rows, the phases (seq, name, start_ns) and latency rows."""
+    """The reason rows and the phases (seq, name, start_ns)."""
     try:
         f = open(path, newline="", encoding="utf-8", errors="replace")
     except OSError as e:
@@ -39,7 +56,7 @@ def load(path):
         if not rd.fieldnames or not need <= set(rd.fieldnames):
             die(EXIT_USAGE, f"{path}: not a `cvmstat record` CSV (columns "
                 f"{','.join(sorted(need))} needed)")
-        reasons, marks, lat = [], {}, []
+        reasons, marks = [], {}
         first = last = None
         for r in rd:
             try:
@@ -55,11 +72,9 @@ def load(path):
                 marks.setdefault(seq, (r["phase"], t))
             elif kind == "reason":
                 reasons.append((t, seq, r["phase"], r["name"], n))
-            elif kind == "latency":
-                lat.append((seq, r["phase"], r["name"], r["key"], n))
     if not reasons:
         die(EXIT_USAGE, f"{path}: no exits recorded")
-    return reasons, marks, lat, first, last
+    return reasons, marks, first, last
 
 
 def phases_of(reasons, marks, first, last):
@@ -84,10 +99,10 @@ def phases_of(reasons, marks, first, last):
 
 
 def main():
-    if len(sys.argv) not in (3, 4):
-        die(EXIT_USAGE, "usage: cvmstat-plot.py RUN.CSV OUT.svg|OUT.png [TOP]")
+    if len(sys.argv) not in (3, 4, 5):
+        die(EXIT_USAGE, "usage: cvmstat-plot.py RUN.CSV OUT.svg|OUT.png [TOP [SUMMARY.CSV]]")
     src, dst = sys.argv[1], sys.argv[2]
-    top = int(sys.argv[3]) if len(sys.argv) == 4 else 6
+    top = int(sys.argv[3]) if len(sys.argv) >= 4 else 6
     ext = os.path.splitext(dst)[1].lower()
     if ext not in (".svg", ".png"):
         die(EXIT_USAGE, f"{dst}: the output is .svg or .png")
@@ -98,7 +113,8 @@ def main():
     except ImportError:
         die(EXIT_MISSING, "matplotlib is not installed (apt-get install python3-matplotlib)")
 
-    reasons, marks, lat, first, last = load(src)
+    reasons, marks, first, last = load(src)
+    lat = load_summary(sys.argv[4]) if len(sys.argv) == 5 else []
     phases = phases_of(reasons, marks, first, last)
 
     total = {}
@@ -194,16 +210,17 @@ def main():
 
     if lat:
         ax = axes[3]
-        keys = sorted({(name, key) for _, _, name, key, _ in lat if name in shown})
+        keys = sorted({(name, key) for _, name, key, _ in lat if name in shown})
         width = 0.8 / max(len(keys), 1)
         for j, (name, key) in enumerate(keys):
-            vals = [sum(n for q, _, nm, k, n in lat if q == p[0] and nm == name and k == key)
+            vals = [sum(ns for q, nm, k, ns in lat if q == p[0] and nm == name and k == key)
                     for p in phases]
             ax.bar([i + j * width - 0.4 for i in xs], [v / 1e3 for v in vals],
                    width=width, align="edge", label=f"{name} {key}",
                    color=colors[name], alpha=1.0 if key.endswith("50") else 0.5)
         ax.set_xticks(list(xs), pnames)
         ax.set_ylabel("µs")
+        ax.set_yscale("log")	# p50 and p99 are often decades apart
         ax.set_title("exit handling time per phase: p50 (solid), p99 (light)")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
 

@@ -21,7 +21,7 @@ static const struct cvm_command *const commands[] = {
 	&cvm_cmd_load, &cvm_cmd_unload, &cvm_cmd_status, &cvm_cmd_show,
 	&cvm_cmd_top, &cvm_cmd_record, &cvm_cmd_phase, &cvm_cmd_reset,
 	&cvm_cmd_export, &cvm_cmd_plot,
-	&cvm_cmd_haltpoll, &cvm_cmd_latency,
+	&cvm_cmd_haltpoll, &cvm_cmd_latency, &cvm_cmd_summary,
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -109,6 +109,12 @@ int cvm_opt_interval(const char *arg, uint64_t *ns)
 	return cvm_parse_interval(arg, ns) ? 0 :
 	       cvm_usage_error("invalid interval `%s' (seconds, 0.01 to 86400)",
 			       arg);
+}
+
+int cvm_opt_format(const char *arg, enum cvm_view_format *format)
+{
+	return cvm_view_parse(arg, format) ?
+	       cvm_usage_error("invalid --format `%s' (text, csv, json)", arg) : 0;
 }
 
 int cvm_select_vms(int fd, int pid, struct cvmstat_vm_info **out)

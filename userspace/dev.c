@@ -297,3 +297,12 @@ uint64_t cvm_now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
+
+int cvm_need_latency(const struct cvmstat_version *ver)
+{
+	if (ver->features & CVMSTAT_FEAT_LATENCY)
+		return 0;
+	cvm_err("the loaded cvmstat.ko cannot time exits (ABI %u.%u, 1.4 needed)",
+		ver->abi_major, ver->abi_minor);
+	return EXIT_NOMODULE;
+}

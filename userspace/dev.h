@@ -50,6 +50,12 @@ int cvm_dev_open(struct cvmstat_version *ver);
  */
 int cvm_dev_open_mode(struct cvmstat_version *ver, int mode);
 
+/*
+ * 0 when the module @ver describes times exits (ABI 1.4, feature LATENCY);
+ * else says so and returns EXIT_NOMODULE.
+ */
+int cvm_need_latency(const struct cvmstat_version *ver);
+
 /* One VM's counters, as READ_VM returned them. */
 struct cvm_vm_read {
 	uint64_t vm_id;

@@ -6,6 +6,7 @@
  * are quoted by libcsv (RFC 4180) and escaped as JSON (cvm_json_string,
  * rows.c).
  */
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 #include <csv.h>
@@ -49,8 +50,10 @@ static bool shown(const struct cvm_view *v, const struct cvm_field *fl)
 
 /* The field's value as text; for JSON, whether it is a string. */
 static const char *value(const struct cvm_field *fl, const void *row,
-			 char *buf, size_t len, bool *string, bool text)
+			 char *buf, size_t len, bool *string,
+			 enum cvm_view_format format)
 {
+	bool text = format == CVM_VIEW_TEXT;
 	const char *p = (const char *)row + fl->offset;
 	const char *s;
 
@@ -75,6 +78,11 @@ static const char *value(const struct cvm_field *fl, const void *row,
 		snprintf(buf, len, text ? "%.1f" : "%.3f", *(const double *)p);
 		return buf;
 	case CVM_FIELD_F3:
+		snprintf(buf, len, "%.3f", *(const double *)p);
+		return buf;
+	case CVM_FIELD_F3_OPT:
+		if (isnan(*(const double *)p))
+			return text ? "-" : format == CVM_VIEW_JSON ? "null" : "";
 		snprintf(buf, len, "%.3f", *(const double *)p);
 		return buf;
 	case CVM_FIELD_STR:
@@ -126,8 +134,7 @@ void cvm_view_row(const struct cvm_view *v, const void *row)
 
 		if (!shown(v, fl))
 			continue;
-		s = value(fl, row, buf, sizeof(buf), &string,
-			  v->format == CVM_VIEW_TEXT);
+		s = value(fl, row, buf, sizeof(buf), &string, v->format);
 		switch (v->format) {
 		case CVM_VIEW_CSV:
 			cvm_csv_field(v->f, s, i == last);

@@ -24,6 +24,7 @@ enum cvm_field_type {
 	CVM_FIELD_PCT,		/* double, a share in percent: 12.5 */
 	CVM_FIELD_F64,		/* double: 1 decimal in text, 3 in CSV and JSON */
 	CVM_FIELD_F3,		/* double: 3 decimals everywhere */
+	CVM_FIELD_F3_OPT,	/* the same, NaN: none ("-", empty, null) */
 };
 
 /* Where a field is printed. */

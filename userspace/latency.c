@@ -17,7 +17,26 @@ uint64_t cvm_lat_lo(unsigned int i)
 
 uint64_t cvm_lat_hi(unsigned int i)
 {
-	return cvm_lat_bucket_hi(i);
+	return i + 1 < CVMSTAT_LAT_BUCKETS ? cvm_lat_bucket_hi(i) :
+	       CVM_LAT_ABSURD_NS + 1;
+}
+
+unsigned int cvm_lat_bucket_of(uint64_t ns)
+{
+	return cvm_lat_bucket(ns);
+}
+
+const char *cvm_lat_lost_name(uint64_t key)
+{
+	switch (key) {
+	case CVMSTAT_LAT_LOST_CROSS_CPU:
+		return "cross_cpu";
+	case CVMSTAT_LAT_LOST_ABSURD:
+		return "absurd";
+	case CVMSTAT_LAT_LOST_FULL:
+		return "table_full";
+	}
+	return "unknown";
 }
 
 double cvm_lat_percentile(const uint64_t *hist, uint64_t count, uint64_t min,
@@ -41,7 +60,7 @@ double cvm_lat_percentile(const uint64_t *hist, uint64_t count, uint64_t min,
 			continue;
 		}
 		lo = (double)cvm_lat_lo(i);
-		hi = i + 1 < CVMSTAT_LAT_BUCKETS ? (double)cvm_lat_hi(i) : (double)max + 1;
+		hi = (double)cvm_lat_hi(i);
 		if (lo < (double)min)
 			lo = (double)min;
 		if (hi > (double)max + 1)
@@ -67,12 +86,14 @@ void cvm_lat_add_record(struct cvm_lat_stat *s, const struct cvmstat_record *r)
 		s->sum += r->count;
 		break;
 	case CVMSTAT_KIND_LAT_MIN:
-		if (!s->min || r->count < s->min)
+		if (!s->have_min || r->count < s->min)
 			s->min = r->count;
+		s->have_min = true;
 		break;
 	case CVMSTAT_KIND_LAT_MAX:
 		if (r->count > s->max)
 			s->max = r->count;
+		s->have_max = true;
 		break;
 	case CVMSTAT_KIND_LAT_BUCKET:
 		s->hist[CVMSTAT_LAT_BUCKET_OF(r->key)] += r->count;
@@ -110,11 +131,22 @@ static int by_time(const void *a, const void *b)
 	return x->dir < y->dir ? -1 : x->dir > y->dir;
 }
 
+void cvm_lat_sort(struct cvm_lat_stat *s, int n)
+{
+	int i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (!s[j].dir && s[j].key == s[i].key)
+				s[i].key_sum = s[j].sum;
+	qsort(s, n, sizeof(*s), by_time);
+}
+
 int cvm_lat_collect(const struct cvmstat_record *recs, uint32_t nr, long vcpu,
 		    struct cvm_lat_stat **out, uint64_t *open, uint64_t *lost)
 {
 	struct cvm_lat_stat *s, *t;
-	int n = 0, cap = 0, i, j;
+	int n = 0, cap = 0;
 	uint32_t k;
 
 	*open = *lost = 0;
@@ -144,11 +176,7 @@ int cvm_lat_collect(const struct cvmstat_record *recs, uint32_t nr, long vcpu,
 		if (t)
 			cvm_lat_add_record(t, r);
 	}
-	for (i = 0; i < n; i++)
-		for (j = 0; j < n; j++)
-			if (!s[j].dir && s[j].key == s[i].key)
-				s[i].key_sum = s[j].sum;
-	qsort(s, n, sizeof(*s), by_time);
+	cvm_lat_sort(s, n);
 	*out = s;
 	return n;
 }
@@ -177,35 +205,118 @@ int cvm_lat_key_name(char *buf, size_t len, uint64_t key)
 	return snprintf(buf, len, "%s %s", classes[cls].prefix, code);
 }
 
-static void put_us(double ns)
+void cvm_lat_bound(struct cvm_lat_stat *s)
 {
-	printf(" %10.3f", ns / 1000.0);
+	int i, lo = -1, hi = -1;
+
+	for (i = 0; i < CVMSTAT_LAT_BUCKETS; i++) {
+		if (!s->hist[i])
+			continue;
+		if (lo < 0)
+			lo = i;
+		hi = i;
+	}
+	if (lo < 0)
+		return;
+	if (!s->have_min) {
+		s->min = cvm_lat_lo(lo);
+		s->have_min = true;
+	}
+	if (!s->have_max) {
+		s->max = cvm_lat_hi(hi) - 1;
+		s->have_max = true;
+	}
 }
 
-void cvm_lat_print(const struct cvm_lat_stat *s, int n, bool split)
+void cvm_lat_merge(struct cvm_lat_stat *dst, const struct cvm_lat_stat *src)
+{
+	int i;
+
+	if (src->have_min && (!dst->have_min || src->min < dst->min)) {
+		dst->min = src->min;
+		dst->have_min = true;
+	}
+	if (src->have_max && (!dst->have_max || src->max > dst->max)) {
+		dst->max = src->max;
+		dst->have_max = true;
+	}
+	dst->count += src->count;
+	dst->sum += src->sum;
+	for (i = 0; i < CVMSTAT_LAT_BUCKETS; i++)
+		dst->hist[i] += src->hist[i];
+}
+
+/* One row of show --latency and summary; cvmstat(8), OUTPUT, names them. */
+struct lat_row {
+	uint64_t phase_seq;
+	const char *phase;
+	uint64_t key;		/* the reason, as record's reason rows */
+	const char *reason;
+	const char *where;	/* all, kernel, user */
+	uint64_t count;
+	double mean_us, p50_us, p95_us, p99_us, max_us;
+};
+
+#define LAT_FIELD(type, member, in, heading, width, sep) \
+	CVM_FIELD(type, struct lat_row, member, in, heading, width, sep)
+static const struct cvm_field lat_fields[] = {
+	LAT_FIELD(CVM_FIELD_U64, phase_seq, CVM_IN_DATA, NULL, 0, NULL),
+	LAT_FIELD(CVM_FIELD_STR, phase, CVM_IN_DATA, NULL, 0, NULL),
+	LAT_FIELD(CVM_FIELD_U64, key, CVM_IN_DATA, NULL, 0, NULL),
+	LAT_FIELD(CVM_FIELD_STR, reason, CVM_IN_ALL, "REASON", -28, ""),
+	LAT_FIELD(CVM_FIELD_STR, where, CVM_IN_ALL, "WHERE", -6, " "),
+	LAT_FIELD(CVM_FIELD_U64, count, CVM_IN_ALL, "COUNT", 10, " "),
+	LAT_FIELD(CVM_FIELD_F3, mean_us, CVM_IN_ALL, "MEAN_US", 10, " "),
+	LAT_FIELD(CVM_FIELD_F3, p50_us, CVM_IN_ALL, "P50_US", 10, " "),
+	LAT_FIELD(CVM_FIELD_F3, p95_us, CVM_IN_ALL, "P95_US", 10, " "),
+	LAT_FIELD(CVM_FIELD_F3, p99_us, CVM_IN_ALL, "P99_US", 10, " "),
+	LAT_FIELD(CVM_FIELD_F3, max_us, CVM_IN_ALL, "MAX_US", 10, " "),
+};
+
+void cvm_lat_rows(struct cvm_view *v, const struct cvm_lat_stat *s, int n,
+		  bool split, bool header, uint64_t phase_seq,
+		  const char *phase)
 {
 	char name[128];
 	int i;
 
-	printf("%-28s %-6s %10s %10s %10s %10s %10s %10s\n", "REASON", "WHERE",
-	       "COUNT", "MEAN_US", "P50_US", "P95_US", "P99_US", "MAX_US");
+	v->fields = lat_fields;
+	v->nr = sizeof(lat_fields) / sizeof(lat_fields[0]);
+	if (header)
+		cvm_view_header(v);
 	for (i = 0; i < n; i++) {
 		const struct cvm_lat_stat *t = &s[i];
+		struct lat_row row = {
+			.phase_seq = phase_seq, .phase = phase,
+			.key = (uint32_t)t->key, .reason = name,
+			.count = t->count,
+		};
 
-		if (t->dir && !split)
+		if ((t->dir && !split) || !t->count)
 			continue;
-		if (!t->count)
-			continue;
-		cvm_lat_key_name(name, sizeof(name), t->key);
-		printf("%-28.28s %-6s %10llu", t->dir ? "" : name,
-		       t->dir == CVMSTAT_LAT_USER ? "user" :
-		       t->dir == CVMSTAT_LAT_KERNEL ? "kernel" : "all",
-		       (unsigned long long)t->count);
-		put_us((double)t->sum / (double)t->count);
-		put_us(cvm_lat_percentile(t->hist, t->count, t->min, t->max, 0.50));
-		put_us(cvm_lat_percentile(t->hist, t->count, t->min, t->max, 0.95));
-		put_us(cvm_lat_percentile(t->hist, t->count, t->min, t->max, 0.99));
-		put_us((double)t->max);
-		printf("\n");
+		if (t->name[0])
+			snprintf(name, sizeof(name), "%s", t->name);
+		else
+			cvm_lat_key_name(name, sizeof(name), t->key);
+		if (t->dir && v->format == CVM_VIEW_TEXT)
+			row.reason = "";	/* under its "all" row */
+		row.where = t->dir == CVMSTAT_LAT_USER ? "user" :
+			    t->dir == CVMSTAT_LAT_KERNEL ? "kernel" : "all";
+		row.mean_us = (double)t->sum / (double)t->count / 1000.0;
+		row.p50_us = cvm_lat_percentile(t->hist, t->count, t->min,
+						t->max, 0.50) / 1000.0;
+		row.p95_us = cvm_lat_percentile(t->hist, t->count, t->min,
+						t->max, 0.95) / 1000.0;
+		row.p99_us = cvm_lat_percentile(t->hist, t->count, t->min,
+						t->max, 0.99) / 1000.0;
+		row.max_us = (double)t->max / 1000.0;
+		cvm_view_row(v, &row);
 	}
+}
+
+void cvm_lat_print(const struct cvm_lat_stat *s, int n, bool split)
+{
+	struct cvm_view v = { .f = stdout, .format = CVM_VIEW_TEXT };
+
+	cvm_lat_rows(&v, s, n, split, true, 0, NULL);
 }

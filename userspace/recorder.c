@@ -12,6 +12,16 @@
  * Host marks start a phase for every recorded VM, guest marks (the phase
  * port) for the VM that wrote them only.
  *
+ * Exit-handling times (the LAT_* records, only with src.read_lat) are not
+ * in the module's mark snapshot, so their deltas are attributed at the
+ * recorder's reads: at every interval, and for every VM a mark concerns, a
+ * live read right after the mark's snapshot closes the phase before it.
+ * The exits timed between a mark and the recorder handling it (poll()
+ * wakes on a mark: typically well under a millisecond, at most the time
+ * the process takes to be scheduled) go to the phase before.  A lat_min or
+ * lat_max row is written when the extreme changed: the new value, reached
+ * in the phase it is attributed to.
+ *
  * Halt-polling settings are "setting" rows: the global parameters at the
  * start and whenever a read at an interval finds them changed, changes
  * this process made (a sweep) when it makes them, and the changes the
@@ -24,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "latency.h"
 #include "names.h"
 #include "recorder.h"
 #include "snapshot.h"
@@ -38,6 +49,8 @@ struct cvm_rec_vm {
 	char phase[CVM_PHASE_NAME_MAX];
 	struct cvmstat_record *prev;	/* last rows' counters, sorted */
 	uint32_t n_prev;
+	struct cvmstat_record *lat_prev; /* the same of the LAT_* records */
+	uint32_t n_lat_prev;
 	bool listed;			/* still held by the module */
 	bool stale;			/* not read exactly at this host mark */
 };
@@ -66,21 +79,49 @@ static int out_row(struct cvm_recorder *r, const struct cvm_row *row)
 	return ret ? -EXIT_SYSTEM : 0;
 }
 
-/* Rows for what changed in @v between its last rows and @rd; keeps @rd. */
+/* The row fields of a LAT_* record @d (its key, dir, name, bounds). */
+static void lat_row(const struct cvmstat_record *d, struct cvm_row *row,
+		    char *name, size_t len)
+{
+	unsigned int b;
+
+	if (d->kind == CVMSTAT_KIND_LAT_LOST) {
+		snprintf(name, len, "%s", cvm_lat_lost_name(d->key));
+		row->key = d->key;
+		row->dir = "-";
+		return;
+	}
+	cvm_lat_key_name(name, len, CVMSTAT_LAT_REASON_OF(d->key));
+	/* like a reason's key, without the isa; a VMGEXIT code's keeps its class */
+	row->key = CVMSTAT_LAT_REASON_OF(d->key) & ~0xf00000000ULL;
+	row->dir = d->dir == CVMSTAT_LAT_USER ? "user" : "kernel";
+	if (d->kind == CVMSTAT_KIND_LAT_BUCKET) {
+		b = CVMSTAT_LAT_BUCKET_OF(d->key);
+		row->lo_ns = cvm_lat_lo(b);
+		row->hi_ns = cvm_lat_hi(b);
+	}
+}
+
+/*
+ * Rows for what changed in @v between its last rows (*@prev) and @recs;
+ * keeps @recs (sorted) as *@prev.
+ */
 static int emit_deltas(struct cvm_recorder *r, struct cvm_rec_vm *v,
-		       struct cvm_vm_read *rd, uint64_t time_ns)
+		       struct cvmstat_record **recs, uint32_t nr,
+		       uint64_t time_ns, struct cvmstat_record **prev,
+		       uint32_t *n_prev)
 {
 	struct cvmstat_record *d;
 	uint32_t i, n;
 	int ret = 0;
 
-	cvm_snap_sort(rd->recs, rd->nr);
-	d = malloc((rd->nr ? rd->nr : 1) * sizeof(*d));
+	cvm_snap_sort(*recs, nr);
+	d = malloc((nr ? nr : 1) * sizeof(*d));
 	if (!d) {
 		cvm_err("out of memory");
 		return -EXIT_SYSTEM;
 	}
-	n = cvm_snap_delta(v->prev, v->n_prev, rd->recs, rd->nr, d);
+	n = cvm_snap_delta(*prev, *n_prev, *recs, nr, d);
 	for (i = 0; i < n && !ret; i++) {
 		char name[128];
 		const char *kind = cvm_name_kind(d[i].kind);
@@ -100,8 +141,12 @@ static int emit_deltas(struct cvm_recorder *r, struct cvm_rec_vm *v,
 			.count = d[i].count,
 		};
 
-		cvm_format_record_name(name, sizeof(name), d[i].kind,
-				       d[i].key);
+		if (d[i].kind >= CVMSTAT_KIND_LAT_COUNT &&
+		    d[i].kind <= CVMSTAT_KIND_LAT_LOST)
+			lat_row(&d[i], &row, name, sizeof(name));
+		else
+			cvm_format_record_name(name, sizeof(name), d[i].kind,
+					       d[i].key);
 		if (d[i].kind == CVMSTAT_KIND_OVERFLOW && d[i].key < 32 &&
 		    !(r->not_keyed & 1U << d[i].key)) {
 			r->not_keyed |= 1U << d[i].key;
@@ -111,10 +156,57 @@ static int emit_deltas(struct cvm_recorder *r, struct cvm_rec_vm *v,
 		ret = out_row(r, &row);
 	}
 	free(d);
-	free(v->prev);
-	v->prev = rd->recs;
-	v->n_prev = rd->nr;
-	rd->recs = NULL;
+	free(*prev);
+	*prev = *recs;
+	*n_prev = nr;
+	*recs = NULL;
+	return ret;
+}
+
+/*
+ * Moves the LAT_* records of @rd (but the open exit's, not a count) into
+ * *@lat (malloc'ed, *@n_lat of them).  0 or -(exit code).
+ */
+static int take_lat(struct cvm_vm_read *rd, struct cvmstat_record **lat,
+		    uint32_t *n_lat)
+{
+	uint32_t i, k = 0, n = 0;
+
+	*lat = malloc((rd->nr ? rd->nr : 1) * sizeof(**lat));
+	if (!*lat) {
+		cvm_err("out of memory");
+		return -EXIT_SYSTEM;
+	}
+	for (i = 0; i < rd->nr; i++) {
+		uint16_t kind = rd->recs[i].kind;
+
+		if (kind < CVMSTAT_KIND_LAT_COUNT || kind > CVMSTAT_KIND_LAT_LOST)
+			rd->recs[k++] = rd->recs[i];
+		else if (kind != CVMSTAT_KIND_LAT_OPEN)
+			(*lat)[n++] = rd->recs[i];
+	}
+	rd->nr = k;
+	*n_lat = n;
+	return 0;
+}
+
+/* The rows of a live read @rd of @v: its counters', then its times'. */
+static int emit_live(struct cvm_recorder *r, struct cvm_rec_vm *v,
+		     struct cvm_vm_read *rd)
+{
+	struct cvmstat_record *lat = NULL;
+	uint32_t n_lat = 0;
+	int ret = 0;
+
+	if (r->src.read_lat)
+		ret = take_lat(rd, &lat, &n_lat);
+	if (!ret)
+		ret = emit_deltas(r, v, &rd->recs, rd->nr, rd->snap_ns,
+				  &v->prev, &v->n_prev);
+	if (!ret && r->src.read_lat)
+		ret = emit_deltas(r, v, &lat, n_lat, rd->snap_ns,
+				  &v->lat_prev, &v->n_lat_prev);
+	free(lat);
 	return ret;
 }
 
@@ -126,6 +218,12 @@ static struct cvm_rec_vm *find_vm(struct cvm_recorder *r, uint64_t vm_id)
 		if (r->vms[i].vm_id == vm_id)
 			return &r->vms[i];
 	return NULL;
+}
+
+static void free_vm(struct cvm_rec_vm *v)
+{
+	free(v->prev);
+	free(v->lat_prev);
 }
 
 /*
@@ -170,7 +268,7 @@ static int sync_vms(struct cvm_recorder *r)
 		if (r->vms[i].listed)
 			r->vms[k++] = r->vms[i];
 		else
-			free(r->vms[i].prev);
+			free_vm(&r->vms[i]);
 	}
 	r->nr_vms = k;
 	return 0;
@@ -181,6 +279,40 @@ static int read_error(uint64_t vm_id, int err)
 	cvm_err("reading VM %llu: %s", (unsigned long long)vm_id,
 		strerror(-err));
 	return -cvm_errno_exit(-err);
+}
+
+/* A live read of @vm_id: with its times when the recording has them. */
+static int read_live_vm(struct cvm_recorder *r, uint64_t vm_id,
+			struct cvm_vm_read *rd)
+{
+	if (r->src.read_lat)
+		return r->src.read_lat(r->src.ctx, vm_id, rd);
+	return r->src.read_vm(r->src.ctx, vm_id, 0, rd);
+}
+
+/* At a mark: @v's times up to now, in the phase the mark closes. */
+static int mark_lat(struct cvm_recorder *r, struct cvm_rec_vm *v)
+{
+	struct cvmstat_record *lat = NULL;
+	struct cvm_vm_read rd;
+	uint32_t n_lat;
+	int ret;
+
+	if (!r->src.read_lat)
+		return 0;
+	ret = r->src.read_lat(r->src.ctx, v->vm_id, &rd);
+	if (ret == -ENOENT)
+		return 0;	/* forgotten: next sync */
+	if (ret)
+		return read_error(v->vm_id, ret);
+	/* the counters are left out: the mark's snapshot has them */
+	ret = take_lat(&rd, &lat, &n_lat);
+	if (!ret)
+		ret = emit_deltas(r, v, &lat, n_lat, rd.snap_ns, &v->lat_prev,
+				  &v->n_lat_prev);
+	free(lat);
+	cvm_vm_read_free(&rd);
+	return ret;
 }
 
 /* ---- halt-polling settings ---------------------------------------------- */
@@ -391,8 +523,14 @@ static int handle_mark(struct cvm_recorder *r, const struct cvmstat_phase *m)
 		} else if (ret) {
 			return read_error(v->vm_id, ret);
 		} else {
-			ret = emit_deltas(r, v, &rd, m->time_ns);
+			ret = emit_deltas(r, v, &rd.recs, rd.nr, m->time_ns,
+					  &v->prev, &v->n_prev);
 			cvm_vm_read_free(&rd);
+			if (ret)
+				return ret;
+		}
+		if (ret != -ENOENT) {
+			ret = mark_lat(r, v);
 			if (ret)
 				return ret;
 		}
@@ -513,7 +651,7 @@ static int read_all(struct cvm_recorder *r, struct cvm_vm_read **rds,
 		return -EXIT_SYSTEM;
 	}
 	for (i = 0; i < r->nr_vms; i++) {
-		ret = r->src.read_vm(r->src.ctx, r->vms[i].vm_id, 0, &rd[i]);
+		ret = read_live_vm(r, r->vms[i].vm_id, &rd[i]);
 		if (ret && ret != -ENOENT) {
 			ret = read_error(r->vms[i].vm_id, ret);
 			goto fail;
@@ -608,6 +746,15 @@ int cvm_rec_start(struct cvm_recorder *r)
 				set_phase(v, marks[i].seq, name);
 			}
 		}
+		free(v->lat_prev);
+		v->lat_prev = NULL;
+		v->n_lat_prev = 0;
+		if (r->src.read_lat &&
+		    take_lat(&rd[k], &v->lat_prev, &v->n_lat_prev)) {
+			free_reads(rd, r->nr_vms);
+			return -EXIT_SYSTEM;
+		}
+		cvm_snap_sort(v->lat_prev, v->n_lat_prev);
 		cvm_snap_sort(rd[k].recs, rd[k].nr);
 		free(v->prev);
 		v->prev = rd[k].recs;
@@ -645,8 +792,7 @@ int cvm_rec_interval(struct cvm_recorder *r)
 	}
 	for (i = 0; i < r->nr_vms && !ret; i++)
 		if (rd[i].vm_id)
-			ret = emit_deltas(r, &r->vms[i], &rd[i],
-					  rd[i].snap_ns);
+			ret = emit_live(r, &r->vms[i], &rd[i]);
 	free_reads(rd, r->nr_vms);
 	if (ret)
 		return ret;
@@ -664,7 +810,7 @@ void cvm_rec_free(struct cvm_recorder *r)
 	int i;
 
 	for (i = 0; i < r->nr_vms; i++)
-		free(r->vms[i].prev);
+		free_vm(&r->vms[i]);
 	free(r->vms);
 	r->vms = NULL;
 	r->nr_vms = 0;

@@ -2,6 +2,8 @@
 /*
  * recorder: turns the module's counters and phase marks into rows, each
  * counter delta attributed to the phase it happened in (cvmstat(8), OUTPUT).
+ * With exit-handling times (record --latency), their histograms' deltas too,
+ * attributed at the recorder's own reads (the mark snapshot has none).
  *
  * It reads through struct cvm_source, the device in cvmstat and a scripted
  * fake in the unit tests, so the attribution rules are tested without a
@@ -36,6 +38,11 @@ struct cvm_source {
 			      struct cvmstat_hp_event *evs, uint64_t *last,
 			      uint32_t *lost);
 	void (*read_hp_globals)(void *ctx, uint32_t *vals, bool *have);
+	/*
+	 * Optional (NULL: no exit-handling times, the rows of before).  A
+	 * live read like read_vm()'s, with the LAT_* records too.
+	 */
+	int (*read_lat)(void *ctx, uint64_t vm_id, struct cvm_vm_read *out);
 };
 
 /* Halt-polling settings as the recording last wrote them (see "setting"). */

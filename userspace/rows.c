@@ -33,9 +33,13 @@ const struct cvm_field cvm_row_fields[] = {
 	ROW_FIELD(CVM_FIELD_STR, dir),
 	ROW_FIELD(CVM_FIELD_STR, name),
 	ROW_FIELD(CVM_FIELD_U64, count),
+	/* record --latency */
+	ROW_FIELD(CVM_FIELD_U64, lo_ns),
+	ROW_FIELD(CVM_FIELD_U64, hi_ns),
 };
 const size_t cvm_row_nr_fields =
 	sizeof(cvm_row_fields) / sizeof(cvm_row_fields[0]);
+const size_t cvm_row_nr_base = 12;
 
 static int64_t clock_ns(clockid_t c)
 {
@@ -60,10 +64,15 @@ void cvm_out_init(struct cvm_out *o, FILE *f, enum cvm_view_format format)
 
 	o->view = (struct cvm_view){
 		.f = f, .format = format,
-		.fields = cvm_row_fields, .nr = cvm_row_nr_fields,
+		.fields = cvm_row_fields, .nr = cvm_row_nr_base,
 	};
 	o->wall_offset_ns = cvm_wall_offset_ns();
 	o->sync = !fstat(fileno(f), &st) && S_ISREG(st.st_mode);
+}
+
+void cvm_out_latency(struct cvm_out *o)
+{
+	o->view.nr = cvm_row_nr_fields;
 }
 
 const char *cvm_dir_name(unsigned int dir)

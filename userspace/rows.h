@@ -27,11 +27,17 @@ struct cvm_row {
 	const char *dir;	/* "read", "write", "-" */
 	const char *name;
 	uint64_t count;
+	/* record --latency only: a lat_bucket row's bounds, else 0 and 0 */
+	uint64_t lo_ns;		/* lowest time in the bucket */
+	uint64_t hi_ns;		/* first time above it */
 };
 
-/* record's columns: the fields of struct cvm_row, in order */
+/*
+ * record's columns: the fields of struct cvm_row, in order; the first
+ * cvm_row_nr_base of them unless the recording has exit-handling times
+ */
 extern const struct cvm_field cvm_row_fields[];
-extern const size_t cvm_row_nr_fields;
+extern const size_t cvm_row_nr_fields, cvm_row_nr_base;
 
 struct cvm_out {
 	struct cvm_view view;	/* cvm_row_fields to the file, CSV or JSON */
@@ -45,6 +51,9 @@ struct cvm_out {
  * format of record's); measures the clock offset.
  */
 void cvm_out_init(struct cvm_out *o, FILE *f, enum cvm_view_format format);
+
+/* The columns of a recording with exit-handling times (lo_ns, hi_ns). */
+void cvm_out_latency(struct cvm_out *o);
 
 /* CLOCK_REALTIME - CLOCK_MONOTONIC now, in ns (record's and top's time). */
 int64_t cvm_wall_offset_ns(void);

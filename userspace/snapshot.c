@@ -64,8 +64,10 @@ uint32_t cvm_snap_delta(const struct cvmstat_record *old, uint32_t n_old,
 		if (new[j].count == before)
 			continue;
 		out[n] = new[j];
-		out[n].count = new[j].count > before ?
-			       new[j].count - before : new[j].count;
+		if (new[j].kind != CVMSTAT_KIND_LAT_MIN &&
+		    new[j].kind != CVMSTAT_KIND_LAT_MAX)
+			out[n].count = new[j].count > before ?
+				       new[j].count - before : new[j].count;
 		n++;
 	}
 	return n;

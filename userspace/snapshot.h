@@ -23,6 +23,8 @@ uint32_t cvm_snap_merge(struct cvmstat_record *recs, uint32_t nr);
  * @n_new) the records of @new whose count changed, with count = the
  * difference; returns how many.  A count that went down was reset in
  * between: its difference is the new count (what happened since the reset).
+ * An extreme (LAT_MIN, LAT_MAX) that changed keeps its new value: a new
+ * extreme was reached in between (or a reset came).
  */
 uint32_t cvm_snap_delta(const struct cvmstat_record *old, uint32_t n_old,
 			const struct cvmstat_record *new, uint32_t n_new,

@@ -18,7 +18,9 @@
  *     unmapped page, a kernel address or non-canonical; its user buffer
  *     (LIST, READ, PHASE_LIST, HP_EVENTS) likewise, or too small for a
  *     huge nr; GUEST_MARKS for no VM, every VM, this process or any pid;
- *     HP_SET's set, clear and restore on any VM (ABI 1.3);
+ *     HP_SET's set, clear and restore on any VM (ABI 1.3); READ_VM with
+ *     the exit-handling times, LATENCY's query (ABI 1.4: never a valid
+ *     switch, which would change what the tests running meanwhile see);
  *   - a neighbour of one: another size or direction, the next numbers,
  *     the magic's neighbours;
  *   - a random number (VFS's own ioctls left out: they never reach the
@@ -86,10 +88,10 @@ enum {
 /* The commands, in the order of their numbers. */
 enum cmd {
 	C_VERSION, C_LIST, C_READ, C_RESET, C_MARK, C_PLIST, C_GMARKS,
-	C_HPVM, C_HPSET, C_HPEV, C_NR
+	C_HPVM, C_HPSET, C_HPEV, C_LAT, C_NR
 };
 #define READ_FLAGS (CVMSTAT_READ_AT_PHASE | CVMSTAT_READ_HALTPOLL | \
-		    CVMSTAT_READ_HALTPOLL_STATE)
+		    CVMSTAT_READ_HALTPOLL_STATE | CVMSTAT_READ_LATENCY)
 static const struct {
 	const char *name;
 	unsigned long cmd;
@@ -114,6 +116,9 @@ static const struct {
 	{ "HP_SET", CVMSTAT_IOC_HP_SET, sizeof(struct cvmstat_hp_set), 0, false, true },
 	{ "HP_EVENTS", CVMSTAT_IOC_HP_EVENTS, sizeof(struct cvmstat_hp_events),
 	  sizeof(struct cvmstat_hp_event), true, false },
+	/* queried only: a valid switch is never made (see spoil_special) */
+	{ "LATENCY", CVMSTAT_IOC_LATENCY, sizeof(struct cvmstat_latency), 0,
+	  true, false },
 };
 
 /* Where a struct or buffer is put. */
@@ -516,6 +521,11 @@ static const struct field zero_fields[C_NR][16] = {
 		F(cvmstat_hp_events, pad), F(cvmstat_hp_events, last),
 		F(cvmstat_hp_events, lost), F(cvmstat_hp_events, reserved),
 	},
+	/* not flags: a random byte there can be a valid switch */
+	[C_LAT] = {
+		F(cvmstat_latency, on), F(cvmstat_latency, pad),
+		F(cvmstat_latency, bytes), F(cvmstat_latency, reserved),
+	},
 };
 #undef F
 
@@ -539,9 +549,13 @@ static void spoil_field(struct thread *t, struct call *k, uint8_t *s)
 	spoil(k, f[i].name);
 }
 
-/* What only READ_VM, RESET, PHASE_MARK, GUEST_MARKS, HP_SET can get wrong. */
+/*
+ * What only READ_VM, RESET, PHASE_MARK, GUEST_MARKS, HP_SET, LATENCY can
+ * get wrong.
+ */
 static bool spoil_special(struct thread *t, struct call *k, void *s)
 {
+	struct cvmstat_latency *lat = s;
 	struct cvmstat_hp_set *h = s;
 	struct cvmstat_read *r = s;
 	struct cvmstat_reset *z = s;
@@ -555,7 +569,9 @@ static bool spoil_special(struct thread *t, struct call *k, void *s)
 			r->flags |= nonzero32(t) & ~CVMSTAT_READ_AT_PHASE;
 			if ((r->flags & ~READ_FLAGS) ||
 			    ((r->flags & CVMSTAT_READ_HALTPOLL_STATE) &&
-			     !(r->flags & CVMSTAT_READ_HALTPOLL)))
+			     !(r->flags & CVMSTAT_READ_HALTPOLL)) ||
+			    ((r->flags & CVMSTAT_READ_AT_PHASE) &&
+			     (r->flags & CVMSTAT_READ_LATENCY)))
 				spoil(k, "flags");
 		} else if (!(r->flags & CVMSTAT_READ_AT_PHASE)) {
 			r->phase = nonzero(t);
@@ -620,6 +636,11 @@ static bool spoil_special(struct thread *t, struct call *k, void *s)
 			spoil(k, "vm_id 0 but for RESTORE");
 		}
 		return true;
+	case C_LAT:
+		/* an unknown flag, the switch's or not: refused before it */
+		lat->flags |= (nonzero32(t) | 2) & ~(below(t, 2) ? CVMSTAT_LATENCY_SET : 0);
+		spoil(k, "flags");
+		return true;
 	default:
 		return false;
 	}
@@ -663,6 +684,9 @@ static void build(struct thread *t, struct call *k, void *s)
 		if (chance(t, 30))	/* ABI 1.3: with halt polling */
 			r->flags |= CVMSTAT_READ_HALTPOLL |
 				    (below(t, 2) ? CVMSTAT_READ_HALTPOLL_STATE : 0);
+		/* ABI 1.4: with the times, live only */
+		if (chance(t, 30) && !(r->flags & CVMSTAT_READ_AT_PHASE))
+			r->flags |= CVMSTAT_READ_LATENCY;
 		break;
 	case C_HPVM:
 		hv->vm_id = pick_vm(t);
@@ -802,8 +826,10 @@ static const char *check_records(const struct cvmstat_record *r, uint32_t n,
 		}
 		if (!vcpus || r[i].vcpu_id != r[i - 1].vcpu_id)
 			return "a record outside its vCPU's group";
-		if (r[i].kind < CVMSTAT_KIND_REASON || r[i].kind > CVMSTAT_KIND_HALT_STATE ||
-		    !r[i].count || r[i].pad || r[i].dir > CVMSTAT_DIR_WRITE)
+		/* a shortest time may be 0 ns */
+		if (r[i].kind < CVMSTAT_KIND_REASON || r[i].kind > CVMSTAT_KIND_LAT_LOST ||
+		    (!r[i].count && r[i].kind != CVMSTAT_KIND_LAT_MIN) || r[i].pad ||
+		    r[i].dir > CVMSTAT_DIR_WRITE)
 			return "a bad record";
 	}
 	return vcpus == nr_vcpus ? NULL : "nr_vcpus is not the vCPUs in the records";
@@ -942,6 +968,7 @@ static void fuzz_cmd(struct thread *t, unsigned long i, enum cmd c)
 		struct cvmstat_phase_list p;
 		struct cvmstat_hp_vm hv;
 		struct cvmstat_hp_events he;
+		struct cvmstat_latency lat;
 		uint8_t bytes[256];
 	} in, out;
 	struct call k = { .c = c, .verdict = V_VALID };
@@ -1081,6 +1108,12 @@ static void fuzz_cmd(struct thread *t, unsigned long i, enum cmd c)
 				      CVMSTAT_HP_ORIG_OVERRIDE)) ||
 		    any_byte(out.hv.reserved, sizeof(out.hv.reserved)))
 			bad = "a bad VM state";
+		break;
+	case C_LAT:
+		if (out.lat.on > 1 || (out.lat.on ? !out.lat.bytes : !!out.lat.bytes) ||
+		    out.lat.flags != in.lat.flags || out.lat.pad ||
+		    any_byte(out.lat.reserved, sizeof(out.lat.reserved)))
+			bad = "a bad timing state";
 		break;
 	case C_HPEV:
 		bad = check_hpev_out(&out.he, in.he.after, in.he.nr, ents);

@@ -8,6 +8,8 @@
 # pandas.read_json(lines=True).  Each must give the documented columns in
 # order, integer columns as integers, no missing value anywhere, and the
 # same per-(phase, vm, vcpu, kind, key, dir) sums as python's csv module.
+# A recording made with --latency has two integer columns more, lo_ns and
+# hi_ns.
 # Ends with "LABEL: N passed, N failed" (default label "frames").
 set -uo pipefail
 
@@ -56,6 +58,9 @@ cols = ["time_ns", "time", "phase_seq", "phase", "vm_id", "pid", "vcpu",
 ints = ["time_ns", "phase_seq", "vm_id", "pid", "vcpu", "key", "count"]
 path, fmt = sys.argv[1], sys.argv[2]
 df = pd.read_csv(path) if fmt == "csv" else pd.read_json(path, lines=True)
+if "lo_ns" in df.columns:
+    cols += ["lo_ns", "hi_ns"]
+    ints += ["lo_ns", "hi_ns"]
 assert list(df.columns) == cols, f"columns {list(df.columns)}"
 assert len(df) > 0, "no rows"
 for c in ints:
@@ -79,8 +84,13 @@ args <- commandArgs(trailingOnly = TRUE)
 df <- read.csv(args[1], encoding = "UTF-8")
 cols <- c("time_ns", "time", "phase_seq", "phase", "vm_id", "pid", "vcpu",
           "kind", "key", "dir", "name", "count")
+ints <- c("time_ns", "phase_seq", "vm_id", "pid", "vcpu", "key", "count")
+if ("lo_ns" %in% names(df)) {
+  cols <- c(cols, "lo_ns", "hi_ns")
+  ints <- c(ints, "lo_ns", "hi_ns")
+}
 stopifnot(identical(names(df), cols))
-for (c in c("time_ns", "phase_seq", "vm_id", "pid", "vcpu", "key", "count"))
+for (c in ints)
   if (!is.numeric(df[[c]])) stop(paste(c, "is not numeric"))
 if (anyNA(df)) stop("missing values")
 s <- aggregate(count ~ phase + vm_id + vcpu + kind + key + dir, data = df, FUN = sum)

@@ -11,7 +11,12 @@ exit (cvmload's OUT to port 0xf1, after which the VM is destroyed) is the
 one open exit, gone to userspace; CPUID and MSR exits never leave the
 kernel, port I/O, MMIO and HLT (no in-kernel irqchip) always do; buckets
 sum to the count, min and max lie in the lowest and highest bucket.
+`record --latency`'s lat_* rows of a VM summed over its phases equal the
+module's final read of it exactly, per vCPU, reason, where and bucket (with
+the bucket's bounds), and `cvmstat summary`'s counts equal the totals.
 """
+import csv
+import io
 import os
 import re
 import sys
@@ -175,6 +180,85 @@ def check_tool(secs):
           f"tool-state: {st}")
 
 
+def check_recording(secs, outdir):
+    """record --latency over phased.sh against the final read; summary."""
+    vm = cr.section(secs, "lat-vm")
+    vm = vm[0] if vm else "?"
+    final = cr.rows(cr.section(secs, "lat-final"))
+    lines = cr.section(secs, "lat-csv")
+    with open(os.path.join(outdir, "rec-lat.csv"), "w", encoding="utf-8",
+              newline="") as f:
+        f.write("".join(l + "\n" for l in lines))
+    table = list(csv.reader(io.StringIO("\n".join(lines) + "\n", newline="")))
+    cols = cr.REC_COLUMNS + ["lo_ns", "hi_ns"]
+    check(bool(table) and table[0] == cols, f"lat-csv: header {table[:1]}")
+    rec = [dict(zip(cols, r)) for r in table[1:] if len(r) == len(cols)]
+    check(len(rec) == len(table) - 1, f"lat-csv: {len(table) - 1 - len(rec)} short rows")
+    want, got = {}, {}
+    for r in final:
+        kind = r["kind"]
+        if not kind.startswith("lat_") or kind == "lat_open":
+            continue
+        key = int(r["key"], 16)
+        lo = bucket_lo((key >> 40) & 0x1FF) if kind == "lat_bucket" else 0
+        k = (int(r["vcpu_id"]), kind,
+             key if kind == "lat_lost" else key & 0xFFFFFFFF,
+             "-" if kind == "lat_lost" else r["dir"], lo)
+        want[k] = int(r["count"])
+    phases = set()
+    for r in rec:
+        if r["vm_id"] != vm or not r["kind"].startswith("lat_"):
+            continue
+        phases.add(r["phase"])
+        k = (int(r["vcpu"]), r["kind"], int(r["key"]), r["dir"], int(r["lo_ns"]))
+        c = int(r["count"])
+        if r["kind"] == "lat_min":
+            got[k] = min(got.get(k, c), c)
+        elif r["kind"] == "lat_max":
+            got[k] = max(got.get(k, c), c)
+        else:
+            got[k] = got.get(k, 0) + c
+        if r["kind"] == "lat_bucket":
+            lo, hi = int(r["lo_ns"]), int(r["hi_ns"])
+            check(bucket(lo) == bucket(hi - 1) and bucket_lo(bucket(lo)) == lo and
+                  (hi == bucket_lo(bucket(lo) + 1) or hi == 3600 * 10**9 + 1),
+                  f"lat-csv: bucket bounds [{lo}, {hi})")
+    nb = sum(1 for k in want if k[1] == "lat_bucket")
+    check(want and got == want,
+          f"lat-csv: VM {vm}'s lat_* rows summed over phases {sorted(phases)} "
+          f"= the final read ({len(want)} values, {nb} buckets); differ: "
+          f"{sorted(set(want.items()) ^ set(got.items()))[:6]}")
+    check(len(phases) >= 2, f"lat-csv: times in phases {sorted(phases)}")
+    summ = cr.rows(cr.section(secs, "lat-summary"))
+    total, counted = {}, {}
+    for (v, kind, key, d, lo), c in want.items():
+        if kind == "lat_count":
+            total[(key, d)] = total.get((key, d), 0) + c
+    for r in summ:
+        if r["where"] != "all":
+            k = (int(r["key"]), r["where"])
+            counted[k] = counted.get(k, 0) + int(r["count"])
+    check(total and counted == total,
+          f"lat-summary: counts per reason and where {counted}, final {total}")
+    check(all(float(r["p50_us"]) <= float(r["p95_us"]) <= float(r["p99_us"]) <=
+              float(r["max_us"]) for r in summ), "lat-summary: p50 <= p95 <= p99 <= max")
+
+
+def check_top(secs):
+    """top --format csv while timing is on: each refresh's CPUID row (always
+    handled in the kernel, never open for long) has a mean and a p99."""
+    lines = cr.section(secs, "lat-top")
+    rows = cr.rows(lines)
+    check(bool(lines) and lines[0].endswith(",total,lat_mean_us,lat_p99_us"),
+          f"lat-top: header {lines[:1]}")
+    cpuid = [r for r in rows if r.get("name") == "CPUID" and int(r["count"]) > 0]
+    check(len(cpuid) == 2 and all(r["lat_mean_us"] and float(r["lat_mean_us"]) > 0 and
+                                  float(r["lat_p99_us"]) > 0 for r in cpuid),
+          f"lat-top: both refreshes' CPUID rows timed: {cpuid}")
+    check(all(not r["lat_mean_us"] or float(r["lat_mean_us"]) > 0 for r in rows),
+          "lat-top: a mean is empty (none timed) or positive")
+
+
 def main():
     path, label = sys.argv[1], sys.argv[2]
     with open(path, encoding="utf-8", errors="replace") as f:
@@ -191,6 +275,8 @@ def main():
     check_timed(secs, "a", 2, exact=True)
 
     check_tool(secs)
+    cr.section(secs, "lat-record")
+    check_recording(secs, os.path.dirname(os.path.abspath(path)))
     abi = cr.section(secs, "abi")
     check(any(re.search(r"abi-test: \d+ passed, 0 failed", l) for l in abi),
           "abi-test all passed (with LATENCY)")
@@ -211,6 +297,7 @@ def main():
     check(lat == [], f"counts-c: no timing while off ({len(lat)} rows)")
 
     cr.section(secs, "on-again")
+    check_top(secs)
     cr.section(secs, "rmmod")
     dmesg = cr.section(secs, "dmesg")
     check(any("cvmstat: bound to kvm" in l for l in dmesg), "dmesg: bound to kvm")

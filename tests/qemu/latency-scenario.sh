@@ -24,6 +24,17 @@ sec tool-show cvmstat show --latency
 sec abi abi-test "$pa"
 sec tool-state cvmstat latency
 
+# 2b. record --latency through phased.sh's three phases (host, guest and
+#     host marks); the recording's lat_* rows summed over phases, and
+#     summary's counts, against the module's final read of that VM.
+sec lat-record cvmstat record -o /tmp/lat.csv -i 0.2 --latency -- \
+	sh /cvm/phased.sh /tmp/lat.csv
+px=$(cat /tmp/pid-x)
+sec lat-vm vm_of "$px"
+sec lat-final cvmstat-read vm --pid "$px" --latency
+sec lat-csv cat /tmp/lat.csv
+sec lat-summary cvmstat summary --format csv --vm-id "$(vm_of "$px")" /tmp/lat.csv
+
 # 3. Switched off and on (ioctl, parameter) while a VM runs: its counts
 #    stay exact; timing covers only what came after the last switch-on.
 cvmload -v 2 -k 6000 -e /tmp/expect-b.csv >/tmp/run-b.out 2>&1 &
@@ -50,11 +61,13 @@ job run-c /tmp/run-c.out $?
 sec counts-c cvmstat-read vm --pid $pc --latency
 sec expect-c cat /tmp/expect-c.csv
 
-# 5. Unload while timing is on and a VM runs.
+# 5. top's exit-handling columns while a VM runs; then unload while timing
+#    is on and the VM still runs.
 sec on-again cvmstat-read latency on
 cvmload -v 1 -s 3 >/dev/null 2>&1 &
 pd=$!
 sleep 1
+sec lat-top cvmstat top -n 2 -i 0.2 --format csv
 sec rmmod rmmod cvmstat
 wait $pd
 sec dmesg dmesg

@@ -17,8 +17,13 @@
  *     mark SEQ VM_ID VCPU SOURCE VALUE [NAME]
  *     hpvm VM_ID MAX_NS SOURCE STATE   CVMSTAT_IOC_HP_VM's answer for a VM
  *                         (without one: -EOPNOTSUPP)
+ *     latency ON          CVMSTAT_IOC_LATENCY's answer (without: 0, off)
+ *     scale               the Nth live read gives N times every count but
+ *                         the extremes (LAT_MIN, LAT_MAX): each read after
+ *                         the first adds the script's counts once
  * Records of the halt-poll kinds are read only with the flags that ask for
- * them (CVMSTAT_READ_HALTPOLL, _STATE), as the module does.
+ * them (CVMSTAT_READ_HALTPOLL, _STATE), those of exit-handling time with
+ * CVMSTAT_READ_LATENCY, as the module does.
  *
  * Only what cvmstat asks is answered: the ioctls of <linux/cvmstat.h> with
  * the module's error conventions.  Build (tests/unit/test_cli.sh does):
@@ -52,6 +57,7 @@ static struct { uint64_t vm_id, seq; } held[MAX];
 static struct cvmstat_phase marks[MAX];
 static struct cvmstat_hp_vm hpvms[MAX];
 static int nr_vms, nr_recs, nr_held, nr_marks, nr_hpvms;
+static unsigned int lat_on, scale, live_reads;
 static int fake_fd = -1;
 
 static unsigned long long num(char **p)
@@ -79,6 +85,10 @@ static void load(void)
 			ver.unattributed = num(&p);
 		} else if (!strcmp(w, "features")) {
 			ver.features = num(&p);
+		} else if (!strcmp(w, "latency")) {
+			lat_on = num(&p);
+		} else if (!strcmp(w, "scale")) {
+			scale = 1;
 		} else if (!strcmp(w, "hpvm") && nr_hpvms < MAX) {
 			struct cvmstat_hp_vm *h = &hpvms[nr_hpvms++];
 
@@ -193,6 +203,8 @@ int close(int fd)
 /* Whether the read asks for record @rec (the halt-poll kinds by flag). */
 static bool asked(const struct cvmstat_read *r, const struct cvmstat_record *rec)
 {
+	if (rec->kind >= CVMSTAT_KIND_LAT_COUNT)
+		return r->flags & CVMSTAT_READ_LATENCY;
 	if (rec->kind == CVMSTAT_KIND_HALT_STATE)
 		return r->flags & CVMSTAT_READ_HALTPOLL_STATE;
 	if (rec->kind >= CVMSTAT_KIND_HALT)
@@ -224,10 +236,15 @@ static int read_vm(struct cvmstat_read *r)
 		r->nr = n;
 		return -ENOSPC;
 	}
+	live_reads += !(r->flags & CVMSTAT_READ_AT_PHASE);
 	for (i = n = 0; i < nr_recs; i++) {
 		if (recs[i].vm_id != r->vm_id || !asked(r, &recs[i].r))
 			continue;
-		out[n++] = recs[i].r;
+		out[n] = recs[i].r;
+		if (scale && out[n].kind != CVMSTAT_KIND_LAT_MIN &&
+		    out[n].kind != CVMSTAT_KIND_LAT_MAX)
+			out[n].count *= live_reads;
+		n++;
 		vcpus += recs[i].r.vcpu_id != last;
 		last = recs[i].r.vcpu_id;
 	}
@@ -258,6 +275,9 @@ static int fake_ioctl(unsigned long req, void *arg)
 	case CVMSTAT_IOC_READ_VM:
 		return read_vm(arg);
 	case CVMSTAT_IOC_RESET:
+		return 0;
+	case CVMSTAT_IOC_LATENCY:
+		((struct cvmstat_latency *)arg)->on = lat_on;
 		return 0;
 	case CVMSTAT_IOC_HP_VM: {
 		struct cvmstat_hp_vm *h = arg;

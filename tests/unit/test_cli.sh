@@ -29,7 +29,7 @@ chmod 755 "$tmp" # the unprivileged cases run from here
 export CVMSTAT_DEV=$tmp/no-device
 absent=$tmp/nonexistent
 
-commands=(load unload status show top record phase reset export plot halt-poll)
+commands=(load unload status show top record phase reset export plot halt-poll latency summary)
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 passed=0
 failed=0
@@ -664,6 +664,53 @@ NPF                                         0.0    0.0%               12
 VMGEXIT                                     0.0    0.0%                5
 not keyed (table full): reason 0.0/s (5 total), ghcb_msr 0.0/s (2 total), mmio 0.0/s (7 total), msr 0.0/s (200 total)')$" \
 		"${fake[@]}" -- top -n 1 -i 0.01
+
+	# top while the module times exits: each reason's mean and p99 over
+	# the interval, from the histograms' deltas (the script's counts once:
+	# 100 CPUID exits, 50 in [1024, 1088), 45 in [2048, 2176), 5 in [4096,
+	# 4352); p99 = 4096 + 256 * 3.5 / 5 ns); "-" for a reason not timed
+	cat >"$tmp/lat.script" <<'EOF'
+features 0x23f
+latency 1
+scale
+vm 1 100 1 0 1 qemu-system-x86
+rec 1 0 1 0 0x200000072 100
+rec 1 0 1 0 0x20000007b 3
+rec 1 0 14 1 0x200000072 100
+rec 1 0 15 1 0x200000072 150000
+rec 1 0 16 1 0x200000072 1030
+rec 1 0 17 1 0x200000072 4300
+rec 1 0 18 1 0x700200000072 50
+rec 1 0 18 1 0x800200000072 45
+rec 1 0 18 1 0x900200000072 5
+EOF
+	latfake=(FAKEDEV_PATH="$tmp/fakedev" FAKEDEV_SCRIPT="$tmp/lat.script"
+		CVMSTAT_DEV="$tmp/fakedev" LD_PRELOAD="$fakelib")
+	num='[0-9]+\.[0-9]'
+	expect 0 "out~ 1 VM  [0-9]+ exits/s  \(interval 0\.[0-9]+ s\)
+REASON  +RATE/s   SHARE            TOTAL    MEAN_US     P99_US
+CPUID  +$num+   97\.1%              200      1\.500      4\.275
+IOIO  +$num+    2\.9%                6          -          -$" \
+		"${latfake[@]}" -- top -n 1 -i 0.01
+	expect 0 "out~^time_ns,time,kind,key,name,rate,share,count,total,lat_mean_us,lat_p99_us
+[0-9]+,[-0-9T:.]+Z,reason,8589934706,CPUID,$num+,97\.1,100,200,1\.500,4\.275
+[0-9]+,[-0-9T:.]+Z,reason,8589934715,IOIO,$num+,2\.9,3,6,,$" \
+		"${latfake[@]}" -- top -n 1 -i 0.01 --format csv
+	expect 0 "out~\"total\":6,\"lat_mean_us\":null,\"lat_p99_us\":null\}$" \
+		"${latfake[@]}" -- top -n 1 -i 0.01 --format json
+	sed -i 's/^latency 1/latency 0/' "$tmp/lat.script"
+	expect 0 "out~^time_ns,time,kind,key,name,rate,share,count,total
+" "${latfake[@]}" -- top -n 1 -i 0.01 --format csv
+	# record --latency: the rows' two more columns; timing off is a
+	# warning (the module reads no times then: here the script's scale)
+	expect 0 "out~^time_ns,time,phase_seq,phase,vm_id,pid,vcpu,kind,key,dir,name,count,lo_ns,hi_ns
+.*
+[0-9]+,[-0-9T:.]+Z,0,-,1,100,0,lat_bucket,114,kernel,CPUID,50,1024,1088
+" "warn~^cvmstat: record: warning: exit-handling time is off: no lat_\* rows until \`cvmstat latency on\`$" \
+		"${latfake[@]}" -- record -o - -i 0.01 --latency -- true
+	sed -i 's/^features .*/features 0x3f/' "$tmp/lat.script"
+	expect 4 "err~^cvmstat: record: the loaded cvmstat.ko cannot time exits \(ABI 1\.[0-9]+, 1\.4 needed\)$" \
+		"${latfake[@]}" -- record -o - -i 0.01 --latency -- true
 
 	# --format csv|json: the same rows, fields named as record's columns
 	show_csv='vm_id,pid,comm,vcpu,kind,count,share,key,dir,name

@@ -56,8 +56,8 @@ cases() {
 	}
 	source "$top/userspace/cvmstat.bash-completion"
 	cd "$tmp/files" || exit 1
-	check 'cvmstat ' 'export halt-poll help latency load phase plot record reset show status top unload'
-	check 'cvmstat s' 'show status'
+	check 'cvmstat ' 'export halt-poll help latency load phase plot record reset show status summary top unload'
+	check 'cvmstat s' 'show status summary'
 	check 'cvmstat -' '--device --ecam --help --version -V -d -h'
 	check 'cvmstat -d /dev/x st' 'status'
 	check 'cvmstat --ecam ' 'off'
@@ -72,7 +72,10 @@ cases() {
 	command -v pgrep >/dev/null && check 'cvmstat top --vm ' "!* $$ *"
 	check 'cvmstat record --format ' 'csv json'
 	check 'cvmstat record -o r' 'run.csv'
-	check 'cvmstat record -' '-- --format --help --sweep --vm -h -i -o'
+	check 'cvmstat record -' '-- --format --help --latency --sweep --vm -h -i -o'
+	check 'cvmstat summary -' '--format --help --vcpu --vm-id -h'
+	check 'cvmstat summary --format ' 'csv json text'
+	check 'cvmstat summary r' 'run.csv'
 	check 'cvmstat record --sweep halt_poll_ns_g' 'halt_poll_ns_grow= halt_poll_ns_grow_start='
 	check 'cvmstat record --sweep halt_poll_ns=' ''
 	check 'cvmstat halt-poll -' '--clear --help --restore --vm -h'

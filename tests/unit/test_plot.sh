@@ -69,6 +69,27 @@ print("ok", w, h, len(colors))
 PY
 then ok; else bad "plot files: $(cat "$tmp/check")"; fi
 
+# a recording with exit-handling times (record --latency): the fourth
+# panel, p50 and p99 per reason and phase, from cvmstat summary
+python3 - "$tmp/run.csv" "$tmp/lat.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+w = csv.writer(open(sys.argv[2], "w", newline=""), lineterminator="\n")
+w.writerow(rows[0] + ["lo_ns", "hi_ns"])
+for r in rows[1:]:
+    w.writerow(r + [0, 0])
+    if r[7] == "reason" and r[10] in ("CPUID", "IOIO"):
+        seq = int(r[2])
+        for kind, n, lo, hi in (("lat_count", 10, 0, 0), ("lat_sum", 10000 * seq, 0, 0),
+                                ("lat_bucket", 9, 512 * seq, 544 * seq),
+                                ("lat_bucket", 1, 4096 * seq, 4352 * seq)):
+            w.writerow(r[:7] + [kind, r[8], "kernel", r[10], n, lo, hi])
+PY
+expect_rc 0 "$cvmstat" plot "$tmp/lat.csv" -o "$tmp/lat.svg"
+if grep -q 'exit handling time per phase' "$tmp/lat.svg" && grep -q 'CPUID p99' "$tmp/lat.svg" &&
+	! grep -q 'exit handling time' "$tmp/run.svg"; then ok; else
+	bad "plot: the latency panel with --latency's rows only"; fi
+
 expect_rc 1 "$cvmstat" plot "$tmp/run.csv"
 expect_rc 1 "$cvmstat" plot "$tmp/run.csv" -o "$tmp/run.pdf"
 expect_rc 1 "$cvmstat" plot "$tmp/run.csv" -o "$tmp/x.svg" --top 0

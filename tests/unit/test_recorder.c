@@ -14,6 +14,7 @@
 #include <string.h>
 #include <csv.h>
 
+#include "latency.h"
 #include "recorder.h"
 #include "rows.h"
 #include "snapshot.h"
@@ -21,7 +22,7 @@
 
 /* ---- a scripted module ------------------------------------------------- */
 
-#define MAX_RECS 16
+#define MAX_RECS 32
 
 struct fake_vm {
 	uint64_t id;
@@ -131,8 +132,14 @@ static int fake_list_vms(void *ctx, struct cvmstat_vm_info **out)
 	return n;
 }
 
-static int fake_read_vm(void *ctx, uint64_t vm_id, uint64_t phase,
-			struct cvm_vm_read *out)
+static bool is_lat(const struct cvmstat_record *r)
+{
+	return r->kind >= CVMSTAT_KIND_LAT_COUNT && r->kind <= CVMSTAT_KIND_LAT_LOST;
+}
+
+/* Live, or as of mark @phase; the times (LAT_*) only with @lat, live. */
+static int fake_read(void *ctx, uint64_t vm_id, uint64_t phase, bool lat,
+		     struct cvm_vm_read *out)
 {
 	struct fake *f = ctx;
 	struct fake_vm *v = fake_vm(f, vm_id);
@@ -158,10 +165,56 @@ static int fake_read_vm(void *ctx, uint64_t vm_id, uint64_t phase,
 	}
 	out->vm_id = vm_id;
 	out->snap_ns = ++f->now;
-	out->nr = n;
 	out->recs = malloc((n + 1) * sizeof(*src));
-	memcpy(out->recs, src, n * sizeof(*src));
+	out->nr = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (lat || !is_lat(&src[i]))
+			out->recs[out->nr++] = src[i];
 	return 0;
+}
+
+static int fake_read_vm(void *ctx, uint64_t vm_id, uint64_t phase,
+			struct cvm_vm_read *out)
+{
+	return fake_read(ctx, vm_id, phase, false, out);
+}
+
+static int fake_read_lat(void *ctx, uint64_t vm_id, struct cvm_vm_read *out)
+{
+	return fake_read(ctx, vm_id, 0, true, out);
+}
+
+/* vCPU @vcpu of @v took @n exits of CPUID in the kernel, @ns each. */
+static void fake_time(struct fake_vm *v, uint32_t vcpu, uint64_t n, uint64_t ns)
+{
+	uint64_t key = CVMSTAT_LAT_KEY(CVMSTAT_ISA_SVM, 0x72);
+	uint32_t i;
+	bool seen = false;
+
+	for (i = 0; i < v->nr; i++) {
+		struct cvmstat_record *r = &v->recs[i];
+
+		if (r->vcpu_id != vcpu || r->dir != CVMSTAT_LAT_KERNEL ||
+		    CVMSTAT_LAT_REASON_OF(r->key) != key)
+			continue;
+		if (r->kind == CVMSTAT_KIND_LAT_MIN) {
+			seen = true;
+			if (ns < r->count)
+				r->count = ns;
+		} else if (r->kind == CVMSTAT_KIND_LAT_MAX && ns > r->count) {
+			r->count = ns;
+		}
+	}
+	if (!seen) {
+		fake_count(v, vcpu, CVMSTAT_KIND_LAT_MIN, key, CVMSTAT_LAT_KERNEL, ns);
+		fake_count(v, vcpu, CVMSTAT_KIND_LAT_MAX, key, CVMSTAT_LAT_KERNEL, ns);
+	}
+	fake_count(v, vcpu, CVMSTAT_KIND_LAT_COUNT, key, CVMSTAT_LAT_KERNEL, n);
+	fake_count(v, vcpu, CVMSTAT_KIND_LAT_SUM, key, CVMSTAT_LAT_KERNEL, n * ns);
+	fake_count(v, vcpu, CVMSTAT_KIND_LAT_BUCKET,
+		   key | CVMSTAT_LAT_BUCKET_KEY(cvm_lat_bucket_of(ns)),
+		   CVMSTAT_LAT_KERNEL, n);
+	fake_count(v, vcpu, CVMSTAT_KIND_REASON, key, 0, n);
 }
 
 static int fake_list_marks(void *ctx, uint64_t after,
@@ -182,7 +235,7 @@ static int fake_list_marks(void *ctx, uint64_t after,
 
 /* ---- reading the CSV back ------------------------------------------------ */
 
-#define NCOL 12
+#define NCOL 14		/* with --latency; 12 without */
 #define MAX_ROWS 256
 
 struct row {
@@ -193,6 +246,7 @@ struct parsed {
 	struct row rows[MAX_ROWS];
 	int nr;		/* rows, the header included */
 	int field;
+	int ncol;	/* the fields every row must have */
 	bool bad;
 };
 
@@ -200,7 +254,7 @@ static void on_field(void *s, size_t len, void *data)
 {
 	struct parsed *p = data;
 
-	if (p->nr >= MAX_ROWS || p->field >= NCOL) {
+	if (p->nr >= MAX_ROWS || p->field >= p->ncol) {
 		p->bad = true;
 		return;
 	}
@@ -213,17 +267,19 @@ static void on_row(int c, void *data)
 	struct parsed *p = data;
 
 	(void)c;
-	if (p->field != NCOL)
+	if (p->field != p->ncol)
 		p->bad = true;
 	p->field = 0;
 	p->nr++;
 }
 
-static void parse_csv(const char *text, size_t len, struct parsed *p)
+static void parse_csv_n(const char *text, size_t len, struct parsed *p,
+			int ncol)
 {
 	struct csv_parser cp;
 
 	memset(p, 0, sizeof(*p));
+	p->ncol = ncol;
 	csv_init(&cp, CSV_STRICT | CSV_STRICT_FINI);
 	if (csv_parse(&cp, text, len, on_field, on_row, p) != len ||
 	    csv_fini(&cp, on_field, on_row, p))
@@ -231,17 +287,22 @@ static void parse_csv(const char *text, size_t len, struct parsed *p)
 	csv_free(&cp);
 }
 
+static void parse_csv(const char *text, size_t len, struct parsed *p)
+{
+	parse_csv_n(text, len, p, 12);
+}
+
 static void free_parsed(struct parsed *p)
 {
 	int i, j;
 
 	for (i = 0; i < p->nr && i < MAX_ROWS; i++)
-		for (j = 0; j < NCOL; j++)
+		for (j = 0; j < p->ncol; j++)
 			free(p->rows[i].col[j]);
 }
 
 enum { C_TIME_NS, C_TIME, C_PHASE_SEQ, C_PHASE, C_VM, C_PID, C_VCPU, C_KIND,
-       C_KEY, C_DIR, C_NAME, C_COUNT };
+       C_KEY, C_DIR, C_NAME, C_COUNT, C_LO, C_HI };
 
 /* Sum of count over the rows matching every non-NULL column given. */
 static unsigned long long sum(const struct parsed *p, const char *phase,
@@ -287,6 +348,7 @@ struct session {
 	size_t len;
 	FILE *mem;
 	struct parsed p;
+	bool lat;	/* record --latency */
 };
 
 static void start(struct session *s, pid_t pid)
@@ -298,6 +360,10 @@ static void start(struct session *s, pid_t pid)
 		.out = &s->out,
 		.pid = pid,
 	};
+	if (s->lat) {
+		cvm_out_latency(&s->out);
+		s->r.src.read_lat = fake_read_lat;
+	}
 	cvm_out_header(&s->out);
 	CHECK(cvm_rec_start(&s->r) == 0, "start");
 }
@@ -307,8 +373,8 @@ static void finish(struct session *s)
 	CHECK(cvm_rec_interval(&s->r) == 0, "last interval");
 	cvm_rec_free(&s->r);
 	fclose(s->mem);
-	parse_csv(s->buf, s->len, &s->p);
-	CHECK(!s->p.bad, "CSV parses with %d columns per row", NCOL);
+	parse_csv_n(s->buf, s->len, &s->p, s->lat ? 14 : 12);
+	CHECK(!s->p.bad, "CSV parses with %d columns per row", s->p.ncol);
 }
 
 static void done(struct session *s)
@@ -606,6 +672,92 @@ static void test_not_keyed(void)
 
 /* ---- output details ------------------------------------------------------ */
 
+/* The column of @kind's rows matching phase, vcpu and lo (NULL: any), joined. */
+static void lat_col(const struct parsed *p, const char *phase, const char *kind,
+		    const char *lo, int col, char *out, size_t len)
+{
+	int i;
+
+	*out = '\0';
+	for (i = 1; i < p->nr; i++) {
+		char *const *c = p->rows[i].col;
+
+		if (strcmp(c[C_KIND], kind) || (phase && strcmp(c[C_PHASE], phase)) ||
+		    (lo && strcmp(c[C_LO], lo)))
+			continue;
+		snprintf(out + strlen(out), len - strlen(out), "%s%s",
+			 *out ? " " : "", c[col]);
+	}
+}
+
+/*
+ * --latency: the LAT_* deltas as rows, taken at the recorder's reads: at
+ * intervals, and at a mark right after its snapshot (so exits timed after
+ * the mark but before it was handled go to the phase before); the
+ * extremes when they changed; never the open exit; the bounds of buckets.
+ */
+static void test_latency(void)
+{
+	struct session s = { .lat = true };
+	struct fake_vm *v = fake_add_vm(&s.f, 1, 100);
+	char got[256];
+	int i, ok;
+
+	fake_time(v, 0, 10, 700);			/* before: baseline */
+	fake_count(v, 0, CVMSTAT_KIND_LAT_OPEN, SVM(0x7b), CVMSTAT_LAT_USER, 1);
+	start(&s, 0);
+	fake_time(v, 0, 3, 1000);		/* bucket [992, 1024) */
+	fake_time(v, 1, 1, 20);			/* bucket [20, 21) */
+	CHECK(cvm_rec_interval(&s.r) == 0, "interval");
+	fake_time(v, 0, 2, 1000);
+	fake_mark(&s.f, CVMSTAT_PHASE_HOST, 0, 0, "p2");
+	fake_time(v, 0, 4, 400);		/* after the mark, not yet handled */
+	CHECK(cvm_rec_marks(&s.r) == 0, "marks");
+	fake_time(v, 0, 5, 5000);		/* handled: the new phase */
+	finish(&s);
+
+	CHECK(s.p.nr > 0 && !strcmp(s.p.rows[0].col[C_LO], "lo_ns") &&
+	      !strcmp(s.p.rows[0].col[C_HI], "hi_ns"), "header ends lo_ns,hi_ns");
+	CHECK(sum(&s.p, "-", "1", "0", "lat_count", "114", "kernel") == 3 + 2 + 4,
+	      "phase -: vCPU 0's 9 exits, those after the mark it was read at too");
+	CHECK(sum(&s.p, "-", "1", "0", "lat_sum", "114", "kernel") ==
+	      5 * 1000 + 4 * 400, "their time");
+	CHECK(sum(&s.p, "-", "1", "1", "lat_count", "114", "kernel") == 1,
+	      "vCPU 1's");
+	CHECK(sum(&s.p, "p2", "1", "0", "lat_count", "114", "kernel") == 5 &&
+	      sum(&s.p, "p2", "1", "0", "lat_bucket", "114", "kernel") == 5,
+	      "p2: 5 exits, in the buckets too");
+	lat_col(&s.p, "-", "lat_bucket", "992", C_HI, got, sizeof(got));
+	CHECK(!strcmp(got, "1024 1024"), "[992, 1024) in two reads: %s", got);
+	lat_col(&s.p, "-", "lat_bucket", "992", C_COUNT, got, sizeof(got));
+	CHECK(!strcmp(got, "3 2"), "3 then 2: %s", got);
+	lat_col(&s.p, "-", "lat_bucket", "20", C_HI, got, sizeof(got));
+	CHECK(!strcmp(got, "21"), "[20, 21): %s", got);
+	lat_col(&s.p, "p2", "lat_bucket", NULL, C_LO, got, sizeof(got));
+	CHECK(!strcmp(got, "4864"), "p2's one bucket [4864, 5120): %s", got);
+	lat_col(&s.p, NULL, "lat_max", NULL, C_COUNT, got, sizeof(got));
+	CHECK(!strcmp(got, "1000 20 5000"),
+	      "lat_max rows when it rose (vCPU 0 to 1000, vCPU 1's first 20, p2 5000): %s",
+	      got);
+	lat_col(&s.p, NULL, "lat_min", NULL, C_COUNT, got, sizeof(got));
+	CHECK(!strcmp(got, "20 400"), "lat_min rows when it fell: %s", got);
+	CHECK(rows_of_kind(&s.p, "lat_open") == 0, "no open exit rows");
+	CHECK(sum(&s.p, NULL, NULL, NULL, "reason", "114", "-") == 15,
+	      "the reasons as ever");
+	for (i = 1, ok = 1; i < s.p.nr; i++) {
+		char *const *c = s.p.rows[i].col;
+
+		if (!strcmp(c[C_KIND], "lat_bucket"))
+			ok &= strcmp(c[C_LO], c[C_HI]) < 0 || strlen(c[C_LO]) < strlen(c[C_HI]);
+		else
+			ok &= !strcmp(c[C_LO], "0") && !strcmp(c[C_HI], "0");
+		if (!strncmp(c[C_KIND], "lat_", 4))
+			ok &= !strcmp(c[C_NAME], "CPUID") && !strcmp(c[C_KEY], "114");
+	}
+	CHECK(ok, "bounds on buckets only, 0 elsewhere; reason named, key 114");
+	done(&s);
+}
+
 static void test_iso8601(void)
 {
 	char buf[48];
@@ -617,6 +769,8 @@ static void test_iso8601(void)
 }
 
 /* The header and @n rows as cvm_out writes them, with a set clock offset. */
+static bool written_lat;	/* written() with record --latency's columns */
+
 static char *written(enum cvm_view_format format, int64_t wall_offset_ns,
 		     const struct cvm_row *rows, size_t n)
 {
@@ -627,6 +781,8 @@ static char *written(enum cvm_view_format format, int64_t wall_offset_ns,
 	int ret;
 
 	cvm_out_init(&o, f, format);
+	if (written_lat)
+		cvm_out_latency(&o);
 	o.wall_offset_ns = wall_offset_ns;
 	ret = cvm_out_header(&o);
 	for (i = 0; i < n; i++)
@@ -652,6 +808,41 @@ static void test_json(void)
 		      "\"key\":123,\"dir\":\"-\",\"name\":\"IOIO\",\"count\":9}\n"),
 	      "json line: %s", buf);
 	free(buf);
+}
+
+/* --latency: two columns more, integers in CSV and JSON alike. */
+static void test_latency_bytes(void)
+{
+	struct cvm_row r[2] = { {
+		.time_ns = 7, .phase_seq = 1, .phase = "p", .vm_id = 2,
+		.pid = 3, .vcpu = 0, .kind = "lat_bucket", .key = 114,
+		.dir = "kernel", .name = "CPUID", .count = 30,
+		.lo_ns = 19456, .hi_ns = 20480,
+	}, {
+		.time_ns = 7, .phase_seq = 1, .phase = "p", .vm_id = 2,
+		.pid = 3, .vcpu = 0, .kind = "reason", .key = 114, .dir = "-",
+		.name = "CPUID", .count = 30,
+	} };
+	char *buf;
+
+	written_lat = true;
+	buf = written(CVM_VIEW_CSV, 0, r, 2);
+	CHECK(!strcmp(buf,
+		      "time_ns,time,phase_seq,phase,vm_id,pid,vcpu,kind,key,dir,name,count,lo_ns,hi_ns\n"
+		      "7,1970-01-01T00:00:00.000000007Z,1,p,2,3,0,lat_bucket,114,kernel,CPUID,30,19456,20480\n"
+		      "7,1970-01-01T00:00:00.000000007Z,1,p,2,3,0,reason,114,-,CPUID,30,0,0\n"),
+	      "csv bytes: %s", buf);
+	free(buf);
+	buf = written(CVM_VIEW_JSON, 0, r, 1);
+	CHECK(!strcmp(buf,
+		      "{\"time_ns\":7,\"time\":\"1970-01-01T00:00:00.000000007Z\","
+		      "\"phase_seq\":1,\"phase\":\"p\",\"vm_id\":2,\"pid\":3,"
+		      "\"vcpu\":0,\"kind\":\"lat_bucket\",\"key\":114,"
+		      "\"dir\":\"kernel\",\"name\":\"CPUID\",\"count\":30,"
+		      "\"lo_ns\":19456,\"hi_ns\":20480}\n"),
+	      "json line: %s", buf);
+	free(buf);
+	written_lat = false;
 }
 
 /* The header and rows, byte for byte: the bytes recordings always had. */
@@ -790,9 +981,11 @@ int main(void)
 	test_start_phase();
 	test_start_race();
 	test_not_keyed();
+	test_latency();
 	test_iso8601();
 	test_json();
 	test_csv_exact();
+	test_latency_bytes();
 	test_csv_quoting();
 	test_full_disk();
 	test_snap();
