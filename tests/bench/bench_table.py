@@ -6,7 +6,8 @@ The overhead benchmark's table from one run's results (bench-scenario.sh's
 "bench" and "seen" lines): per configuration, guest instructions per exit
 (-icount: elapsed ns = instructions; exits = ITERS * 8 + 2, as cost.sh),
 added over the baseline (the mean of the run's first and last baseline
-runs), and how many times what cvmstat counting adds.  Printed as a
+runs), and how many times what cvmstat counting adds, and what cvmstat
+with exit-handling time adds.  Printed as a
 Markdown table and written to CSV (one row per configuration, loads into
 pandas/R unchanged).  Checks: the boot ended well (BOOT_RC, boot.sh's
 exit status, 0), every configuration ran its workload to the end (cvmload
@@ -15,7 +16,12 @@ least); the two baselines agree within 1 instruction per exit.
 Ends with "bench: N passed, N failed"; exit status 1 on a failure.
 """
 import csv
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
+from check_results import check  # noqa: E402  one FAIL line per failed check
+import check_results  # noqa: E402  its tally
 
 ROWS = [
     ("base", "nothing attached (baseline)"),
@@ -34,6 +40,10 @@ ROWS = [
 BASE_AGREE = 1.0
 
 
+def fmt(v, places=2):
+    return "" if v is None else f"{v:.{places}f}"
+
+
 def main():
     results, iters, out_csv, boot_rc = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     exits = iters * 8 + 2
@@ -45,15 +55,6 @@ def main():
             runs[f[1]] = (kv, f[-1] == "ok")
         elif len(f) == 5 and f[0] == "seen" and f[4].isdigit():
             seen.append((f[1], int(f[2]) if f[2].isdigit() else -1, f[3], int(f[4])))
-    passed = failed = 0
-
-    def check(ok, what):
-        nonlocal passed, failed
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-            print(f"FAIL: {what}")
 
     check(boot_rc == "0", f"the guest run failed (boot.sh exit status {boot_rc})")
     per = {}
@@ -79,43 +80,50 @@ def main():
         base = (per["base"] + per["base-end"]) / 2
         check(abs(per["base"] - per["base-end"]) <= BASE_AGREE,
               f"baselines differ: {per['base']:.1f} and {per['base-end']:.1f}")
-    cvm = per.get("cvmstat")
-    cvm_added = cvm - base if cvm is not None and base is not None else None
+    def added_of(name):
+        return per[name] - base if name in per and base is not None else None
 
+    def ratio(added, ref):
+        return added / ref if added is not None and ref else None
+
+    cvm, cvm_lat = added_of("cvmstat"), added_of("cvmstat-latency")
     table = []
     for name, what in ROWS:
-        ipe = per.get(name)
-        added = ipe - base if ipe is not None and base is not None else None
-        ratio = None
-        if added is not None and cvm_added and name not in ("base", "base-end"):
-            ratio = added / cvm_added
-        table.append((name, what, ipe, added, ratio))
+        added = added_of(name)
+        if name in ("base", "base-end"):
+            table.append((name, what, per.get(name), added, None, None))
+        else:
+            table.append((name, what, per.get(name), added, ratio(added, cvm),
+                          ratio(added, cvm_lat)))
 
     print(f"bench: {exits} exits per configuration (1 vCPU, {iters} x CPUID, OUT, IN, "
           f"MMIO write, MMIO read, RDMSR, WRMSR, HLT); guest instructions")
     print()
-    print("| configuration | instructions per exit | added | added / cvmstat's |")
-    print("|---|---:|---:|---:|")
-    for name, what, ipe, added, ratio in table:
+    def times(r):
+        return "" if r is None else f"{r:.2f}x" if r < 10 else f"{r:.0f}x"
+
+    print("| configuration | instructions per exit | added | x cvmstat counting "
+          "| x cvmstat with times |")
+    print("|---|---:|---:|---:|---:|")
+    for name, what, ipe, added, r, r_lat in table:
         if ipe is None:
-            print(f"| {what} | not run | | |")
+            print(f"| {what} | not run | | | |")
             continue
         a = "" if added is None else f"{added:+.1f}"
-        r = "" if ratio is None else f"{ratio:.2f}x" if ratio < 10 else f"{ratio:.0f}x"
-        print(f"| {what} | {ipe:.1f} | {a} | {r} |")
+        print(f"| {what} | {ipe:.1f} | {a} | {times(r)} | {times(r_lat)} |")
 
     with open(out_csv, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["config", "description", "exits", "elapsed_ns",
-                    "instructions_per_exit", "added_per_exit", "ratio_to_cvmstat"])
-        for name, what, ipe, added, ratio in table:
+                    "instructions_per_exit", "added_per_exit", "ratio_to_cvmstat",
+                    "ratio_to_cvmstat_latency"])
+        for name, what, ipe, added, r, r_lat in table:
             kv = runs.get(name, ({}, False))[0]
-            fmt = lambda v, p=2: "" if v is None else f"{v:.{p}f}"
             w.writerow([name, what.replace("`", ""), exits, kv.get("elapsed_ns", ""),
-                        fmt(ipe), fmt(added), fmt(ratio, 3)])
+                        fmt(ipe), fmt(added), fmt(r, 3), fmt(r_lat, 3)])
     print()
-    print(f"bench: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"bench: {check_results.passed} passed, {check_results.failed} failed")
+    return 1 if check_results.failed else 0
 
 
 if __name__ == "__main__":
