@@ -20,7 +20,7 @@
 # and run in a chroot into it, the workload as their child (copied to the
 # chroot's tmpfs /tmp), so they are attached before it starts.
 # Prints per configuration "bench NAME rc=RC iters=ITERS pid=.. vcpus=1
-# elapsed_ns=NS ok" and "seen NAME N want W" or "seen NAME N least W" (what
+# elapsed_ns=NS ok" and "seen NAME[/WHAT] N want W" or "... N least W" (what
 # the configuration itself saw of the run: exactly W, at least W; checked by
 # bench_table.py), and its tool's output as a section.
 PATH=/cvm:$PATH
@@ -28,25 +28,25 @@ export PATH
 . /cvm/sections.sh
 
 iters=12500
+# shellcheck disable=SC2013 # the words of the kernel command line
 for w in $(cat /proc/cmdline); do
 	case $w in cvmbench_iters=*) iters=${w#cvmbench_iters=} ;; esac
 done
 T=/sys/kernel/tracing
 CPUID=114		# SVM exit code 0x72, once per iteration
 want_exits=$((iters * 8))
-lw=
 
 # One measured run: NAME COMMAND...; COMMAND prints cvmload's line.
 bench() {
 	b_name=$1
 	shift
-	"$@" >/tmp/out-$b_name 2>&1
+	"$@" >"/tmp/out-$b_name" 2>&1
 	b_rc=$?
-	b_line=$(grep '^cvmload: pid=' /tmp/out-$b_name)
+	b_line=$(grep '^cvmload: pid=' "/tmp/out-$b_name")
 	echo "bench $b_name rc=$b_rc iters=$iters ${b_line#cvmload: }"
 	b_pid=${b_line#*pid=}
 	b_pid=${b_pid%% *}
-	job "out-$b_name" /tmp/out-$b_name $b_rc
+	job "out-$b_name" "/tmp/out-$b_name" $b_rc
 }
 
 load() { "$@" -v 1 -k "$iters"; }
@@ -91,7 +91,7 @@ bench base load cvmload
 for f in 1 3; do
 	[ $f = 1 ] && n=floor-exit || n=floor-entry
 	insmod /cvm/cvmstat.ko floor=$f || exit 1
-	bench $n load cvmload
+	bench "$n" load cvmload
 	echo "seen $n $(cat /sys/module/cvmstat/parameters/floor) want $f"
 	rmmod cvmstat || exit 1
 done
@@ -102,11 +102,11 @@ echo "seen cvmstat $(cvmstat_cpuid reason) want $iters"
 echo 1 >/sys/module/cvmstat/parameters/latency || exit 1
 bench cvmstat-latency load cvmload
 echo "seen cvmstat-latency $(cvmstat_cpuid reason) want $iters"
-echo "seen cvmstat-latency-timed $(cvmstat_cpuid lat_count --latency) want $iters"
+echo "seen cvmstat-latency/timed $(cvmstat_cpuid lat_count --latency) want $iters"
 echo 0 >/sys/module/cvmstat/parameters/latency || exit 1
 bench cvmstat-record load cvmstat record -o /tmp/rec.csv -i 0.1 -- cvmload
 echo "seen cvmstat-record $(cvmstat_cpuid reason) want $iters"
-echo "seen cvmstat-record-rows $(grep -c . /tmp/rec.csv) least 2"
+echo "seen cvmstat-record/rows $(grep -c . /tmp/rec.csv) least 2"
 rmmod cvmstat || exit 1
 
 # ftrace: the event into the ring buffer (every event written: entries
