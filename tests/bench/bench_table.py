@@ -114,7 +114,7 @@ def main():
         if ipe is None:
             print(f"| {what} | not run | | | |")
             continue
-        a = "" if added is None else f"{added:+.1f}"
+        a = "" if added is None else f"{round(added, 1) + 0.0:+.1f}"  # no -0.0
         print(f"| {what} | {ipe:.1f} | {a} | {times(r)} | {times(r_lat)} |")
 
     with open(out_csv, "w", newline="", encoding="utf-8") as fh:
