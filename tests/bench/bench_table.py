@@ -12,7 +12,8 @@ Markdown table and written to CSV (one row per configuration, loads into
 pandas/R unchanged).  Checks: the boot ended well (BOOT_RC, boot.sh's
 exit status, 0), every configuration ran its workload to the end (cvmload
 "ok", exit status 0) and saw its exits (the "seen" lines: exact, or at
-least); the two baselines agree within 1 instruction per exit.
+least); the two baselines agree within 2 instructions per exit (leftover
+tracing state would add hundreds).
 Ends with "bench: N passed, N failed"; exit status 1 on a failure.
 """
 import csv
@@ -37,7 +38,7 @@ ROWS = [
     ("perf-kvm", "`perf kvm stat record -a`"),
     ("base-end", "nothing attached, again at the end"),
 ]
-BASE_AGREE = 1.0
+BASE_AGREE = 2.0     # five boots: within 0.5
 
 
 def fmt(v, places=2):
