@@ -7,6 +7,8 @@
 #   make demo           a real guest with and without TSC-deadline, recorded (no SNP/TDX needed)
 #   make check          unit tests, QEMU tests on Debian 6.1, 6.12 and 7.x, DKMS
 #   make check-stress   the stress test at the issue's sizes, every kernel
+#   make bench          what cvmstat and its peers (ftrace, bpftrace, perf) cost
+#                       per exit, one table from one -icount boot of 6.12
 #   make check-debug    on the debug 6.12 kernel (KASAN, lockdep, DEBUG_PREEMPT,
 #                       kmemleak; built once and cached): the QEMU test and
 #                       the stress test at its check sizes
@@ -68,6 +70,9 @@ check:
 check-stress:
 	bash tests/check.sh --stress
 
+bench:
+	bash tests/bench/bench.sh
+
 check-debug:
 	bash tests/debug-kernel.sh -r tests/qemu/run.sh -r "tests/qemu/stress.sh check"
 
@@ -79,4 +84,4 @@ clean:
 	rm -rf build
 
 .PHONY: all module userspace install stage-module dkms-install dkms-remove deb demo \
-	check check-stress check-debug clean
+	check check-stress check-debug bench clean

@@ -24,8 +24,10 @@
 #      (tests/qemu/latency.sh: also record --latency and summary against
 #      the module's final read); DKMS for 7.x, in the trixie
 #      root,
-#   3. a DKMS add/build/install/remove for 6.1 and 6.12,
-#   4. the Debian packages: built, linted, installed (DKMS builds for 6.1
+#   3. the overhead benchmark (tests/bench/bench.sh, make bench): cvmstat
+#      next to ftrace, bpftrace and perf on 6.12, for its checks,
+#   4. a DKMS add/build/install/remove for 6.1 and 6.12,
+#   5. the Debian packages: built, linted, installed (DKMS builds for 6.1
 #      and 6.12), booted in QEMU as installed, purged.
 # CVMSTAT_NEWEST=0 leaves 7.x out.  Every suite ends with "NAME: N passed,
 # N failed"; this script adds them up and ends with "N passed, N failed",
@@ -220,6 +222,11 @@ while IFS=$'\t' read -r kver root build_root; do
 	echo "($kver: $((SECONDS - start)) s)"
 done <"$build/kernels.txt"
 export CVMSTAT_BUILD_ROOT=/
+
+# the overhead benchmark (make bench, 6.12 under -icount, about 4 minutes)
+# for its checks: every configuration ran the workload and saw its exits,
+# every peer attached; its table: build/bench/bench.txt
+suite bench "$top/tests/bench/bench.sh" "$build/bench"
 
 # this machine's kernels (DKMS builds for them here)
 awk -F'\t' '$3 == ""' "$build/kernels.txt" >"$build/kernels-host.txt"

@@ -19,11 +19,14 @@ log() { echo "setup: $*" >&2; }
 # debootstrap makes the root that builds for the newest kernel
 # (setup-newest.sh); trace-cmd extracts the kernel's own trace, the oracle
 # of the real-guest test (guest.sh); debhelper, dh-dkms and lintian build
-# and check the Debian packages; python3-matplotlib draws `cvmstat plot`.
+# and check the Debian packages; python3-matplotlib draws `cvmstat plot`;
+# bpftrace and linux-perf are cvmstat's peers in the overhead benchmark
+# (tests/bench/bench.sh), run in the guest from this machine's root.
 need_pkgs=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd
 	   libkmod-dev libcsv-dev pkg-config python3 gcc make libc6-dev
 	   dkms python3-pandas r-base-core bash-completion clang perl
-	   debootstrap trace-cmd debhelper dh-dkms lintian python3-matplotlib)
+	   debootstrap trace-cmd debhelper dh-dkms lintian python3-matplotlib
+	   bpftrace linux-perf)
 missing=()
 for p in "${need_pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
