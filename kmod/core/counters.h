@@ -405,12 +405,6 @@ static inline struct cvmstat_record *cvm_put(struct cvmstat_record *r,
 u64 cvm_counts_exits(const struct cvm_counts *c);
 
 /**
- * cvm_counts_exits() - the exits counted (every exit reason, overflow too)
- * @c: counters, a copy or a live vCPU's (then a snapshot of no precision)
- */
-u64 cvm_counts_exits(const struct cvm_counts *c);
-
-/**
  * cvm_emit() - turn counters into uapi records
  * @c: a consistent copy
  * @vcpu_id: stored in every record
@@ -422,10 +416,6 @@ u64 cvm_counts_exits(const struct cvm_counts *c);
  */
 unsigned int cvm_emit(const struct cvm_counts *c, u32 vcpu_id, u32 vcpu_idx,
 		      struct cvmstat_record *out);
-
-/* Fills *@r with one record; returns @r + 1. */
-struct cvmstat_record *cvm_put(struct cvmstat_record *r, u32 vcpu_id,
-			       u16 kind, u8 dir, u64 key, u64 count);
 
 static inline unsigned int cvm_max_records(void)
 {
