@@ -235,7 +235,7 @@ struct cvm_probe {
 extern const struct cvm_probe cvm_probe_table[CVMSTAT_PROBE_NR];
 
 /* floor.c: empty probes, bound instead of everything with floor=MASK */
-#define CVM_FLOOR_NR	3
+#define CVM_FLOOR_NR	7
 extern const struct cvm_probe cvm_floor_table[CVM_FLOOR_NR];
 u32 cvm_floor(void);
 u32 cvm_timing_skip(void);

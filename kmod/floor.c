@@ -4,7 +4,9 @@
  * cost test (tests/qemu/cost.sh) and the overhead benchmark.
  *
  * Module parameter floor (read at load, no ABI): a mask of the tracepoints
- * that get an empty probe, 1 kvm_exit, 2 kvm_entry, 4 kvm_userspace_exit.
+ * that get an empty probe, 1 kvm_exit, 2 kvm_entry, 4 kvm_userspace_exit,
+ * 8 kvm_mmio, 16 kvm_fast_mmio, 32 kvm_msr, 64 kvm_pio (0x79: every
+ * tracepoint counting binds on a plain host; 0x7f: and timing's).
  * With any bit set cvmstat binds those and nothing else: it counts and
  * times nothing, so the guest pays the tracepoint call alone.
  *
@@ -19,7 +21,7 @@
 
 static uint floor_mask;
 module_param_named(floor, floor_mask, uint, 0444);
-MODULE_PARM_DESC(floor, "Tests only: bind empty probes (1 kvm_exit, 2 kvm_entry, 4 kvm_userspace_exit) and nothing else");
+MODULE_PARM_DESC(floor, "Tests only: bind empty probes (1 kvm_exit, 2 kvm_entry, 4 kvm_userspace_exit, 8 kvm_mmio, 16 kvm_fast_mmio, 32 kvm_msr, 64 kvm_pio) and nothing else");
 
 static uint timing_skip;
 module_param(timing_skip, uint, 0644);
@@ -43,11 +45,36 @@ static notrace void empty_userspace_exit(void *data, __u32 reason, int err)
 {
 }
 
+static notrace void empty_mmio(void *data, int type, int len, u64 gpa,
+			       void *val)
+{
+}
+
+static notrace void empty_fast_mmio(void *data, u64 gpa)
+{
+}
+
+static notrace void empty_msr(void *data, unsigned int write, u32 ecx, u64 val,
+			      bool exc)
+{
+}
+
+static notrace void empty_pio(void *data, unsigned int rw, unsigned int port,
+			      unsigned int size, unsigned int count,
+			      const void *val)
+{
+}
+
 const struct cvm_probe cvm_floor_table[CVM_FLOOR_NR] = {
 	{ "kvm_exit", empty_exit, true, NULL },
 	{ "kvm_entry", empty_entry, true, NULL },
 	{ "kvm_userspace_exit", empty_userspace_exit,
 	  CVMSTAT_KNOWN_KVM_USERSPACE_EXIT, NULL },
+	/* with the prototypes, and the conditions, of probes.c's */
+	{ "kvm_mmio", empty_mmio, CVMSTAT_KNOWN_KVM_MMIO, NULL },
+	{ "kvm_fast_mmio", empty_fast_mmio, true, NULL },
+	{ "kvm_msr", empty_msr, true, NULL },
+	{ "kvm_pio", empty_pio, true, NULL },
 };
 
 u32 cvm_floor(void)

@@ -6,8 +6,11 @@
 # same cvmload run (1 vCPU, ITERS iterations of 8 exits; kernel command line
 # cvmbench_iters=ITERS) once per configuration, all in this one boot:
 #   base		nothing attached (again as base-end, last)
-#   floor-exit		empty probe on kvm_exit (cvmstat.ko floor=1)
-#   floor-entry		empty probes on kvm_exit and kvm_entry (floor=3)
+#   floor-exit		empty probes on the tracepoints counting binds
+#			(cvmstat.ko floor=0x79: kvm_exit, kvm_mmio,
+#			kvm_fast_mmio, kvm_msr, kvm_pio)
+#   floor-entry		and on timing's, kvm_entry and kvm_userspace_exit
+#			(floor=0x7f)
 #   cvmstat		cvmstat counting
 #   cvmstat-latency	cvmstat with exit-handling time (latency=1)
 #   cvmstat-record	cvmstat counting, `cvmstat record -i 0.1` around it
@@ -88,8 +91,8 @@ cvmload -v 1 -k 100 >/dev/null || exit 1	# warm-up: first-time costs off the clo
 
 bench base load cvmload
 
-for f in 1 3; do
-	[ $f = 1 ] && n=floor-exit || n=floor-entry
+for f in 121 127; do
+	[ $f = 121 ] && n=floor-exit || n=floor-entry
 	insmod /cvm/cvmstat.ko floor=$f || exit 1
 	bench "$n" load cvmload
 	echo "seen $n $(cat /sys/module/cvmstat/parameters/floor) want $f"
@@ -147,3 +150,4 @@ n=$(sed -n 's/.*perf record: Captured and wrote .*(\([0-9]*\) samples).*/\1/p' /
 echo "seen perf-kvm ${n:-0} least $((2 * want_exits))"
 
 bench base-end load cvmload
+

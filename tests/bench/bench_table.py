@@ -26,8 +26,8 @@ import check_results  # noqa: E402  its tally
 
 ROWS = [
     ("base", "nothing attached (baseline)"),
-    ("floor-exit", "empty probe on kvm_exit (the floor)"),
-    ("floor-entry", "empty probes on kvm_exit and kvm_entry"),
+    ("floor-exit", "empty probes on counting's tracepoints (the floor)"),
+    ("floor-entry", "empty probes on those and timing's"),
     ("cvmstat", "cvmstat counting"),
     ("cvmstat-latency", "cvmstat counting + exit-handling time"),
     ("cvmstat-record", "cvmstat counting, `cvmstat record -i 0.1` running"),
