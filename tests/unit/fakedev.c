@@ -5,7 +5,8 @@
  * without the module.
  *
  *   FAKEDEV_PATH=PATH    opening PATH opens the fake device (any other path
- *                        is left alone); cvmstat.ko counts as loaded
+ *                        is left alone; it never polls readable: no mark
+ *                        comes); cvmstat.ko counts as loaded
  *   FAKEDEV_SCRIPT=FILE  what the device holds, one item a line, numbers
  *                        in C notation, '#' starts a comment:
  *     version UNTRACKED_VMS UNTRACKED_VCPUS UNATTRIBUTED
@@ -38,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <libkmod.h>
@@ -188,6 +190,30 @@ int name(const char *path, int flags)					\
 
 OPEN_2(__open_2)
 OPEN_2(__open64_2)
+
+/*
+ * The device is readable only when a mark came (the module's poll); the
+ * /dev/null behind it always is, which would make a recorder spin.
+ */
+int poll(struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	static int (*real)(struct pollfd *, nfds_t, int);
+	nfds_t i, hit = nfds;
+	int ret;
+
+	if (!real)
+		real = dlsym(RTLD_NEXT, "poll");
+	for (i = 0; i < nfds && fake_fd >= 0; i++)
+		if (fds[i].fd == fake_fd) {
+			hit = i;
+			fds[i].fd = -1;		/* ignored, revents 0 */
+			break;
+		}
+	ret = real(fds, nfds, timeout);
+	if (hit < nfds)
+		fds[hit].fd = fake_fd;
+	return ret;
+}
 
 int close(int fd)
 {
