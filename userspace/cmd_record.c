@@ -279,7 +279,7 @@ static int run(struct loop *l, int fd, int sigfd, uint64_t interval)
 		}
 	}
 	/* The last rows: everything up to the command's exit. */
-	return cvm_rec_interval(l->rec);
+	return cvm_rec_finish(l->rec);
 }
 
 /*
@@ -540,7 +540,7 @@ const struct cvm_command cvm_cmd_record = {
 	"  --latency             also the exit-handling times (`cvmstat latency on`):\n"
 	"                        lat_count, lat_sum, lat_min, lat_max, lat_lost and\n"
 	"                        one lat_bucket row per histogram bucket with its\n"
-	"                        bounds in the columns lo_ns and hi_ns, taken at\n"
-	"                        the recorder's reads (`cvmstat summary FILE`)\n"
+	"                        bounds in the columns lo_ns and hi_ns, per phase:\n"
+	"                        at each mark and at the end (`cvmstat summary FILE`)\n"
 	"  -h, --help            this help\n",
 };

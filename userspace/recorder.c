@@ -12,10 +12,13 @@
  * Host marks start a phase for every recorded VM, guest marks (the phase
  * port) for the VM that wrote them only.
  *
- * Exit-handling times (the LAT_* records, only with src.read_lat) are not
- * in the module's mark snapshot, so their deltas are attributed at the
- * recorder's reads: at every interval, and for every VM a mark concerns, a
- * live read right after the mark's snapshot closes the phase before it.
+ * Exit-handling times (the LAT_* records, only with src.read_lat) are
+ * deltas per phase: read and written when a phase ends and when the
+ * recording does, not at every interval (a 64-vCPU VM's histograms are
+ * some 10 000 rows; written ten times a second they cost a sixth of a CPU).
+ * They are not in the module's mark snapshot, so they are attributed at the
+ * recorder's reads: for every VM a mark concerns, a live read right after
+ * the mark's snapshot closes the phase before it.
  * The exits timed between a mark and the recorder handling it (poll()
  * wakes on a mark: typically well under a millisecond, at most the time
  * the process takes to be scheduled) go to the phase before.  A lat_min or
@@ -190,20 +193,20 @@ static int take_lat(struct cvm_vm_read *rd, struct cvmstat_record **lat,
 	return 0;
 }
 
-/* The rows of a live read @rd of @v: its counters', then its times'. */
+/* The rows of a live read @rd of @v: its counters', then its times' if read. */
 static int emit_live(struct cvm_recorder *r, struct cvm_rec_vm *v,
-		     struct cvm_vm_read *rd)
+		     struct cvm_vm_read *rd, bool with_lat)
 {
 	struct cvmstat_record *lat = NULL;
 	uint32_t n_lat = 0;
 	int ret = 0;
 
-	if (r->src.read_lat)
+	if (with_lat)
 		ret = take_lat(rd, &lat, &n_lat);
 	if (!ret)
 		ret = emit_deltas(r, v, &rd->recs, rd->nr, rd->snap_ns,
 				  &v->prev, &v->n_prev);
-	if (!ret && r->src.read_lat)
+	if (!ret && with_lat)
 		ret = emit_deltas(r, v, &lat, n_lat, rd->snap_ns,
 				  &v->lat_prev, &v->n_lat_prev);
 	free(lat);
@@ -281,11 +284,11 @@ static int read_error(uint64_t vm_id, int err)
 	return -cvm_errno_exit(-err);
 }
 
-/* A live read of @vm_id: with its times when the recording has them. */
+/* A live read of @vm_id: with its times at the start and the end. */
 static int read_live_vm(struct cvm_recorder *r, uint64_t vm_id,
 			struct cvm_vm_read *rd)
 {
-	if (r->src.read_lat)
+	if (r->src.read_lat && r->read_times)
 		return r->src.read_lat(r->src.ctx, vm_id, rd);
 	return r->src.read_vm(r->src.ctx, vm_id, 0, rd);
 }
@@ -724,8 +727,10 @@ int cvm_rec_start(struct cvm_recorder *r)
 		}
 		r->listed = last;
 		ret = sync_vms(r);
+		r->read_times = true;	/* the times' baseline too */
 		if (!ret)
 			ret = read_all(r, &rd, &quiet);
+		r->read_times = false;
 		if (ret)
 			return ret;
 		if (!quiet && tries == LIVE_TRIES)
@@ -776,7 +781,7 @@ int cvm_rec_start(struct cvm_recorder *r)
 	return hp_globals(r, "at start");
 }
 
-int cvm_rec_interval(struct cvm_recorder *r)
+static int interval(struct cvm_recorder *r)
 {
 	struct cvm_vm_read *rd;
 	int i, ret = 0;
@@ -792,7 +797,8 @@ int cvm_rec_interval(struct cvm_recorder *r)
 	}
 	for (i = 0; i < r->nr_vms && !ret; i++)
 		if (rd[i].vm_id)
-			ret = emit_live(r, &r->vms[i], &rd[i]);
+			ret = emit_live(r, &r->vms[i], &rd[i],
+					r->src.read_lat && r->read_times);
 	free_reads(rd, r->nr_vms);
 	if (ret)
 		return ret;
@@ -817,4 +823,19 @@ void cvm_rec_free(struct cvm_recorder *r)
 	free(r->hp.pending);
 	r->hp.pending = NULL;
 	r->hp.nr_pending = 0;
+}
+
+int cvm_rec_interval(struct cvm_recorder *r)
+{
+	return interval(r);
+}
+
+int cvm_rec_finish(struct cvm_recorder *r)
+{
+	int ret;
+
+	r->read_times = true;
+	ret = interval(r);
+	r->read_times = false;
+	return ret;
 }

@@ -77,6 +77,7 @@ struct cvm_recorder {
 	unsigned int not_keyed;
 	int err;			/* first output error, -errno */
 	struct cvm_rec_hp hp;		/* halt-polling settings and changes */
+	bool read_times;		/* live reads take the times too */
 };
 
 /*
@@ -98,6 +99,13 @@ int cvm_rec_marks(struct cvm_recorder *r);
  * handling any marks first) and flushes the output.  0 or -(exit code).
  */
 int cvm_rec_interval(struct cvm_recorder *r);
+
+/*
+ * The recording's last rows: cvm_rec_interval()'s, and the exit-handling
+ * times' since the last mark (times are written per phase only: at marks
+ * and here).  0 or -(exit code).
+ */
+int cvm_rec_finish(struct cvm_recorder *r);
 
 void cvm_rec_free(struct cvm_recorder *r);
 
