@@ -234,7 +234,7 @@ int cvm_latency_records(struct cvm_vcpu *s, struct cvm_lat *scratch,
 	for (i = 0; i < CVM_LAT_KEYS; i++) {
 		/* a free entry is not copied (2 KiB each); keys never go */
 		scratch->e[i].key = READ_ONCE(l->e[i].key);
-		if (!scratch->e[i].key)
+		if (scratch->e[i].key == CVM_LAT_FREE)
 			continue;
 		if (!cvm_lat_copy_entry(&l->e[i], &scratch->e[i], &copy_tmp, 64))
 			return -EAGAIN;

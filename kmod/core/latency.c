@@ -55,8 +55,12 @@ u64 cvm_lat_mult(u32 khz)
 
 void cvm_lat_clear(struct cvm_lat *l)
 {
+	unsigned int i;
+
 	memset(l, 0, sizeof(*l));
 	l->cpu = CVM_LAT_NONE;
+	for (i = 0; i < CVM_LAT_KEYS; i++)
+		l->e[i].key = CVM_LAT_FREE;
 }
 
 /* The exits @e timed: what its buckets hold. */
@@ -117,7 +121,7 @@ unsigned int cvm_lat_emit(const struct cvm_lat *l, u32 vcpu_id, u32 isa,
 		u64 k = uapi_key(e->key, isa), n = cvm_lat_count(e);
 		u8 dir = uapi_dir(e->key);
 
-		if (!e->key || !n)
+		if (e->key == CVM_LAT_FREE || !n)
 			continue;
 		r = cvm_put(r, vcpu_id, CVMSTAT_KIND_LAT_COUNT, dir, k, n);
 		r = cvm_put(r, vcpu_id, CVMSTAT_KIND_LAT_SUM, dir, k, e->sum);

@@ -39,6 +39,11 @@
 /* @cpu of a struct cvm_lat with no exit pending */
 #define CVM_LAT_NONE		(~0U)
 /*
+ * The key of a free entry: no key has all bits set (bits 32-35, the uapi
+ * key's isa, are 0 here); 0 is exit reason 0 (SVM's READ_CR0).
+ */
+#define CVM_LAT_FREE		(~0ULL)
+/*
  * The slowest TSC timing runs with (kHz): the fast path's pairs (under 2^32
  * cycles) then stay under 2^35 ns, the last bucket's bound (no clamp).
  */
@@ -61,7 +66,7 @@ enum cvm_lat_lost {
 };
 
 struct cvm_lat_entry {
-	u64 key;		/* 0: free (no exit reason is 0 with a class) */
+	u64 key;		/* CVM_LAT_FREE: free */
 	u64 sum;
 	u64 min;
 	u64 max;
@@ -146,7 +151,7 @@ static cvm_always_inline struct cvm_lat_entry *cvm_lat_find(struct cvm_lat *l,
 
 		if (likely(e->key == key))
 			return e;
-		if (!e->key) {
+		if (e->key == CVM_LAT_FREE) {
 			e->min = ~0ULL;
 			WRITE_ONCE(e->key, key);
 			return e;

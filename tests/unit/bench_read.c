@@ -91,7 +91,7 @@ static unsigned int read_vm(struct cvmstat_record *out)
 			lcopy.lost[i] = lat[v]->lost[i];
 		for (i = 0; i < CVM_LAT_KEYS; i++) {
 			lcopy.e[i].key = lat[v]->e[i].key;
-			if (lcopy.e[i].key &&
+			if (lcopy.e[i].key != CVM_LAT_FREE &&
 			    !cvm_lat_copy_entry(&lat[v]->e[i], &lcopy.e[i], &ltmp, 64))
 				abort();
 		}

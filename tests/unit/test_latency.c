@@ -78,6 +78,17 @@ static void test_pairs(void)
 	/* mult 1 << 32: clock units are ns */
 	entry(&l, 100, 0, true, NS);
 	CHECK(!cvm_lat_count(&l.e[0]) && !l.lost[0], "an entry without an exit records nothing");
+	/* exit reason 0 (SVM's READ_CR0) is a key like any other */
+	cvm_lat_exit(&l, 0, 100, 0, NULL);
+	entry(&l, 150, 0, true, NS);
+	cvm_lat_exit(&l, 0x60, 200, 0, NULL);	/* hashes where 0 does */
+	entry(&l, 210, 0, true, NS);
+	CHECK(cvm_lat_count(cvm_lat_find(&l, 0)) == 1 &&
+	      cvm_lat_find(&l, 0)->sum == 50 &&
+	      cvm_lat_count(cvm_lat_find(&l, 0x60)) == 1 &&
+	      cvm_lat_find(&l, 0x60)->sum == 10,
+	      "reason 0 keeps its own entry; 0x60 beside it");
+	cvm_lat_clear(&l);
 	cvm_lat_exit(&l, KEY(0x72), 1000, 0, NULL);
 	entry(&l, 1700, 0, true, NS);
 	cvm_lat_exit(&l, KEY(0x72), 2000, 0, NULL);
