@@ -223,22 +223,11 @@ int cvm_latency_records(struct cvm_vcpu *s, struct cvm_lat *scratch,
 			struct cvmstat_record *out)
 {
 	struct cvm_lat *l = READ_ONCE(s->lat);
-	unsigned int i;
 
 	if (!l)
 		return 0;
-	scratch->cpu = READ_ONCE(l->cpu);
-	scratch->key = READ_ONCE(l->key);
-	for (i = 0; i < CVM_LAT_LOST_NR; i++)
-		scratch->lost[i] = READ_ONCE(l->lost[i]);
-	for (i = 0; i < CVM_LAT_KEYS; i++) {
-		/* a free entry is not copied (2 KiB each); keys never go */
-		scratch->e[i].key = READ_ONCE(l->e[i].key);
-		if (scratch->e[i].key == CVM_LAT_FREE)
-			continue;
-		if (!cvm_lat_copy_entry(&l->e[i], &scratch->e[i], &copy_tmp, 64))
-			return -EAGAIN;
-	}
+	if (!cvm_lat_copy(l, scratch, &copy_tmp, 64))
+		return -EAGAIN;
 	return cvm_lat_emit(scratch, s->vcpu_id, s->isa, out);
 }
 

@@ -93,6 +93,29 @@ bool cvm_lat_copy_entry(const struct cvm_lat_entry *e,
 	return false;
 }
 
+/*
+ * A copy of the live block @l fit for cvm_lat_emit(): the pending exit, the
+ * losses, and each used entry consistently (a free entry is not copied,
+ * 2 KiB each; keys never go).  False if an entry kept changing.
+ */
+bool cvm_lat_copy(const struct cvm_lat *l, struct cvm_lat *out,
+		  struct cvm_lat_entry *tmp, unsigned int tries)
+{
+	unsigned int i;
+
+	out->cpu = READ_ONCE(l->cpu);
+	out->key = READ_ONCE(l->key);
+	for (i = 0; i < CVM_LAT_LOST_NR; i++)
+		out->lost[i] = READ_ONCE(l->lost[i]);
+	for (i = 0; i < CVM_LAT_KEYS; i++) {
+		out->e[i].key = READ_ONCE(l->e[i].key);
+		if (out->e[i].key != CVM_LAT_FREE &&
+		    !cvm_lat_copy_entry(&l->e[i], &out->e[i], tmp, tries))
+			return false;
+	}
+	return true;
+}
+
 static u64 uapi_key(u64 key, u32 isa)
 {
 	return (key & ~CVM_LAT_USER_BIT) | (u64)isa << 32;

@@ -284,6 +284,8 @@ u64 cvm_lat_count(const struct cvm_lat_entry *e);
 bool cvm_lat_copy_entry(const struct cvm_lat_entry *e,
 			struct cvm_lat_entry *out, struct cvm_lat_entry *tmp,
 			unsigned int tries);
+bool cvm_lat_copy(const struct cvm_lat *l, struct cvm_lat *out,
+		  struct cvm_lat_entry *tmp, unsigned int tries);
 unsigned int cvm_lat_emit(const struct cvm_lat *l, u32 vcpu_id, u32 isa,
 			  struct cvmstat_record *out);
 

@@ -5,7 +5,7 @@
  * (kmod/chardev.c, latency.c) run natively on the module's own core code:
  * two consistent copies of the counters (cvm_stats_copy()), their records
  * (cvm_emit()), two consistent copies of every timed key's entry
- * (cvm_lat_copy_entry()) and their records (cvm_lat_emit()).  Under QEMU
+ * (cvm_lat_copy(), as latency.c) and their records (cvm_lat_emit()).  Under QEMU
  * the read cannot be timed meaningfully (TCG counts every iteration of a
  * copy as an instruction); here it runs on real hardware.  Not in it: the
  * ioctl's entry and copy_to_user of the records (some 100 KB).
@@ -79,22 +79,13 @@ static u64 now_ns(void)
 /* One READ_VM's work; returns the records written. */
 static unsigned int read_vm(struct cvmstat_record *out)
 {
-	unsigned int v, i, n = 0;
+	unsigned int v, n = 0;
 
 	for (v = 0; v < VCPUS; v++) {
-		if (!cvm_stats_copy(stats[v], &copy, &scratch, 4))
+		if (!cvm_stats_copy(stats[v], &copy, &scratch, 4) ||
+		    !cvm_lat_copy(lat[v], &lcopy, &ltmp, 64))
 			abort();
 		n += cvm_emit(&copy, v, v, out + n);
-		lcopy.cpu = lat[v]->cpu;
-		lcopy.key = lat[v]->key;
-		for (i = 0; i < CVM_LAT_LOST_NR; i++)
-			lcopy.lost[i] = lat[v]->lost[i];
-		for (i = 0; i < CVM_LAT_KEYS; i++) {
-			lcopy.e[i].key = lat[v]->e[i].key;
-			if (lcopy.e[i].key != CVM_LAT_FREE &&
-			    !cvm_lat_copy_entry(&lat[v]->e[i], &lcopy.e[i], &ltmp, 64))
-				abort();
-		}
 		n += cvm_lat_emit(&lcopy, v, CVMSTAT_ISA_SVM, out + n);
 	}
 	return n;
