@@ -51,11 +51,10 @@ static bool cvm_clock_synced(void)
 	return !check_tsc_unstable();
 }
 
-/* The pending exit was stamped on another CPU. */
-static cvm_slow_path void entry_moved(struct cvm_lat *l)
+/* The pending exit was stamped on another CPU; the entry came at @t. */
+static cvm_slow_path void entry_moved(struct cvm_lat *l, u64 t)
 {
-	cvm_lat_entry_moved(l, cvm_clock(), READ_ONCE(lat_mult),
-			    cvm_clock_synced());
+	cvm_lat_entry_moved(l, t, READ_ONCE(lat_mult), cvm_clock_synced());
 }
 
 static cvm_slow_path void entry_slow(struct kvm_vcpu *vcpu)
@@ -66,8 +65,7 @@ static cvm_slow_path void entry_slow(struct kvm_vcpu *vcpu)
 
 	if (l && !cvm_lat_entry(l, t, raw_smp_processor_id(),
 				READ_ONCE(lat_mult)))
-		cvm_lat_entry_moved(l, t, READ_ONCE(lat_mult),
-				    cvm_clock_synced());
+		entry_moved(l, t);
 }
 
 /*
@@ -79,6 +77,7 @@ static __always_inline void entry_time(struct kvm_vcpu *vcpu)
 {
 	struct cvm_vcpu *s = this_cpu_read(cvm_cache.slot);
 	struct cvm_lat *l;
+	u64 t;
 
 	if (unlikely(READ_ONCE(s->vcpu) != vcpu)) {
 		entry_slow(vcpu);
@@ -87,9 +86,10 @@ static __always_inline void entry_time(struct kvm_vcpu *vcpu)
 	l = READ_ONCE(s->lat);
 	if (unlikely(!l))
 		return;
-	if (unlikely(!cvm_lat_entry(l, cvm_clock(), raw_smp_processor_id(),
+	t = cvm_clock();
+	if (unlikely(!cvm_lat_entry(l, t, raw_smp_processor_id(),
 				    READ_ONCE(lat_mult))))
-		entry_moved(l);
+		entry_moved(l, t);
 }
 
 #ifdef CVMSTAT_HAVE_KVM_ENTRY_2ARG
