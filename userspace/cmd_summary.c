@@ -221,13 +221,15 @@ static struct series *find_series(struct summary *s, uint64_t seq,
 	return t;
 }
 
+/* A decimal field (cvm_parse_uint(): an unsigned long is 64 bits here). */
 static bool num(const char *f, uint64_t *v)
 {
-	char *end;
+	unsigned long u;
 
-	errno = 0;
-	*v = strtoull(f, &end, 10);
-	return *f >= '0' && *f <= '9' && !*end && !errno;
+	if (!cvm_parse_uint(f, 0, ULONG_MAX, &u))
+		return false;
+	*v = u;
+	return true;
 }
 
 /* One lat_* row into its phase's aggregate and its series. */
