@@ -68,6 +68,22 @@ headers_of() {
 		grep -E "$re" | sort -V -r
 }
 
+# The package that holds KVER's kernel image: the signed one, or, while a
+# security update has only reached the archive unsigned (the signed name is
+# then a virtual package the unsigned one provides, which apt-cache show
+# accepts and apt-get download refuses), the unsigned one: the same kernel.
+# apt-cache madison lists real packages only.
+image_pkg() {
+	local p
+	for p in "linux-image-$1" "linux-image-$1-unsigned"; do
+		if [ -n "$(apt-cache madison "$p" 2>/dev/null)" ]; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # Newest ABI of a series that has both an image and a headers package.
 # Old ABIs leave the archive, so never pin one.
 resolve_kver() {
@@ -78,7 +94,7 @@ resolve_kver() {
 		list=$(headers_of "$prefix")
 	fi
 	for v in $list; do
-		if apt-cache show "linux-image-$v-amd64" >/dev/null 2>&1; then
+		if image_pkg "$v-amd64" >/dev/null; then
 			echo "$v-amd64"
 			return 0
 		fi
@@ -110,7 +126,9 @@ for s in $series; do
 	if [ ! -f "$dir/done" ]; then
 		log "unpacking linux-image-$kver into $dir"
 		rm -rf "$dir" && mkdir -p "$dir"
-		(cd "$dir" && apt-get download -qq "linux-image-$kver" >&2)
+		pkg=$(image_pkg "$kver") || { apt_update; pkg=$(image_pkg "$kver"); } ||
+			{ log "no image package for $kver"; exit 1; }
+		(cd "$dir" && apt-get download -qq "$pkg" >&2)
 		dpkg-deb -x "$dir"/linux-image-*.deb "$dir/root"
 		rm -f "$dir"/linux-image-*.deb
 		touch "$dir/done"
