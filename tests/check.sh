@@ -62,6 +62,10 @@ build=$top/build
 mkdir -p "$build"
 total_p=0
 total_f=0
+# every suite's FAIL lines, repeated before the totals: CI shows only the
+# end of the output, and a failure must be named there
+failures=$build/failures.txt
+: >"$failures"
 
 # Add a suite's closing line to the totals ("label: N passed, N failed").
 tally() {
@@ -69,6 +73,7 @@ tally() {
 	line=$(grep -E '^[^ ]+: [0-9]+ passed, [0-9]+ failed$' "$1" | tail -n1)
 	if [ -z "$line" ]; then
 		echo "FAIL: $2 printed no result line"
+		echo "$2: FAIL: printed no result line" >>"$failures"
 		total_f=$((total_f + 1))
 		return
 	fi
@@ -83,9 +88,19 @@ suite() {
 	shift
 	echo "== $name"
 	"$@" >"$log" 2>&1
-	grep -E '^(FAIL|NOTE|not ok)|: [0-9]+ passed, [0-9]+ failed$|instructions per exit|^guest: |^stress: |^bench-read: one' "$log"
+	grep -E '^(FAIL|NOTE|not ok)|^[^ ]+: FAIL|: [0-9]+ passed, [0-9]+ failed$|instructions per exit|^guest: |^stress: |^bench-read: one' "$log"
 	grep -E '^measured: (long|sweep)' "$log"
+	grep -E '^(FAIL|not ok)|^[^ ]+: FAIL' "$log" | sed "s|^|$name: |" >>"$failures"
 	tally "$log" "$name"
+}
+
+# the totals, after the failures by name (at most 20 of them)
+totals() {
+	if [ -s "$failures" ]; then
+		echo "== failed ($(wc -l <"$failures"), logs in $build)"
+		head -n 20 "$failures" | cut -c1-200
+	fi
+	echo "$total_p passed, $total_f failed"
 }
 
 echo "== setup (apt-get where something is missing)"
@@ -108,7 +123,7 @@ if [ -n "$stress_only" ]; then
 		CVMSTAT_BUILD_ROOT=${build_root:-/} suite "stress-full-$kver" \
 			"$top/tests/qemu/stress.sh" "$kver" "$root" "$build/stress-full-$kver" full
 	done <"$build/kernels.txt"
-	echo "$total_p passed, $total_f failed"
+	totals
 	[ "$total_f" -eq 0 ]
 	exit
 fi
@@ -244,5 +259,5 @@ suite dkms "$top/tests/dkms-test.sh" $(cut -f1 "$build/kernels-host.txt")
 # after dkms-test.sh, never beside it: DKMS state is global
 suite deb "$top/tests/deb-test.sh" "$build/kernels-host.txt" "$build/deb-test"
 
-echo "$total_p passed, $total_f failed"
+totals
 [ "$total_f" -eq 0 ]
