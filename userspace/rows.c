@@ -5,7 +5,7 @@
  * (fields.c): CSV fields that need quoting (a comma, a quote, a line break)
  * go through libcsv's RFC 4180 writer, everything else is written bare so
  * numbers stay numbers for pandas and R; JSON lines carry the same fields
- * under the same names.  Here too: the JSON string escaping, the wall clock.
+ * under the same names.  Here too: the wall clock.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -67,6 +67,7 @@ void cvm_out_init(struct cvm_out *o, FILE *f, enum cvm_view_format format)
 		.fields = cvm_row_fields, .nr = cvm_row_nr_base,
 	};
 	o->wall_offset_ns = cvm_wall_offset_ns();
+	o->iso_valid = false;
 	o->sync = !fstat(fileno(f), &st) && S_ISREG(st.st_mode);
 }
 
@@ -111,67 +112,18 @@ int cvm_out_header(struct cvm_out *o)
 	return stream_error(o->view.f);
 }
 
-/* Length of the valid UTF-8 sequence at @s, 0 if it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned int c = s[0];
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* no overlong forms, surrogates or code points past U+10FFFF */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
-void cvm_json_string(FILE *f, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	fputc('"', f);
-	while (*s) {
-		size_t n = utf8_len(s);
-
-		if (!n) {
-			fputs("\\ufffd", f);
-			s++;
-		} else if (*s == '"' || *s == '\\') {
-			fputc('\\', f);
-			fputc(*s++, f);
-		} else if (*s < 0x20) {
-			fprintf(f, "\\u%04x", *s++);
-		} else {
-			fwrite(s, 1, n, f);
-			s += n;
-		}
-	}
-	fputc('"', f);
-}
-
 int cvm_out_row(struct cvm_out *o, const struct cvm_row *r)
 {
 	struct cvm_row row = *r;
-	char iso[48];
 
-	cvm_format_iso8601(iso, sizeof(iso),
-			   (int64_t)r->time_ns + o->wall_offset_ns);
-	row.time = iso;
+	/* a read's rows share its time: format it once */
+	if (!o->iso_valid || o->iso_ns != r->time_ns) {
+		cvm_format_iso8601(o->iso, sizeof(o->iso),
+				   (int64_t)r->time_ns + o->wall_offset_ns);
+		o->iso_ns = r->time_ns;
+		o->iso_valid = true;
+	}
+	row.time = o->iso;
 	cvm_view_row(&o->view, &row);
 	return stream_error(o->view.f);
 }

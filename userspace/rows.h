@@ -9,6 +9,7 @@
 #ifndef CVMSTAT_ROWS_H
 #define CVMSTAT_ROWS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -44,6 +45,10 @@ struct cvm_out {
 	/* CLOCK_REALTIME - CLOCK_MONOTONIC, for the wall-clock column */
 	int64_t wall_offset_ns;
 	int sync;		/* fdatasync() on every flush (regular files) */
+	/* the time column of the last row, kept: a read's rows share it */
+	bool iso_valid;
+	uint64_t iso_ns;
+	char iso[48];
 };
 
 /*
@@ -69,9 +74,6 @@ int cvm_out_flush(struct cvm_out *o);
 
 /* "2026-11-22T10:56:00.123456789Z" for @wall_ns since the epoch. */
 int cvm_format_iso8601(char *buf, size_t len, int64_t wall_ns);
-
-/* @s as a JSON string (quoted; invalid UTF-8 bytes become U+FFFD). */
-void cvm_json_string(FILE *f, const char *s);
 
 /* "read", "write" or "-" for a CVMSTAT_DIR_*. */
 const char *cvm_dir_name(unsigned int dir);

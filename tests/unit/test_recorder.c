@@ -907,6 +907,56 @@ static void test_csv_quoting(void)
 	free(buf);
 }
 
+/*
+ * Fields longer than the row buffer (1 KiB) and than libcsv's quoting
+ * buffer (256 bytes): written whole, in order, quoted where needed.
+ */
+static void test_long_fields(void)
+{
+	static char plain[1500], quoted[700], json[1200];
+	struct cvm_row r = {
+		.phase = quoted, .kind = "mark", .key = 1, .dir = "-",
+		.name = plain, .count = 2,
+	};
+	struct cvm_out o;
+	struct parsed p;
+	char *buf = NULL, *want;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	memset(plain, 'x', sizeof(plain) - 1);
+	memset(quoted, 'q', sizeof(quoted) - 1);
+	quoted[100] = ',';
+	quoted[400] = '"';
+	cvm_out_init(&o, f, CVM_VIEW_CSV);
+	cvm_out_header(&o);
+	cvm_out_row(&o, &r);
+	r.phase = "short";
+	cvm_out_row(&o, &r);
+	fclose(f);
+	parse_csv(buf, len, &p);
+	CHECK(!p.bad && p.nr == 3, "long fields parse back, %d rows", p.nr);
+	for (i = 1; !p.bad && i < 3; i++)
+		CHECK(!strcmp(p.rows[i].col[C_PHASE], i == 1 ? quoted : "short") &&
+		      !strcmp(p.rows[i].col[C_NAME], plain),
+		      "row %zu: long fields round-trip", i);
+	free_parsed(&p);
+	free(buf);
+
+	memset(json, 'j', sizeof(json) - 1);
+	json[500] = '"';
+	r.phase = json;
+	r.name = "n";
+	buf = written(CVM_VIEW_JSON, 0, &r, 1);
+	want = malloc(sizeof(json) + 16);
+	snprintf(want, sizeof(json) + 16, "\"phase\":\"%.500s\\\"%s\",",
+		 json, json + 501);
+	CHECK(strstr(buf, want) && strstr(buf, "\"name\":\"n\",\"count\":2}\n"),
+	      "a long JSON string is escaped and whole");
+	free(want);
+	free(buf);
+}
+
 /* A full disk is an error of the interval that hit it. */
 static void test_full_disk(void)
 {
@@ -987,6 +1037,7 @@ int main(void)
 	test_csv_exact();
 	test_latency_bytes();
 	test_csv_quoting();
+	test_long_fields();
 	test_full_disk();
 	test_snap();
 	printf("recorder: %d passed, %d failed\n", passed, failed);
