@@ -64,50 +64,71 @@ static char *sdec(char *end, int64_t v)
 	return p;
 }
 
+/* snprintf's length of what it wrote into @len bytes */
+static size_t written_len(int n, size_t len)
+{
+	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+}
+
 /*
- * The field's value as text; for JSON, whether it is a string.  Integers
- * are written by hand, not by snprintf: record writes tens of thousands of
- * rows a second from a busy VM, and its budget is 1% of a CPU.
+ * The field's value as text, its length in *@n; for JSON, whether it is a
+ * string.  Integers are written by hand, not by snprintf: record writes
+ * tens of thousands of rows a second from a busy VM, and its budget is 1%
+ * of a CPU.
  */
 static const char *value(const struct cvm_field *fl, const void *row,
-			 char *buf, size_t len, bool *string,
+			 char *buf, size_t len, size_t *n, bool *string,
 			 enum cvm_view_format format)
 {
 	bool text = format == CVM_VIEW_TEXT;
 	const char *p = (const char *)row + fl->offset;
+	char *end = buf + len - 1;
 	const char *s;
+	double d;
 
 	*string = false;
-	buf[len - 1] = '\0';
+	*end = '\0';
 	switch (fl->type) {
 	case CVM_FIELD_U64:
-		return dec(buf + len - 1, *(const uint64_t *)p);
+		s = dec(end, *(const uint64_t *)p);
+		break;
 	case CVM_FIELD_I64:
-		return sdec(buf + len - 1, *(const int64_t *)p);
+		s = sdec(end, *(const int64_t *)p);
+		break;
 	case CVM_FIELD_U32:
-		return dec(buf + len - 1, *(const uint32_t *)p);
+		s = dec(end, *(const uint32_t *)p);
+		break;
 	case CVM_FIELD_I32:
-		return sdec(buf + len - 1, *(const int32_t *)p);
+		s = sdec(end, *(const int32_t *)p);
+		break;
 	case CVM_FIELD_PCT:
-		snprintf(buf, len, "%.1f", *(const double *)p);
+		*n = written_len(snprintf(buf, len, "%.1f", *(const double *)p), len);
 		return buf;
 	case CVM_FIELD_F64:
-		snprintf(buf, len, text ? "%.1f" : "%.3f", *(const double *)p);
+		*n = written_len(snprintf(buf, len, text ? "%.1f" : "%.3f",
+					  *(const double *)p), len);
 		return buf;
 	case CVM_FIELD_F3:
-		snprintf(buf, len, "%.3f", *(const double *)p);
-		return buf;
 	case CVM_FIELD_F3_OPT:
-		if (isnan(*(const double *)p))
-			return text ? "-" : format == CVM_VIEW_JSON ? "null" : "";
-		snprintf(buf, len, "%.3f", *(const double *)p);
+		d = *(const double *)p;
+		if (fl->type == CVM_FIELD_F3_OPT && isnan(d)) {
+			s = text ? "-" : format == CVM_VIEW_JSON ? "null" : "";
+			*n = strlen(s);
+			return s;
+		}
+		*n = written_len(snprintf(buf, len, "%.3f", d), len);
 		return buf;
 	case CVM_FIELD_STR:
 		s = *(const char *const *)p;
 		*string = true;
+		*n = s ? strlen(s) : 1;
 		return s ? s : "-";
+	default:
+		*n = 0;
+		return "";
 	}
-	return "";
+	*n = end - s;
+	return s;
 }
 
 /*
@@ -144,6 +165,11 @@ static void putc_line(struct line *l, char c)
 	put(l, &c, 1);
 }
 
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
 /*
  * Whether a CSV field needs quoting: when RFC 4180 says so, and when
  * white space at either end would be trimmed by readers that trim
@@ -152,20 +178,19 @@ static void putc_line(struct line *l, char c)
 static bool csv_quoted(const char *s, size_t n)
 {
 	return strcspn(s, ",\"\r\n") != n ||
-	       (n && (strchr(" \t", s[0]) || strchr(" \t", s[n - 1])));
+	       (n && (blank(s[0]) || blank(s[n - 1])));
 }
 
-/* @s as one CSV field, quoted by libcsv (RFC 4180) when it must be. */
-static void csv_field(struct line *l, const char *s)
+/* @s (@n bytes) as one CSV field, quoted by libcsv (RFC 4180) if it must. */
+static void csv_field(struct line *l, const char *s, size_t n)
 {
-	size_t n = strcspn(s, ",\"\r\n"), need;
+	size_t need;
 	char q[256];
 
-	if (!s[n] && !(n && (strchr(" \t", s[0]) || strchr(" \t", s[n - 1])))) {
+	if (!csv_quoted(s, n)) {
 		put(l, s, n);
 		return;
 	}
-	n += strlen(s + n);
 	need = csv_write(q, sizeof(q), s, n);
 	if (need <= sizeof(q)) {
 		put(l, q, need);
@@ -268,17 +293,18 @@ static void data_row(const struct cvm_view *v, const void *row)
 		const char *s;
 		bool string;
 		char buf[64];
+		size_t n;
 
 		if (!shown(v, fl))
 			continue;
-		s = value(fl, row, buf, sizeof(buf), &string, v->format);
+		s = value(fl, row, buf, sizeof(buf), &n, &string, v->format);
 		if (v->format == CVM_VIEW_CSV) {
 			if (!first)
 				putc_line(&l, ',');
 			if (string)
-				csv_field(&l, s);
+				csv_field(&l, s, n);
 			else
-				put(&l, s, strlen(s));
+				put(&l, s, n);
 		} else {
 			/* names are identifiers: nothing to escape */
 			put(&l, first ? "{\"" : ",\"", 2);
@@ -287,7 +313,7 @@ static void data_row(const struct cvm_view *v, const void *row)
 			if (string)
 				json_string(&l, s);
 			else
-				put(&l, s, strlen(s));
+				put(&l, s, n);
 		}
 		first = false;
 	}
@@ -313,10 +339,11 @@ void cvm_view_row(const struct cvm_view *v, const void *row)
 		char buf[64], pct[72];
 		const char *s;
 		bool string;
+		size_t n;
 
 		if (!shown(v, fl))
 			continue;
-		s = value(fl, row, buf, sizeof(buf), &string, v->format);
+		s = value(fl, row, buf, sizeof(buf), &n, &string, v->format);
 		if (fl->type == CVM_FIELD_PCT) {
 			snprintf(pct, sizeof(pct), "%s%%", s);
 			s = pct;
