@@ -72,6 +72,7 @@ check-stress:
 
 bench:
 	bash tests/bench/bench.sh
+	bash tests/bench/record-cpu.sh
 
 check-debug:
 	bash tests/debug-kernel.sh -r tests/qemu/run.sh -r "tests/qemu/stress.sh check"

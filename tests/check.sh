@@ -9,7 +9,8 @@
 #      the probes index with and of the module's symbol-table walk, of the
 #      tool's name tables, BTF prototype check and recorder (host,
 #      ASan/UBSan), of its command line without the module, of `summary`
-#      on a recording of known percentiles, and of its bash completion,
+#      on a recording of known percentiles, and of its bash completion;
+#      record -i 0.1 on a scripted 64-vCPU VM (tests/bench/record-cpu.sh),
 #   2. for each kernel (the newest Debian 6.1, 6.12 and 7.x): the module and
 #      tool test in QEMU, built as DKMS builds it (for 7.x in the trixie
 #      root, the tool against 7.x's uapi headers), the recordings it made
@@ -88,7 +89,7 @@ suite() {
 	shift
 	echo "== $name"
 	"$@" >"$log" 2>&1
-	grep -E '^(FAIL|NOTE|not ok)|^[^ ]+: FAIL|: [0-9]+ passed, [0-9]+ failed$|instructions per exit|^guest: |^stress: |^bench-read: one' "$log"
+	grep -E '^(FAIL|NOTE|not ok)|^[^ ]+: FAIL|: [0-9]+ passed, [0-9]+ failed$|instructions per exit|^guest: |^stress: |^bench-read: one|^record-cpu: [a-z]' "$log"
 	grep -E '^measured: (long|sweep)' "$log"
 	grep -E '^(FAIL|not ok)|^[^ ]+: FAIL' "$log" | sed "s|^|$name: |" >>"$failures"
 	tally "$log" "$name"
@@ -218,6 +219,9 @@ bench_read() {
 		"$build/bench_read"
 }
 suite bench-read bench_read
+# record -i 0.1 on a scripted 64-vCPU VM whose every counter changes
+# (make bench too): every read's rows exact; its CPU share printed
+suite record-cpu "$top/tests/bench/record-cpu.sh" "$build/bench"
 
 # Kernels whose build root is not this machine build and run DKMS in it.
 while IFS=$'\t' read -r kver root build_root; do

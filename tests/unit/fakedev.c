@@ -12,7 +12,7 @@
  *     version UNTRACKED_VMS UNTRACKED_VCPUS UNATTRIBUTED
  *     features MASK       CVMSTAT_FEAT_* bits (default 0x3f: no halt polling)
  *     vm VM_ID PID NR_VCPUS TYPE FLAGS COMM
- *     rec VM_ID VCPU KIND DIR KEY COUNT
+ *     rec VM_ID VCPU KIND DIR KEY COUNT   (up to 32768: a 64-vCPU VM's)
  *     at VM_ID SEQ        READ_AT_PHASE SEQ works for VM_ID; any other
  *                         mark is -ESTALE (as if the module no longer held it)
  *     mark SEQ VM_ID VCPU SOURCE VALUE [NAME]
@@ -46,6 +46,7 @@
 #include <linux/cvmstat.h>
 
 #define MAX 256
+#define MAX_RECS 32768		/* a 64-vCPU VM's counters and times */
 
 static struct cvmstat_version ver = {
 	.abi_major = CVMSTAT_ABI_MAJOR, .abi_minor = CVMSTAT_ABI_MINOR,
@@ -54,7 +55,7 @@ static struct cvmstat_version ver = {
 	.max_vcpus = 512, .isa = CVMSTAT_ISA_SVM,
 };
 static struct cvmstat_vm_info vms[MAX];
-static struct { uint64_t vm_id; struct cvmstat_record r; } recs[MAX];
+static struct { uint64_t vm_id; struct cvmstat_record r; } recs[MAX_RECS];
 static struct { uint64_t vm_id, seq; } held[MAX];
 static struct cvmstat_phase marks[MAX];
 static struct cvmstat_hp_vm hpvms[MAX];
@@ -109,7 +110,7 @@ static void load(void)
 			snprintf(v->comm, sizeof(v->comm), "%s",
 				 strtok_r(NULL, " \t\n", &p) ?: "");
 			ver.nr_vms = nr_vms;
-		} else if (!strcmp(w, "rec") && nr_recs < MAX) {
+		} else if (!strcmp(w, "rec") && nr_recs < MAX_RECS) {
 			recs[nr_recs].vm_id = num(&p);
 			recs[nr_recs].r.vcpu_id = num(&p);
 			recs[nr_recs].r.kind = num(&p);
