@@ -284,11 +284,14 @@ static int read_error(uint64_t vm_id, int err)
 	return -cvm_errno_exit(-err);
 }
 
-/* A live read of @vm_id: with its times at the start and the end. */
+/*
+ * A live read of @vm_id; with its times when @times (the start, the end)
+ * and the recording has them.
+ */
 static int read_live_vm(struct cvm_recorder *r, uint64_t vm_id,
-			struct cvm_vm_read *rd)
+			struct cvm_vm_read *rd, bool times)
 {
-	if (r->src.read_lat && r->read_times)
+	if (times)
 		return r->src.read_lat(r->src.ctx, vm_id, rd);
 	return r->src.read_vm(r->src.ctx, vm_id, 0, rd);
 }
@@ -642,7 +645,7 @@ static void free_reads(struct cvm_vm_read *rd, int n)
  * while they were read, so the reads all lie inside the current phases.
  */
 static int read_all(struct cvm_recorder *r, struct cvm_vm_read **rds,
-		    bool *quiet)
+		    bool times, bool *quiet)
 {
 	struct cvm_vm_read *rd;
 	uint64_t last;
@@ -654,7 +657,7 @@ static int read_all(struct cvm_recorder *r, struct cvm_vm_read **rds,
 		return -EXIT_SYSTEM;
 	}
 	for (i = 0; i < r->nr_vms; i++) {
-		ret = read_live_vm(r, r->vms[i].vm_id, &rd[i]);
+		ret = read_live_vm(r, r->vms[i].vm_id, &rd[i], times);
 		if (ret && ret != -ENOENT) {
 			ret = read_error(r->vms[i].vm_id, ret);
 			goto fail;
@@ -672,7 +675,8 @@ fail:
 }
 
 /* Live reads, taken again (after handling the marks) while marks come. */
-static int read_live(struct cvm_recorder *r, struct cvm_vm_read **rds)
+static int read_live(struct cvm_recorder *r, struct cvm_vm_read **rds,
+		     bool times)
 {
 	bool quiet = false;
 	int tries, ret;
@@ -684,7 +688,7 @@ static int read_live(struct cvm_recorder *r, struct cvm_vm_read **rds)
 		if (!ret)
 			ret = sync_vms(r);
 		if (!ret)
-			ret = read_all(r, rds, &quiet);
+			ret = read_all(r, rds, times, &quiet);
 		if (ret)
 			return ret;
 	}
@@ -727,10 +731,10 @@ int cvm_rec_start(struct cvm_recorder *r)
 		}
 		r->listed = last;
 		ret = sync_vms(r);
-		r->read_times = true;	/* the times' baseline too */
+		/* the times' baseline too */
 		if (!ret)
-			ret = read_all(r, &rd, &quiet);
-		r->read_times = false;
+			ret = read_all(r, &rd, r->src.read_lat != NULL,
+				       &quiet);
 		if (ret)
 			return ret;
 		if (!quiet && tries == LIVE_TRIES)
@@ -781,12 +785,14 @@ int cvm_rec_start(struct cvm_recorder *r)
 	return hp_globals(r, "at start");
 }
 
-static int interval(struct cvm_recorder *r)
+/* One interval's rows; with the times' deltas when @times (the end). */
+static int interval(struct cvm_recorder *r, bool times)
 {
 	struct cvm_vm_read *rd;
 	int i, ret = 0;
 
-	ret = read_live(r, &rd);
+	times = times && r->src.read_lat != NULL;
+	ret = read_live(r, &rd, times);
 	if (!ret)
 		ret = hp_flush(r, UINT64_MAX);
 	if (!ret)
@@ -797,8 +803,7 @@ static int interval(struct cvm_recorder *r)
 	}
 	for (i = 0; i < r->nr_vms && !ret; i++)
 		if (rd[i].vm_id)
-			ret = emit_live(r, &r->vms[i], &rd[i],
-					r->src.read_lat && r->read_times);
+			ret = emit_live(r, &r->vms[i], &rd[i], times);
 	free_reads(rd, r->nr_vms);
 	if (ret)
 		return ret;
@@ -827,15 +832,10 @@ void cvm_rec_free(struct cvm_recorder *r)
 
 int cvm_rec_interval(struct cvm_recorder *r)
 {
-	return interval(r);
+	return interval(r, false);
 }
 
 int cvm_rec_finish(struct cvm_recorder *r)
 {
-	int ret;
-
-	r->read_times = true;
-	ret = interval(r);
-	r->read_times = false;
-	return ret;
+	return interval(r, true);
 }

@@ -77,7 +77,6 @@ struct cvm_recorder {
 	unsigned int not_keyed;
 	int err;			/* first output error, -errno */
 	struct cvm_rec_hp hp;		/* halt-polling settings and changes */
-	bool read_times;		/* live reads take the times too */
 };
 
 /*
