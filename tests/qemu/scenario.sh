@@ -207,7 +207,12 @@ sec rmmod-phases rmmod cvmstat
 #     so vCPU threads are preempted and moved between CPUs while they exit,
 #     in and out of the probes.  Every count must still be its own vCPU's.
 #     The loop notes "TID CPU" for each thread after each change (each
-#     pair once in the results).
+#     pair once in the results).  Each round pins every thread to the CPU
+#     it was not pinned to in the round before, and every vCPU runs for
+#     the whole 3 seconds (-s, not a number of iterations, after which the
+#     first vCPUs would be gone while the last still run): two rounds see
+#     each of the 6 always-runnable vCPU threads on both CPUs, however
+#     slowly a loaded machine lets the loop go round.
 shuffle() {
 	pids="$*"
 	r=0
@@ -219,11 +224,7 @@ shuffle() {
 				[ -d "$t" ] || continue
 				alive=1
 				tid=${t##*/}
-				case $(((tid + r) % 3)) in
-				0) m=1 ;;
-				1) m=2 ;;
-				*) m=3 ;;
-				esac
+				m=$(((tid + r) % 2 + 1))
 				taskset -p $m "$tid" >/dev/null 2>&1 && n=$((n + 1))
 				# field 39 of stat: the CPU it last ran on (no fork)
 				read -r st 2>/dev/null <"$t/stat" || continue
@@ -238,9 +239,9 @@ shuffle() {
 	echo "changes=$n rounds=$r"
 }
 sec insmod-migrate insmod /cvm/cvmstat.ko
-cvmload -v 3 -k 500 -p 0x900 -m 0x60000 -e /tmp/expect-m1.csv >/tmp/run-m1.out 2>&1 &
+cvmload -v 3 -s 3 -p 0x900 -m 0x60000 -e /tmp/expect-m1.csv >/tmp/run-m1.out 2>&1 &
 pm1=$!
-cvmload -v 3 -k 500 -p 0xa00 -m 0x70000 -e /tmp/expect-m2.csv >/tmp/run-m2.out 2>&1 &
+cvmload -v 3 -s 3 -p 0xa00 -m 0x70000 -e /tmp/expect-m2.csv >/tmp/run-m2.out 2>&1 &
 pm2=$!
 shuffle $pm1 $pm2 >/tmp/shuffle.out 2>&1 &
 psh=$!
