@@ -655,10 +655,17 @@ def check_noisy(secs):
     phase port at every iteration: the phased VM's recording stays exact;
     the noisy VM's marks are its own, rate-limited, none lost."""
     out = section(secs, "tool-record-noisy")
-    lost = [int(m.group(1)) for m in (re.search(r"(\d+) lost", l) for l in out) if m]
-    # a reader slower than the noisy VM's rate-limited marks loses some
-    timed(not any(lost) and not any("are lost" in l for l in out),
-          f"tool-record-noisy: no mark lost from the ring: {out[-1:]}")
+    # A reader that falls 64 marks behind (CVMSTAT_PHASE_RING: 0.4 s of the
+    # noisy VM's 16 per 100 ms) loses the oldest and says how many, once
+    # as they go and once in its closing summary: they are accounted below.
+    gone = [int(m.group(1)) for m in
+            (re.search(r"warning: (\d+) phase marks were made faster", l) for l in out) if m]
+    summary = [int(m.group(1)) for m in (re.search(r", (\d+) lost \(see", l) for l in out) if m]
+    lost = sum(gone)
+    check(sum(summary) == lost and len(summary) <= 1,
+          f"tool-record-noisy: the marks lost as they went ({gone}) are the summary's {summary}")
+    if lost:
+        print(f"NOTE: tool-record-noisy: the recorder fell behind the ring and lost {lost} marks")
     run = section(secs, "tool-noisy-run")
     check(sum(l.endswith(" ok") for l in run) == 2, "tool-noisy-run: both workloads say ok")
     pids = kv(" ".join(section(secs, "tool-noisy-pids")).split())
@@ -696,8 +703,10 @@ def check_noisy(secs):
                if r["kind"] == "pio" and int(r["key"], 16) == 0xF4 and r["dir"] == "write")
     vm = [r for r in rows(section(secs, "tool-noisy-list")) if int(r["vm_id"]) == vn]
     dropped = int(vm[0]["marks_dropped"]) if vm else -1
-    timed(outs > 0 and len(theirs) + dropped == outs,
-          f"tool-noisy: {len(theirs)} marks + {dropped} dropped = its {outs} OUTs")
+    # every OUT: a mark recorded, one the rate limit dropped, or one the
+    # recorder said it lost (the phased VM's marks, checked above, were not)
+    check(outs > 0 and len(theirs) + dropped + lost == outs,
+          f"tool-noisy: {len(theirs)} marks + {dropped} dropped + {lost} lost = its {outs} OUTs")
     t = sorted(r["time_ns"] for r in theirs)
     burst = max((sum(1 for u in t if v <= u < v + 100_000_000) for v in t), default=0)
     # 16 per 100 ms window, so any 100 ms span holds at most two windows' worth

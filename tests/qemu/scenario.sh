@@ -320,7 +320,9 @@ job tool-sigterm /tmp/sig.head $rs
 # A noisy neighbour: while phased.sh runs under a recording of every VM,
 # another VM writes the phase port at every iteration.  Its marks are
 # rate-limited and touch only its own VM: the phased VM's recording stays
-# exact, with no mark lost from the ring.
+# exact, and each of the noisy VM's OUTs is a mark recorded, one dropped by
+# the rate limit, or one the recorder reports lost when it fell a ring
+# (64 marks) behind, as a slow emulated guest's can.
 sec tool-record-noisy cvmstat record -o /tmp/rec-n.csv -i 0.2 -- sh -c \
 	'cvmload -v 1 -s 6 -p 0xf4 >/tmp/run-n.out 2>&1 & echo $! >/tmp/pid-n
 	 sh /cvm/phased.sh /tmp/rec-n.csv; r=$?; wait; exit $r'
