@@ -27,19 +27,6 @@ int cvm_view_parse(const char *arg, enum cvm_view_format *format)
 	return 0;
 }
 
-static bool csv_quoted(const char *s, size_t n);
-
-void cvm_csv_field(FILE *f, const char *s, int last)
-{
-	size_t n = strlen(s);
-
-	if (csv_quoted(s, n))
-		csv_fwrite(f, s, n);
-	else
-		fputs(s, f);
-	fputc(last ? '\n' : ',', f);
-}
-
 static bool shown(const struct cvm_view *v, const struct cvm_field *fl)
 {
 	return fl->in & (v->format == CVM_VIEW_TEXT ? CVM_IN_TEXT : CVM_IN_DATA);
@@ -256,24 +243,45 @@ static void json_string(struct line *l, const char *str)
 	putc_line(l, '"');
 }
 
-void cvm_view_header(const struct cvm_view *v)
+/* The CSV header: the fields' names, through the rows' writer. */
+static void csv_header(const struct cvm_view *v)
 {
-	size_t i, last = 0;
+	struct line l = { .f = v->f };
+	bool first = true;
+	size_t i;
 
-	for (i = 0; i < v->nr; i++)
-		if (shown(v, &v->fields[i]))
-			last = i;
-	if (v->format == CVM_VIEW_JSON)
-		return;
 	for (i = 0; i < v->nr; i++) {
 		const struct cvm_field *fl = &v->fields[i];
 
 		if (!shown(v, fl))
 			continue;
-		if (v->format == CVM_VIEW_CSV) {
-			cvm_csv_field(v->f, fl->name, i == last);
+		if (!first)
+			putc_line(&l, ',');
+		csv_field(&l, fl->name, strlen(fl->name));
+		first = false;
+	}
+	putc_line(&l, '\n');
+	line_flush(&l);
+}
+
+void cvm_view_header(const struct cvm_view *v)
+{
+	size_t i, last = 0;
+
+	if (v->format == CVM_VIEW_JSON)
+		return;
+	if (v->format == CVM_VIEW_CSV) {
+		csv_header(v);
+		return;
+	}
+	for (i = 0; i < v->nr; i++)
+		if (shown(v, &v->fields[i]))
+			last = i;
+	for (i = 0; i < v->nr; i++) {
+		const struct cvm_field *fl = &v->fields[i];
+
+		if (!shown(v, fl))
 			continue;
-		}
 		fprintf(v->f, "%s%*s", fl->sep ? fl->sep : "", fl->width,
 			fl->heading);
 		if (i == last)

@@ -63,7 +63,4 @@ void cvm_view_header(const struct cvm_view *v);
 /* One row: a text line, a CSV record or a JSON object on one line. */
 void cvm_view_row(const struct cvm_view *v, const void *row);
 
-/* @s as one CSV field (RFC 4180 quoting when needed), then ',' or '\n'. */
-void cvm_csv_field(FILE *f, const char *s, int last);
-
 #endif /* CVMSTAT_FIELDS_H */
