@@ -84,14 +84,17 @@ tally() {
 	total_f=$((total_f + f))
 }
 
+# a failed check's line, as the suites print it
+fail_re='^(FAIL|not ok)|^[^ ]+: FAIL'
+
 suite() {
 	local name=$1 log=$build/$1.log
 	shift
 	echo "== $name"
 	"$@" >"$log" 2>&1
-	grep -E '^(FAIL|NOTE|not ok)|^[^ ]+: FAIL|: [0-9]+ passed, [0-9]+ failed$|instructions per exit|^guest: |^stress: |^bench-read: one|^record-cpu: [a-z]' "$log"
+	grep -E "$fail_re"'|^NOTE|: [0-9]+ passed, [0-9]+ failed$|instructions per exit|^guest: |^stress: |^bench-read: one|^record-cpu: [a-z]' "$log"
 	grep -E '^measured: (long|sweep)' "$log"
-	grep -E '^(FAIL|not ok)|^[^ ]+: FAIL' "$log" | sed "s|^|$name: |" >>"$failures"
+	grep -E "$fail_re" "$log" | sed "s|^|$name: |" >>"$failures"
 	tally "$log" "$name"
 }
 
